@@ -1,0 +1,3 @@
+fn main() {
+    println!("kubectl-opm {}", env!("CARGO_PKG_VERSION"));
+}

@@ -1,0 +1,198 @@
+//! Argument conversions shared by the function families, with the semantics of the Go code
+//! Helm runs: Sprig's `strval`/`strslice` and spf13/cast's `ToInt64`/`ToFloat64`/`ToBool`.
+
+use super::super::value::{FuncError, Value};
+
+/// Fail unless exactly `want` arguments were given (Go's "wrong number of args" check).
+pub fn expect_args(name: &str, args: &[Value], want: usize) -> Result<(), FuncError> {
+    if args.len() != want {
+        return Err(FuncError::new(format!(
+            "wrong number of args for {name}: want {want} got {}",
+            args.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Fail unless at least `min` arguments were given (variadic Go functions).
+pub fn expect_min_args(name: &str, args: &[Value], min: usize) -> Result<(), FuncError> {
+    if args.len() < min {
+        return Err(FuncError::new(format!(
+            "wrong number of args for {name}: want at least {min} got {}",
+            args.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Sprig `strval`: strings as-is, `[]byte` as text, everything else with `%v`.
+pub fn strval(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.to_string(),
+        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// A Go `string` parameter: text/template refuses other types for it. We accept strings and
+/// byte slices and report Go's error otherwise.
+pub fn expect_string<'a>(name: &str, v: &'a Value) -> Result<std::borrow::Cow<'a, str>, FuncError> {
+    match v {
+        Value::String(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        Value::Bytes(b) => Ok(String::from_utf8_lossy(b)),
+        other => Err(FuncError::new(format!(
+            "wrong type for value in {name}; expected string; got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// cast's `trimZeroDecimal`: "3.0" → "3", "3.50" unchanged.
+fn trim_zero_decimal(s: &str) -> &str {
+    if let Some((int, frac)) = s.split_once('.') {
+        if !frac.is_empty() && frac.bytes().all(|b| b == b'0') {
+            return int;
+        }
+    }
+    s
+}
+
+/// Go `strconv.ParseInt(s, 0, 64)`: optional sign, `0x`/`0o`/`0b`/leading-`0` prefixes,
+/// underscores only with a prefix.
+pub fn parse_go_int(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits, prefixed) = if let Some(rest) = lower.strip_prefix("0x") {
+        (16, rest.to_string(), true)
+    } else if let Some(rest) = lower.strip_prefix("0o") {
+        (8, rest.to_string(), true)
+    } else if let Some(rest) = lower.strip_prefix("0b") {
+        (2, rest.to_string(), true)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, lower[1..].to_string(), true)
+    } else {
+        (10, lower.clone(), false)
+    };
+    let digits = if prefixed {
+        digits.replace('_', "")
+    } else if digits.contains('_') {
+        return None;
+    } else {
+        digits
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(&digits, radix).ok()?;
+    if neg {
+        if magnitude <= (i64::MAX as u64) + 1 {
+            Some((magnitude as i128).wrapping_neg() as i64)
+        } else {
+            None
+        }
+    } else {
+        i64::try_from(magnitude).ok()
+    }
+}
+
+/// spf13/cast `ToInt64`: numbers truncate, strings parse (base prefixes allowed, "3.0" ok),
+/// booleans are 1/0, anything else (and parse failures) is 0.
+pub fn to_int64(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) => *i,
+        Value::Float(f) => {
+            if f.is_nan() {
+                0
+            } else {
+                *f as i64
+            }
+        }
+        Value::Bool(b) => i64::from(*b),
+        Value::String(s) => parse_go_int(trim_zero_decimal(s)).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// spf13/cast `ToFloat64`: numbers convert, strings parse, booleans are 1/0, else 0.
+pub fn to_float64(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::String(s) => s.trim().parse::<f64>().unwrap_or(0.0),
+        _ => 0.0,
+    }
+}
+
+/// spf13/cast `ToBool`: bools as-is, numbers non-zero, strings by `strconv.ParseBool`.
+pub fn to_bool(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Int(i) => *i != 0,
+        Value::Float(f) => *f != 0.0,
+        Value::String(s) => matches!(&**s, "1" | "t" | "T" | "TRUE" | "true" | "True"),
+        _ => false,
+    }
+}
+
+/// Sprig `strslice`: a list becomes its elements' `strval` (nil elements dropped), nil an
+/// empty list, anything else a one-element list.
+pub fn strslice(v: &Value) -> Vec<String> {
+    match v {
+        Value::List(items) => items
+            .iter()
+            .filter(|item| !item.is_nil())
+            .map(strval)
+            .collect(),
+        Value::Nil => Vec::new(),
+        other => vec![strval(other)],
+    }
+}
+
+/// A list argument (Sprig functions take `interface{}` and reflect on slices). Byte slices
+/// are lists of integers, as Go sees them.
+pub fn as_list(name: &str, v: &Value) -> Result<Vec<Value>, FuncError> {
+    match v {
+        Value::List(items) => Ok(items.as_ref().clone()),
+        Value::Bytes(b) => Ok(b.iter().map(|x| Value::Int(i64::from(*x))).collect()),
+        Value::Nil => Ok(Vec::new()),
+        other => Err(FuncError::new(format!(
+            "Cannot find {name} on type {}",
+            other.type_name()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cast_to_int64_matches_spf13_cast() {
+        assert_eq!(to_int64(&Value::str("42")), 42);
+        assert_eq!(to_int64(&Value::str("3.0")), 3);
+        assert_eq!(to_int64(&Value::str("0x1f")), 31);
+        assert_eq!(to_int64(&Value::str("010")), 8);
+        assert_eq!(to_int64(&Value::str("3.5")), 0);
+        assert_eq!(to_int64(&Value::str("abc")), 0);
+        assert_eq!(to_int64(&Value::Float(3.9)), 3);
+        assert_eq!(to_int64(&Value::Float(-3.9)), -3);
+        assert_eq!(to_int64(&Value::Bool(true)), 1);
+        assert_eq!(to_int64(&Value::Nil), 0);
+    }
+
+    #[test]
+    fn strslice_drops_nils() {
+        let list = Value::list(vec![Value::str("a"), Value::Nil, Value::Int(1)]);
+        assert_eq!(strslice(&list), vec!["a".to_string(), "1".to_string()]);
+        assert_eq!(strslice(&Value::Nil), Vec::<String>::new());
+        assert_eq!(strslice(&Value::str("x")), vec!["x".to_string()]);
+    }
+}

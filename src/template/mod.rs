@@ -1,0 +1,10 @@
+//! A Go `text/template` engine in Rust: lexer → parser (AST with positions) → executor.
+//!
+//! It knows nothing of Helm: Helm semantics (values, `include`, `tpl`, `.Files`, …) live in
+//! `crate::render`, which supplies data and extra functions.
+
+pub mod funcs;
+pub mod value;
+
+pub use funcs::{ExecContext, FuncMap, Function};
+pub use value::{FuncError, Map, Object, Value};
