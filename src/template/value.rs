@@ -68,6 +68,13 @@ pub trait Object: fmt::Debug {
     fn to_data(&self) -> Value {
         Value::String(Rc::from(self.display()))
     }
+    /// Entries for `range` and `len` when the Go type is a map or slice with methods
+    /// (`.Files.Glob` is a `map[string][]byte`, `.Capabilities.APIVersions` a `[]string`):
+    /// `(key, value)` pairs in Go's iteration order (sorted keys for maps, indices for slices).
+    /// `None` for plain structs, which cannot be ranged over.
+    fn entries(&self) -> Option<Vec<(Value, Value)>> {
+        None
+    }
     /// Downcasting support for functions that take a specific object (semver, time).
     fn as_any(&self) -> &dyn std::any::Any;
 }
