@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 pub mod convert;
+pub mod crypto;
 pub mod dicts;
 pub mod encoding;
 pub mod lists;

@@ -9,6 +9,7 @@ pub fn register_sprig_b(map: &mut FuncMap) {
     super::dicts::register(map);
     super::math::register(map);
     super::encoding::register(map);
+    super::crypto::register(map);
     super::random::register(map);
     super::network::register(map);
 }
