@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 pub mod convert;
 pub mod crypto;
+pub mod dates;
 pub mod dicts;
 pub mod encoding;
 pub mod lists;

@@ -11,5 +11,6 @@ pub fn register_sprig_b(map: &mut FuncMap) {
     super::encoding::register(map);
     super::crypto::register(map);
     super::random::register(map);
+    super::dates::register(map);
     super::network::register(map);
 }
