@@ -170,6 +170,75 @@ pub fn as_list(name: &str, v: &Value) -> Result<Vec<Value>, FuncError> {
     }
 }
 
+/// Go's `reflect.DeepEqual` on template values: unlike `==` on [`Value`], numbers of different
+/// kinds are never equal (`has 1.0 (list 1)` is false in Helm, `uniq` keeps both).
+pub fn go_deep_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        // DeepEqual uses `==` on floats: NaN is not equal to itself.
+        (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Bytes(x), Value::Bytes(y)) => x == y,
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| go_deep_equal(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            if std::rc::Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (x, y) = (x.borrow(), y.borrow());
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| go_deep_equal(v, w)))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            std::rc::Rc::ptr_eq(x, y)
+                || (x.type_name() == y.type_name() && x.display() == y.display())
+        }
+        _ => false,
+    }
+}
+
+/// Sprig's `empty` (and mergo's `isEmptyValue`): nil, false, 0, and empty strings, lists and
+/// maps are empty; structs never are.
+pub fn go_empty(v: &Value) -> bool {
+    !matches!(v, Value::Object(_)) && !v.truthy()
+}
+
+/// A Go `int` parameter. text/template only converts untyped constants, so a float64 from
+/// values is refused with Go's message. Our `Value::Int` stands for every Go integer kind, so
+/// we accept it where Go would refuse an `int64` (e.g. the result of `add`).
+pub fn expect_int(v: &Value) -> Result<i64, FuncError> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        Value::Nil => Err(FuncError::new("invalid value; expected int")),
+        other => Err(FuncError::new(format!(
+            "wrong type for value; expected int; got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// A Go `map[string]interface{}` parameter: `None` is Go's nil map (what text/template passes
+/// for a nil argument); anything that is not a map is refused with Go's message.
+pub fn expect_map(v: &Value) -> Result<Option<super::super::value::MapRef>, FuncError> {
+    match v {
+        Value::Map(m) => Ok(Some(m.clone())),
+        Value::Nil => Ok(None),
+        other => Err(FuncError::new(format!(
+            "wrong type for value; expected map[string]interface {{}}; got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// The message of the Go runtime panic a nil interface causes in Sprig's reflection-based
+/// functions (`reflect.TypeOf(nil).Kind()`); text/template turns the panic into an error.
+pub const NIL_DEREFERENCE: &str =
+    "runtime error: invalid memory address or nil pointer dereference";
+
 #[cfg(test)]
 mod tests {
     use super::*;

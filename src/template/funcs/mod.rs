@@ -8,6 +8,15 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 pub mod convert;
+pub mod crypto;
+pub mod dates;
+pub mod dicts;
+pub mod encoding;
+pub mod lists;
+pub mod math;
+pub mod network;
+pub mod random;
+pub mod sprig_b;
 
 use super::value::{FuncError, Value};
 
