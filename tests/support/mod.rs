@@ -199,3 +199,26 @@ fn is_executable(path: &Path) -> bool {
 fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
+
+/// A unified diff of the first region where `expected` and `actual` differ: the first
+/// differing line with `context` lines around it and at most `max_lines` lines of output.
+/// Cheap on multi-megabyte renders, where a full diff could take long.
+pub fn first_difference(expected: &str, actual: &str, context: usize, max_lines: usize) -> String {
+    let exp: Vec<&str> = expected.split_inclusive('\n').collect();
+    let act: Vec<&str> = actual.split_inclusive('\n').collect();
+    let Some(first) = (0..exp.len().max(act.len())).find(|&i| exp.get(i) != act.get(i)) else {
+        return String::new();
+    };
+    let start = first.saturating_sub(context);
+    let window = max_lines.max(1);
+    let exp_win: String = exp.iter().skip(start).take(window).copied().collect();
+    let act_win: String = act.iter().skip(start).take(window).copied().collect();
+    let mut out = format!(
+        "first difference at line {} (expected {} lines, actual {} lines)\n",
+        first + 1,
+        exp.len(),
+        act.len()
+    );
+    out.push_str(&short_diff(&exp_win, &act_win, max_lines));
+    out
+}
