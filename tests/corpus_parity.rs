@@ -369,6 +369,12 @@ fn corpus_renders_match_helm() {
         support::render_command_label()
     );
     eprintln!("{table}{details}{summary}");
+    if failed == renders.len() && renders.len() > 1 {
+        eprintln!(
+            "every render failed: does `{}` render charts yet?",
+            support::render_command_label()
+        );
+    }
     assert_eq!(
         failed, 0,
         "{failed} corpus renders differ from helm (table above)"
