@@ -525,6 +525,10 @@ fn template_suite_matches_helm() {
         }
     }
     eprintln!("{report}");
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("template-suite.txt");
+    if std::fs::write(&file, &report).is_ok() {
+        eprintln!("report written to {}", file.display());
+    }
     if failures.len() == cases.len() && cases.len() > 1 {
         eprintln!(
             "every case failed: does `{}` render charts yet?",
