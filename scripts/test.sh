@@ -42,15 +42,21 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
 
+# Run every test stage even when an earlier one fails, so one run reports everything.
+status=0
 if cargo nextest --version >/dev/null 2>&1; then
   step "cargo nextest run"
-  cargo nextest run --locked --no-fail-fast "$@"
+  cargo nextest run --locked --no-fail-fast "$@" || status=$?
   # nextest does not run doctests.
   if [ "$#" -eq 0 ]; then
     step "cargo test --doc"
-    cargo test --locked --doc
+    cargo test --locked --doc || status=$?
   fi
 else
   step "cargo test"
-  cargo test --locked --no-fail-fast "$@"
+  cargo test --locked --no-fail-fast "$@" || status=$?
 fi
+if [ "$status" -ne 0 ]; then
+  echo "tests failed (exit $status)" >&2
+fi
+exit "$status"

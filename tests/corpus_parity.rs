@@ -369,6 +369,16 @@ fn corpus_renders_match_helm() {
         support::render_command_label()
     );
     eprintln!("{table}{details}{summary}");
+    let report = Path::new(env!("CARGO_TARGET_TMPDIR")).join("corpus-parity.md");
+    if std::fs::write(&report, format!("{table}{details}{summary}")).is_ok() {
+        eprintln!("report written to {}", report.display());
+    }
+    if failed == renders.len() && renders.len() > 1 {
+        eprintln!(
+            "every render failed: does `{}` render charts yet?",
+            support::render_command_label()
+        );
+    }
     assert_eq!(
         failed, 0,
         "{failed} corpus renders differ from helm (table above)"

@@ -7,7 +7,8 @@
 //! `testdata/template-suite/chart` (name `suite`), with `<name>.values.yaml` as `values.yaml`
 //! and `<name>.args` (one argument a line) appended to the command line. Expected stdout is
 //! compared byte for byte. For cases where Helm fails (`.err`), the render must fail too and
-//! its stderr must contain Helm's error text (without Helm's `Use --debug flag` hint).
+//! its stderr must contain Helm's error text (without Helm's `Error: ` prefix and `Use --debug
+//! flag` hint).
 //!
 //! `OPM_SUITE_FILTER=<substring>` runs only matching cases; `OPM_BIN` swaps the binary (see
 //! `tests/support`).
@@ -356,10 +357,14 @@ fn load_expectation(id: &str) -> Option<Expectation> {
         .strip_prefix("exit-code: ")
         .and_then(|c| c.trim().parse().ok())
         .unwrap_or(1);
-    Some(Expectation::Error {
-        code,
-        message: normalize_error(rest),
-    })
+    // The `Error: ` prefix is how helm's CLI presents the error, not part of the message; the
+    // render command may present it its own way.
+    let message = normalize_error(rest);
+    let message = message
+        .strip_prefix("Error: ")
+        .unwrap_or(&message)
+        .to_owned();
+    Some(Expectation::Error { code, message })
 }
 
 /// Helm's error text without its `--debug` hint, with line ends trimmed.
@@ -525,6 +530,10 @@ fn template_suite_matches_helm() {
         }
     }
     eprintln!("{report}");
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("template-suite.txt");
+    if std::fs::write(&file, &report).is_ok() {
+        eprintln!("report written to {}", file.display());
+    }
     if failures.len() == cases.len() && cases.len() > 1 {
         eprintln!(
             "every case failed: does `{}` render charts yet?",
