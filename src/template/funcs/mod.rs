@@ -7,7 +7,17 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+pub mod conversion;
 pub mod convert;
+pub mod defaults;
+pub mod gounicode;
+pub mod paths;
+pub mod reflect;
+pub mod regex;
+pub mod semver;
+pub mod sprig_a;
+pub mod strings;
+pub mod url;
 
 use super::value::{FuncError, Value};
 
