@@ -112,6 +112,7 @@ pub fn translate_go_pattern(pattern: &str) -> String {
                 }
             }
             '[' => out.push_str("\\["),
+            '{' if !in_class && !is_go_repeat(chars.clone()) => out.push_str("\\{"),
             ']' if in_class => {
                 in_class = false;
                 out.push(']');
@@ -120,6 +121,22 @@ pub fn translate_go_pattern(pattern: &str) -> String {
         }
     }
     out
+}
+
+/// Whether the text after a `{` is a Go repetition (`{n}`, `{n,}`, `{n,m}`); Go reads any
+/// other `{` literally (`a{`, `{,3}`) where the `regex` crate would refuse the pattern.
+fn is_go_repeat(mut rest: impl Iterator<Item = char>) -> bool {
+    let mut digits = 0;
+    let mut comma = false;
+    for c in rest.by_ref() {
+        match c {
+            '0'..='9' => digits += 1,
+            ',' if digits > 0 && !comma => comma = true,
+            '}' => return digits > 0,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The text of a compile error as Go words it (`error parsing regexp: …`).
@@ -463,6 +480,8 @@ fn regex_quote_meta(args: &[Value]) -> Result<Value, FuncError> {
 }
 
 #[cfg(test)]
+/// Expected outputs were checked against `helm template` (Helm 4.1.4) where Go's behaviour
+/// was not obvious from its source.
 mod tests {
     use super::*;
 
@@ -526,6 +545,10 @@ mod tests {
         assert_eq!(s("regexMatch", &["^[[:alpha:]]+$", "ab"]), "true");
         assert_eq!(s("regexMatch", &["\\Qa.b\\E", "a.b"]), "true");
         assert_eq!(s("regexMatch", &["\\Qa.b\\E", "axb"]), "false");
+        assert_eq!(s("regexMatch", &["^a{,2}$", "a{,2}"]), "true");
+        assert_eq!(s("regexMatch", &["^a{$", "a{"]), "true");
+        assert_eq!(s("regexMatch", &["^a{2}$", "aa"]), "true");
+        assert_eq!(s("regexMatch", &["^a{1,}$", "aaa"]), "true");
     }
 
     #[test]

@@ -678,6 +678,8 @@ impl Object for Version {
 }
 
 #[cfg(test)]
+/// Expected outputs were checked against `helm template` (Helm 4.1.4) where Go's behaviour
+/// was not obvious from its source.
 mod tests {
     use super::*;
 

@@ -52,6 +52,13 @@ pub fn register(map: &mut FuncMap) {
     map.insert("splitn", splitn);
     map.insert("join", join);
     map.insert("sortAlpha", sort_alpha);
+    map.insert("hello", hello);
+}
+
+/// Sprig's `hello`, registered by Helm like the rest of the map.
+fn hello(args: &[Value]) -> Result<Value, FuncError> {
+    expect_args("hello", args, 0)?;
+    Ok(Value::str("Hello!"))
 }
 
 /// A string argument at `idx` (Go `string` parameter).
@@ -403,6 +410,10 @@ pub fn to_pascal_case(s: &str) -> String {
         out.push(c);
     }
     let Some(mut r0) = r0 else {
+        // Go writes the last rune once more when the string is all connectors: "__" → "___".
+        if let Some(last) = s.chars().last() {
+            out.push(last);
+        }
         return out;
     };
     for c in chars {
@@ -886,6 +897,8 @@ fn sort_alpha(args: &[Value]) -> Result<Value, FuncError> {
 }
 
 #[cfg(test)]
+/// Expected outputs were checked against `helm template` (Helm 4.1.4) where Go's behaviour
+/// was not obvious from its source.
 mod tests {
     use super::*;
 
@@ -1007,7 +1020,7 @@ mod tests {
         assert_eq!(s("camelcase", vec![v("some words")]), "SomeWords");
         assert_eq!(s("camelcase", vec![v("myApp-name")]), "MyAppName");
         assert_eq!(s("camelcase", vec![v("a")]), "A");
-        assert_eq!(s("camelcase", vec![v("__")]), "__");
+        assert_eq!(s("camelcase", vec![v("__")]), "___");
         assert_eq!(s("snakecase", vec![v("FirstName")]), "first_name");
         assert_eq!(s("snakecase", vec![v("HTTPServer")]), "http_server");
         assert_eq!(s("snakecase", vec![v("NoHTTPS")]), "no_https");
@@ -1020,12 +1033,21 @@ mod tests {
         assert_eq!(s("snakecase", vec![v("Bld4Floor3rd")]), "bld4_floor_3rd");
         assert_eq!(s("kebabcase", vec![v("FirstName")]), "first-name");
         assert_eq!(s("kebabcase", vec![v("myAppName")]), "my-app-name");
+        assert_eq!(s("kebabcase", vec![v("my.app name")]), "my.app-name");
+        assert_eq!(s("snakecase", vec![v("a$b")]), "a_$_b");
+        assert_eq!(s("swapcase", vec![v("ǆemal")]), "ǅEMAL");
+        assert_eq!(s("title", vec![v("ǆemal")]), "ǅemal");
+        assert_eq!(s("upper", vec![v("straße")]), "STRAßE");
+        assert_eq!(s("lower", vec![v("İSTANBUL")]), "istanbul");
     }
 
     #[test]
     fn goutils_byte_functions() {
         assert_eq!(s("nospace", vec![v(" a b\tc\n")]), "abc");
         assert_eq!(s("nospace", vec![v("héllo")]), "héllo");
+        // goutils re-encodes each byte as Latin-1 once some space was removed.
+        assert_eq!(s("nospace", vec![v("héllo wörld")]), "hÃ©llowÃ¶rld");
+        assert_eq!(s("initials", vec![v("élan vital")]), "Ãv");
         assert_eq!(s("initials", vec![v("John Doe  foo")]), "JDf");
         assert_eq!(s("initials", vec![v("")]), "");
         assert_eq!(s("abbrev", vec![i(5), v("hello world")]), "he...");
