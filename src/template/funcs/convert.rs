@@ -207,19 +207,6 @@ pub fn go_empty(v: &Value) -> bool {
     !matches!(v, Value::Object(_)) && !v.truthy()
 }
 
-/// A Go `int` parameter. text/template only converts untyped constants, so a float64 from
-/// values is refused with Go's message. Our `Value::Int` stands for every Go integer kind, so
-/// we accept it where Go would refuse an `int64` (e.g. the result of `add`).
-pub fn expect_int(v: &Value) -> Result<i64, FuncError> {
-    match v {
-        Value::Int(i) => Ok(*i),
-        Value::Nil => Err(FuncError::new("invalid value; expected int")),
-        other => Err(FuncError::new(format!(
-            "wrong type for value; expected int; got {}",
-            other.type_name()
-        ))),
-    }
-}
 
 /// A Go `map[string]interface{}` parameter: `None` is Go's nil map (what text/template passes
 /// for a nil argument); anything that is not a map is refused with Go's message.
@@ -238,6 +225,89 @@ pub fn expect_map(v: &Value) -> Result<Option<super::super::value::MapRef>, Func
 /// functions (`reflect.TypeOf(nil).Kind()`); text/template turns the panic into an error.
 pub const NIL_DEREFERENCE: &str =
     "runtime error: invalid memory address or nil pointer dereference";
+/// Go's message when text/template cannot pass `v` to a parameter of type `want`. A missing
+/// value reaches the function as a nil `interface {}`, which is what Go reports.
+fn wrong_type(want: &str, v: &Value) -> FuncError {
+    let got = match v {
+        Value::Nil => "interface {}".to_string(),
+        other => other.type_name(),
+    };
+    FuncError::new(format!("wrong type for value; expected {want}; got {got}"))
+}
+
+/// A Go `int` parameter: text/template passes integers only (a float64 from a values file
+/// is refused, as in Helm).
+pub fn expect_int(v: &Value) -> Result<i64, FuncError> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        other => Err(wrong_type("int", other)),
+    }
+}
+
+/// A Go `bool` parameter.
+pub fn expect_bool(v: &Value) -> Result<bool, FuncError> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        other => Err(wrong_type("bool", other)),
+    }
+}
+
+/// Go `strconv.ParseFloat(s, 64)`: no surrounding whitespace, `inf`/`nan` spellings, hex
+/// floats with a `p` exponent, underscores only after a base prefix; out of range is an error.
+pub fn parse_go_float(s: &str) -> Option<f64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let magnitude = match lower.as_str() {
+        "inf" | "infinity" => f64::INFINITY,
+        "nan" => f64::NAN,
+        _ => {
+            if let Some(hex) = lower.strip_prefix("0x") {
+                parse_hex_float(&hex.replace('_', ""))?
+            } else {
+                let ok = !lower.is_empty()
+                    && lower
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
+                    && lower.bytes().any(|b| b.is_ascii_digit());
+                if !ok {
+                    return None;
+                }
+                let x: f64 = lower.parse().ok()?;
+                if x.is_infinite() {
+                    return None;
+                }
+                x
+            }
+        }
+    };
+    Some(if neg { -magnitude } else { magnitude })
+}
+
+/// The part of a Go hex float after `0x`: hex mantissa with optional point, `p` exponent
+/// (required by Go).
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (mantissa, exp) = s.split_once('p')?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut value = 0f64;
+    for c in int.chars() {
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac.chars() {
+        value += f64::from(c.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    let x = value * 2f64.powi(exp);
+    x.is_finite().then_some(x)
+}
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+pub mod conversion;
 pub mod convert;
 pub mod crypto;
 pub mod dates;
@@ -17,6 +18,15 @@ pub mod math;
 pub mod network;
 pub mod random;
 pub mod sprig_b;
+pub mod defaults;
+pub mod gounicode;
+pub mod paths;
+pub mod reflect;
+pub mod regex;
+pub mod semver;
+pub mod sprig_a;
+pub mod strings;
+pub mod url;
 
 use super::value::{FuncError, Value};
 
