@@ -3,5 +3,6 @@
 //! The binary (`kubectl-opm`) is a thin wrapper over this library; see `docs/architecture.md`
 //! for how the layers fit together (template → chart → render → manifest → commands).
 
+pub mod chart;
 pub mod template;
 pub mod yaml;
