@@ -15,6 +15,8 @@ mod dependencies;
 mod error;
 mod ignore;
 mod load;
+#[cfg(test)]
+mod load_tests;
 mod metadata;
 mod schema;
 mod semver;
