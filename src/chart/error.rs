@@ -60,12 +60,21 @@ pub enum ChartError {
 /// Failure to build user values from `-f` files and `--set*` flags.
 #[derive(Debug, thiserror::Error)]
 pub enum ValuesError {
-    /// A `--set`-family expression cannot be parsed (wording from Helm's strvals parser).
-    #[error("failed parsing {flag} data: {message}")]
+    /// A `--set`-family expression cannot be parsed; the message is Helm's strvals wording
+    /// (`key "a" has no value`). Callers prefix it with the flag, as Helm does
+    /// (`failed parsing --set data: …`); [`ValuesError::Flag`] does that.
+    #[error("{message}")]
     Set { flag: &'static str, message: String },
-    /// `--set-json` data is not valid JSON (Helm does not say more either, but we add why).
-    #[error("failed parsing --set-json data {expr}: {message}")]
+    /// `--set-json` data is not valid JSON (Helm shows only the expression; we add why).
+    #[error("{expr}: {message}")]
     Json { expr: String, message: String },
+    /// An error of one `--set*` flag, with Helm's `failed parsing <flag> data:` prefix.
+    #[error("failed parsing {flag} data: {source}")]
+    Flag {
+        flag: &'static str,
+        #[source]
+        source: Box<ValuesError>,
+    },
     /// A values file or `--set-file` file cannot be read.
     #[error("cannot read {path}: {source}")]
     Read {

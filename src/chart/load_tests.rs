@@ -284,6 +284,18 @@ fn values_options_apply_in_helm_order() {
 }
 
 #[test]
+fn values_options_errors_name_the_flag() {
+    let opts = ValuesOptions {
+        values: vec!["a".into()],
+        ..ValuesOptions::default()
+    };
+    assert_eq!(
+        opts.merge().unwrap_err().to_string(),
+        "failed parsing --set data: key \"a\" has no value"
+    );
+}
+
+#[test]
 fn finds_ci_and_root_value_sets() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

@@ -55,7 +55,8 @@ pub struct Metadata {
     pub app_version: String,
     pub deprecated: bool,
     pub annotations: BTreeMap<String, String>,
-    pub kube_version: String,
+    /// `kubeVersion:` constraint; `None` when Chart.yaml has none.
+    pub kube_version: Option<String>,
     /// `None` when Chart.yaml has no `dependencies:` list at all (Go's nil slice), which Helm
     /// treats differently from an empty list: subcharts of a chart without one are not
     /// processed for conditions.
@@ -321,7 +322,11 @@ impl Metadata {
                 "appversion" => set_string(&mut self.app_version, "appVersion", &val)?,
                 "deprecated" => self.deprecated = to_go_bool("deprecated", &val)?,
                 "annotations" => self.annotations = to_string_map("annotations", &val)?,
-                "kubeversion" => set_string(&mut self.kube_version, "kubeVersion", &val)?,
+                "kubeversion" => {
+                    if let Some(v) = to_go_string("kubeVersion", &val)? {
+                        self.kube_version = Some(v);
+                    }
+                }
                 "dependencies" => self.dependencies = to_dependencies(&val)?,
                 "type" => set_string(&mut self.chart_type, "type", &val)?,
                 _ => {}
@@ -341,9 +346,11 @@ impl Metadata {
             &mut self.condition,
             &mut self.tags,
             &mut self.app_version,
-            &mut self.kube_version,
         ] {
             *s = sanitize(s);
+        }
+        if let Some(k) = self.kube_version.as_mut() {
+            *k = sanitize(k);
         }
         for s in self.sources.iter_mut().chain(self.keywords.iter_mut()) {
             *s = sanitize(s);
@@ -450,7 +457,10 @@ impl Metadata {
             .map(|(k, v)| (k.clone(), Value::str(v)))
             .collect();
         m.insert("Annotations".into(), Value::map(annotations));
-        m.insert("KubeVersion".into(), s(&self.kube_version));
+        m.insert(
+            "KubeVersion".into(),
+            s(self.kube_version.as_deref().unwrap_or("")),
+        );
         let deps = self
             .dependencies
             .iter()
@@ -526,7 +536,7 @@ mod tests {
         md.apply_yaml(&doc).unwrap();
         assert_eq!(md.version, "1");
         assert_eq!(md.app_version, "1.1");
-        assert_eq!(md.kube_version, "true");
+        assert_eq!(md.kube_version.as_deref(), Some("true"));
         assert_eq!(md.description, "20240101");
         assert_eq!(format_float32_g(0.1), "0.1");
         assert_eq!(format_float32_g(1.234_567_8e7), "1.2345678e+07");

@@ -153,7 +153,13 @@ impl ValuesOptions {
         ];
         for (exprs, kind) in groups {
             for expr in exprs {
-                apply_set(&mut base, expr, kind)?;
+                apply_set(&mut base, expr, kind).map_err(|e| match e {
+                    ValuesError::Set { .. } | ValuesError::Json { .. } => ValuesError::Flag {
+                        flag: kind.flag(),
+                        source: Box::new(e),
+                    },
+                    other => other,
+                })?;
             }
         }
         Ok(base)

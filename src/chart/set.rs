@@ -539,10 +539,14 @@ fn read_file_value(path: &str) -> Result<Value, ParseError> {
 mod tests {
     use super::*;
 
+    /// Errors carry Helm's CLI prefix here, as `ValuesOptions::merge` adds it.
     fn run(exprs: &[(&str, SetKind)]) -> Result<String, String> {
         let mut v = Value::empty_map();
         for (e, k) in exprs {
-            apply_set(&mut v, e, *k).map_err(|e| e.to_string())?;
+            apply_set(&mut v, e, *k).map_err(|err| match err {
+                ValuesError::Read { .. } => err.to_string(),
+                other => format!("failed parsing {} data: {other}", k.flag()),
+            })?;
         }
         Ok(super::super::tests::to_json(&v))
     }
@@ -673,7 +677,7 @@ mod tests {
         );
         assert!(run(&[("a={bad", SetKind::Json)])
             .unwrap_err()
-            .starts_with("failed parsing --set-json data a={bad"));
+            .starts_with("failed parsing --set-json data: a={bad"));
     }
 
     #[test]
