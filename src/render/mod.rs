@@ -360,7 +360,7 @@ pub fn render_files(
     let caps = Capabilities::new(options.kube_version.clone(), &options.extra_api_versions);
     if let Some(constraint) = chart.metadata.kube_version.as_deref().filter(|c| !c.is_empty()) {
         let version = &caps.kube_version.normalized;
-        if !funcs::semver::constraint_matches(constraint, version).unwrap_or(false) {
+        if !funcs::semver::satisfies(constraint, version).unwrap_or(false) {
             return Err(RenderError::KubeVersion {
                 constraint: constraint.to_string(),
                 version: caps.kube_version.version.clone(),
