@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::chart::ChartError;
+
 use crate::render::RenderError;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,9 +16,9 @@ pub enum Error {
     /// A render error with the offending template line shown under it.
     #[error("{error}\n{frame}")]
     RenderFrame { error: RenderError, frame: String },
-    /// A values file (`-f`) that cannot be read or parsed.
-    #[error("failed to parse {path}: {message}")]
-    Values { path: String, message: String },
+    /// A values file (`-f`) or `--set*` flag that cannot be read or parsed.
+    #[error(transparent)]
+    Values(#[from] crate::chart::ValuesError),
     /// A flag value that makes no sense (`--kube-version banana`, bad `--set`).
     #[error("{0}")]
     Usage(String),
@@ -40,7 +41,12 @@ impl Error {
 }
 
 /// A source frame for `line` of `source` (rustc style): file:line, the line, a gutter.
-pub fn source_frame(file: &str, source: &str, line: usize, column: Option<usize>) -> Option<String> {
+pub fn source_frame(
+    file: &str,
+    source: &str,
+    line: usize,
+    column: Option<usize>,
+) -> Option<String> {
     let text = source.lines().nth(line.checked_sub(1)?)?;
     let number = line.to_string();
     let pad = " ".repeat(number.len());

@@ -15,7 +15,12 @@ use crate::error::Error;
 /// Works as a kubectl plugin (`kubectl opm …`), a Helm plugin (`helm opm …`) and a
 /// standalone binary in CI and pre-commit hooks.
 #[derive(Debug, Parser)]
-#[command(name = "kubectl-opm", bin_name = "kubectl-opm", version, propagate_version = true)]
+#[command(
+    name = "kubectl-opm",
+    bin_name = "kubectl-opm",
+    version,
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

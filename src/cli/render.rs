@@ -42,7 +42,12 @@ pub struct RenderArgs {
     #[arg(long = "kube-version", value_name = "VERSION")]
     pub kube_version: Option<String>,
     /// Extra API versions for `.Capabilities.APIVersions` (repeatable, comma-separated).
-    #[arg(short = 'a', long = "api-versions", value_name = "VERSION", value_delimiter = ',')]
+    #[arg(
+        short = 'a',
+        long = "api-versions",
+        value_name = "VERSION",
+        value_delimiter = ','
+    )]
     pub api_versions: Vec<String>,
     /// Include the chart's `crds/` files in the output.
     #[arg(long = "include-crds")]
@@ -96,12 +101,14 @@ impl RenderArgs {
             release_name: name,
             chart: PathBuf::from(chart),
             namespace: self.namespace.clone(),
-            values_files: self.values.clone(),
-            set_json: self.set_json.clone(),
-            set: self.set.clone(),
-            set_string: self.set_string.clone(),
-            set_file: self.set_file.clone(),
-            set_literal: self.set_literal.clone(),
+            values: crate::chart::ValuesOptions {
+                value_files: self.values.clone(),
+                json_values: self.set_json.clone(),
+                values: self.set.clone(),
+                string_values: self.set_string.clone(),
+                file_values: self.set_file.clone(),
+                literal_values: self.set_literal.clone(),
+            },
             kube_version: self.kube_version.clone(),
             api_versions: self.api_versions.clone(),
             include_crds: self.include_crds,

@@ -122,9 +122,14 @@ impl KubeVersion {
                 return Err(err(&format!("illegal version component {part:?}")));
             }
             if part.len() > 1 && part.starts_with('0') {
-                return Err(err(&format!("illegal zero-prefixed version component {part:?}")));
+                return Err(err(&format!(
+                    "illegal zero-prefixed version component {part:?}"
+                )));
             }
-            nums.push(part.parse::<u64>().map_err(|_| err("version component out of range"))?);
+            nums.push(
+                part.parse::<u64>()
+                    .map_err(|_| err("version component out of range"))?,
+            );
         }
         let patch = nums.get(2).copied().unwrap_or(0);
         let version = if trimmed.starts_with('v') {
@@ -251,7 +256,10 @@ impl Object for HelmVersion {
         m.insert("git_commit".into(), Value::str(HELM_GIT_COMMIT));
         m.insert("git_tree_state".into(), Value::str("clean"));
         m.insert("go_version".into(), Value::str(HELM_GO_VERSION));
-        m.insert("kube_client_version".into(), Value::str(HELM_KUBE_CLIENT_VERSION));
+        m.insert(
+            "kube_client_version".into(),
+            Value::str(HELM_KUBE_CLIENT_VERSION),
+        );
         Value::map(m)
     }
     fn as_any(&self) -> &dyn std::any::Any {

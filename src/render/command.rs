@@ -1,14 +1,12 @@
 //! `kubectl opm render`: what `helm template` does, from flags to text.
 //!
-//! Values are assembled in Helm's order: `-f` files (merged left to right), then
-//! `--set-json`, `--set`, `--set-string`, `--set-file`, `--set-literal`.
+//! Values are assembled in Helm's order by [`chart::ValuesOptions::merge`].
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::output::{self, CrdFile};
 use super::{render_files, KubeVersion, ReleaseOptions, RenderOptions};
-use crate::chart::{self, Chart, SetKind};
+use crate::chart::{self, Chart};
 use crate::error::Error;
 use crate::template::Value;
 
@@ -18,13 +16,8 @@ pub struct RenderRequest {
     pub release_name: String,
     pub chart: PathBuf,
     pub namespace: String,
-    /// `-f/--values`, in order; `-` reads standard input.
-    pub values_files: Vec<PathBuf>,
-    pub set_json: Vec<String>,
-    pub set: Vec<String>,
-    pub set_string: Vec<String>,
-    pub set_file: Vec<String>,
-    pub set_literal: Vec<String>,
+    /// `-f/--values` and the `--set*` flags.
+    pub values: chart::ValuesOptions,
     pub kube_version: Option<String>,
     pub api_versions: Vec<String>,
     pub include_crds: bool,
@@ -42,68 +35,6 @@ pub struct RenderResult {
     pub sorted: output::SortedManifests,
     pub crds: Vec<CrdFile>,
     pub notes: Option<String>,
-}
-
-/// Read and merge `-f` files, then apply the `--set*` flags, as Helm's `MergeValues` does.
-pub fn user_values(req: &RenderRequest) -> Result<Value, Error> {
-    let mut base = Value::empty_map();
-    for path in &req.values_files {
-        let (name, text) = read_values_source(path)?;
-        let parsed = crate::yaml::load_str(&text, &name).map_err(|e| Error::Values {
-            path: name.clone(),
-            message: e.to_string(),
-        })?;
-        let parsed = match parsed {
-            Value::Nil => Value::empty_map(),
-            v @ Value::Map(_) => v,
-            other => {
-                return Err(Error::Values {
-                    path: name,
-                    message: format!(
-                        "error unmarshaling JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                        other.kind_name()
-                    ),
-                })
-            }
-        };
-        base = chart::merge_user_values(&base, &parsed);
-    }
-    let groups: [(&[String], SetKind, &str); 5] = [
-        (&req.set_json, SetKind::Json, "--set-json"),
-        (&req.set, SetKind::Value, "--set"),
-        (&req.set_string, SetKind::String, "--set-string"),
-        (&req.set_file, SetKind::File, "--set-file"),
-        (&req.set_literal, SetKind::Literal, "--set-literal"),
-    ];
-    for (exprs, kind, flag) in groups {
-        for expr in exprs {
-            chart::apply_set(&mut base, expr, kind)
-                .map_err(|e| Error::Usage(format!("failed parsing {flag} data: {e}")))?;
-        }
-    }
-    Ok(base)
-}
-
-fn read_values_source(path: &Path) -> Result<(String, String), Error> {
-    let name = path.display().to_string();
-    if name.trim() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Error::Values {
-                path: "<stdin>".to_string(),
-                message: e.to_string(),
-            })?;
-        return Ok(("<stdin>".to_string(), text));
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::Values {
-        path: name.clone(),
-        message: match e.kind() {
-            std::io::ErrorKind::NotFound => "open: no such file or directory".to_string(),
-            _ => e.to_string(),
-        },
-    })?;
-    Ok((name, String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// The `crds/` files of the chart and its subcharts, as Helm's `CRDObjects` lists them.
@@ -137,7 +68,10 @@ pub fn template_source<'a>(chart: &'a Chart, full_name: &str) -> Option<&'a [u8]
     if let Some(sub) = rest.strip_prefix("charts/") {
         let (dep_name, _) = sub.split_once('/')?;
         let dep = chart.dependencies.iter().find(|d| d.name() == dep_name)?;
-        return template_source(dep, &format!("{}/{}", dep.name(), &sub[dep_name.len() + 1..]));
+        return template_source(
+            dep,
+            &format!("{}/{}", dep.name(), &sub[dep_name.len() + 1..]),
+        );
     }
     chart
         .templates
@@ -149,7 +83,7 @@ pub fn template_source<'a>(chart: &'a Chart, full_name: &str) -> Option<&'a [u8]
 /// Load, prepare and render a chart; return `helm template`'s output.
 pub fn render(req: &RenderRequest) -> Result<(Chart, RenderResult), Error> {
     let loaded = chart::load(&req.chart)?;
-    let values = user_values(req)?;
+    let values = req.values.merge()?;
     let (prepared, coalesced) = chart::prepare(loaded, values)?;
     let kube_version = match &req.kube_version {
         Some(v) => Some(KubeVersion::parse(v).map_err(|e| Error::Usage(e.to_string()))?),
@@ -264,7 +198,11 @@ pub fn matrix_label(entry: &Path) -> String {
 
 /// Render `base` once per matrix entry (the entry's values file applied after `base`'s
 /// own `-f` files), concurrently; `emit` turns each result into text on its thread.
-pub fn render_matrix<F>(base: &RenderRequest, entries: &[PathBuf], emit: F) -> Vec<Result<String, Error>>
+pub fn render_matrix<F>(
+    base: &RenderRequest,
+    entries: &[PathBuf],
+    emit: F,
+) -> Vec<Result<String, Error>>
 where
     F: Fn(&RenderResult, &Path) -> Result<String, Error> + Sync,
 {
@@ -273,8 +211,10 @@ where
         .unwrap_or(2)
         .min(entries.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<Result<String, Error>>>> =
-        entries.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let results: Vec<std::sync::Mutex<Option<Result<String, Error>>>> = entries
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
@@ -283,7 +223,7 @@ where
                     break;
                 };
                 let mut req = base.clone();
-                req.values_files.push(entry.clone());
+                req.values.value_files.push(entry.clone());
                 let outcome = render(&req).and_then(|(_, result)| emit(&result, entry));
                 if let Ok(mut slot) = results[i].lock() {
                     *slot = Some(outcome);
@@ -357,7 +297,8 @@ pub fn json_list(result: &RenderResult, matrix_entry: Option<&Path>) -> String {
     let mut out = String::from("{");
     if let Some(entry) = matrix_entry {
         out.push_str("\"values\":");
-        out.push_str(&crate::yaml::to_json(&Value::string(entry.display().to_string())));
+        let name = Value::string(entry.display().to_string());
+        out.push_str(&crate::yaml::to_json(&name).unwrap_or_else(|_| "\"\"".to_string()));
         out.push(',');
     }
     out.push_str("\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[");
@@ -370,7 +311,8 @@ pub fn json_list(result: &RenderResult, matrix_entry: Option<&Path>) -> String {
             out.push(',');
         }
         first = false;
-        out.push_str(&crate::yaml::to_json(&m.object));
+        // Rendered documents are plain YAML data, which always serialises.
+        out.push_str(&crate::yaml::to_json(&m.object).unwrap_or_else(|_| "null".to_string()));
     }
     out.push_str("]}\n");
     out

@@ -91,12 +91,16 @@ impl Object for Files {
 
     fn field(&self, name: &str) -> Option<Value> {
         match name {
-            "AsConfig" => Some(Value::string(
-                self.as_yaml_map(|data| String::from_utf8_lossy(data).into_owned()),
-            )),
-            "AsSecrets" => Some(Value::string(self.as_yaml_map(|data| {
-                base64::engine::general_purpose::STANDARD.encode(data)
-            }))),
+            "AsConfig" => {
+                Some(Value::string(self.as_yaml_map(|data| {
+                    String::from_utf8_lossy(data).into_owned()
+                })))
+            }
+            "AsSecrets" => {
+                Some(Value::string(self.as_yaml_map(|data| {
+                    base64::engine::general_purpose::STANDARD.encode(data)
+                })))
+            }
             _ => None,
         }
     }

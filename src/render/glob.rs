@@ -8,10 +8,13 @@
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
     Literal(char),
-    Any,      // ?
-    Star,     // *
-    Super,    // **
-    Class { negated: bool, ranges: Vec<(char, char)> },
+    Any,   // ?
+    Star,  // *
+    Super, // **
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
     Alt(Vec<Vec<Token>>),
 }
 
@@ -122,7 +125,9 @@ fn match_tokens(tokens: &[Token], text: &[char]) -> bool {
     };
     match first {
         Token::Literal(c) => text.first() == Some(c) && match_tokens(rest, &text[1..]),
-        Token::Any => matches!(text.first(), Some(c) if *c != '/') && match_tokens(rest, &text[1..]),
+        Token::Any => {
+            matches!(text.first(), Some(c) if *c != '/') && match_tokens(rest, &text[1..])
+        }
         Token::Class { negated, ranges } => match text.first() {
             Some(c) if *c != '/' => {
                 let inside = ranges.iter().any(|(lo, hi)| lo <= c && c <= hi);
@@ -155,7 +160,9 @@ mod tests {
     use super::*;
 
     fn m(pattern: &str, text: &str) -> bool {
-        Glob::new(pattern).map(|g| g.is_match(text)).unwrap_or(false)
+        Glob::new(pattern)
+            .map(|g| g.is_match(text))
+            .unwrap_or(false)
     }
 
     #[test]

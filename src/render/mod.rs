@@ -12,9 +12,9 @@
 //!    order) and print them the way `helm template` does ([`output`]).
 
 pub mod capabilities;
+pub mod command;
 pub mod files;
 pub mod glob;
-pub mod command;
 pub mod output;
 
 use std::collections::BTreeMap;
@@ -22,7 +22,9 @@ use std::rc::Rc;
 
 use crate::chart::Chart;
 use crate::template::funcs::{self, ExecContext, FuncMap};
-use crate::template::{FuncError, Map, MissingKey, TemplateError, TemplateErrorKind, TemplateSet, Value};
+use crate::template::{
+    FuncError, Map, MissingKey, TemplateError, TemplateErrorKind, TemplateSet, Value,
+};
 
 pub use capabilities::{Capabilities, KubeVersion};
 pub use files::Files;
@@ -100,7 +102,9 @@ pub enum RenderError {
     #[error("YAML parse error on {template}: {message}")]
     Yaml { template: String, message: String },
     /// The chart's `kubeVersion` constraint excludes the target version.
-    #[error("chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {version}")]
+    #[error(
+        "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {version}"
+    )]
     KubeVersion { constraint: String, version: String },
 }
 
@@ -283,10 +287,7 @@ fn collect_templates(
         None => top.values.clone(),
         // A subchart sees the parent's `.Values.<name>` when it is a map (Helm's
         // `values.Table("Values." + name)`), else empty values.
-        Some(parent) => match parent
-            .get("Values")
-            .and_then(|v| v.get(chart.name()))
-        {
+        Some(parent) => match parent.get("Values").and_then(|v| v.get(chart.name())) {
             Some(v @ Value::Map(_)) => v,
             _ => Value::empty_map(),
         },
@@ -358,7 +359,12 @@ pub fn render_files(
     options: &RenderOptions,
 ) -> Result<RenderedFiles, RenderError> {
     let caps = Capabilities::new(options.kube_version.clone(), &options.extra_api_versions);
-    if let Some(constraint) = chart.metadata.kube_version.as_deref().filter(|c| !c.is_empty()) {
+    if let Some(constraint) = chart
+        .metadata
+        .kube_version
+        .as_deref()
+        .filter(|c| !c.is_empty())
+    {
         let version = &caps.kube_version.normalized;
         if !funcs::semver::satisfies(constraint, version).unwrap_or(false) {
             return Err(RenderError::KubeVersion {

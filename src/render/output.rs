@@ -114,23 +114,23 @@ fn separator() -> &'static regex::Regex {
 pub fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let trimmed = text.trim();
     let base = text.len() - text.trim_start().len();
-    let mut docs = Vec::new();
+    let mut pieces = Vec::new();
     let mut last = 0;
-    let mut push = |from: usize, to: usize, docs: &mut Vec<(usize, &'_ str)>| {
-        let piece = &trimmed[from..to];
-        if piece.is_empty() {
-            return;
-        }
-        let doc = piece.trim();
-        let offset = base + from + (piece.len() - piece.trim_start().len());
-        let line = 1 + text[..offset].matches('\n').count();
-        docs.push((line, doc));
-    };
     for m in separator().find_iter(trimmed) {
-        push(last, m.start(), &mut docs);
+        pieces.push((last, m.start()));
         last = m.end();
     }
-    push(last, trimmed.len(), &mut docs);
+    pieces.push((last, trimmed.len()));
+    let mut docs = Vec::new();
+    for (from, to) in pieces {
+        let piece = &trimmed[from..to];
+        if piece.is_empty() {
+            continue;
+        }
+        let offset = base + from + (piece.len() - piece.trim_start().len());
+        let line = 1 + text[..offset].matches('\n').count();
+        docs.push((line, piece.trim()));
+    }
     docs
 }
 
@@ -164,7 +164,8 @@ fn parse_head(source: &str, start_line: usize, doc: &str) -> Result<Manifest, Re
     })?;
     let mut hook_events = Vec::new();
     let mut keep = true;
-    if let Some(Value::String(hooks)) = object.get_path(&["metadata", "annotations", "helm.sh/hook"])
+    if let Some(Value::String(hooks)) =
+        object.get_path(&["metadata", "annotations", "helm.sh/hook"])
     {
         for event in hooks.split(',') {
             let event = event.trim().to_ascii_lowercase();

@@ -207,7 +207,6 @@ pub fn go_empty(v: &Value) -> bool {
     !matches!(v, Value::Object(_)) && !v.truthy()
 }
 
-
 /// A Go `map[string]interface{}` parameter: `None` is Go's nil map (what text/template passes
 /// for a nil argument); anything that is not a map is refused with Go's message.
 pub fn expect_map(v: &Value) -> Result<Option<super::super::value::MapRef>, FuncError> {
