@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+pub mod builtin;
 pub mod convert;
 
 use super::value::{FuncError, Value};
