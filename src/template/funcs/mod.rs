@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 pub mod conversion;
+pub mod builtin;
 pub mod convert;
 pub mod crypto;
 pub mod dates;
