@@ -107,8 +107,13 @@ impl Object for Files {
 
     fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
         let result = match name {
+            // Go's `string(bytes)` keeps any bytes; text that is not UTF-8 (a chart reading a
+            // .bz2) stays bytes here so `b64enc` and friends see the file unchanged.
             "Get" => string_arg(name, args).map(|path| match self.get_bytes(path) {
-                Some(data) => Value::string(String::from_utf8_lossy(data).into_owned()),
+                Some(data) => match std::str::from_utf8(data) {
+                    Ok(text) => Value::str(text),
+                    Err(_) => Value::Bytes(data.clone()),
+                },
                 None => Value::str(""),
             }),
             "GetBytes" => string_arg(name, args).map(|path| match self.get_bytes(path) {

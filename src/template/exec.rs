@@ -486,6 +486,17 @@ impl State<'_> {
                 }
             }
             Value::Nil => {}
+            // Go types with methods that are maps or slices underneath (`.Files.Glob`,
+            // `.Capabilities.APIVersions`).
+            Value::Object(o) if o.entries().is_some() => {
+                for (k, v) in o.entries().unwrap_or_default() {
+                    ran = true;
+                    let is_map = matches!(k, Value::String(_));
+                    if self.one_iteration(mark, decl, r, k, v, is_map, out)? {
+                        break;
+                    }
+                }
+            }
             other => {
                 return Err(self.fail(format!("range can't iterate over {other}")));
             }
@@ -947,11 +958,20 @@ impl State<'_> {
     /// Parse and execute an ad-hoc source (Helm's `tpl`); its definitions are visible only
     /// while it runs.
     fn run_source(&mut self, source: &str, data: Value) -> Result<String, FuncError> {
-        let name = template_name_of(&data).unwrap_or_else(|| "tpl".to_string());
+        // Helm 4 parses `tpl` text as a new template named after the set's root ("gotpl"),
+        // in a clone of the set: its `define`s are visible only to this execution.
+        let name = TPL_TEMPLATE_NAME;
         let trees =
-            parse(&name, source, &self.set.funcs).map_err(|e| FuncError::new(e.to_string()))?;
+            parse(name, source, &self.set.funcs).map_err(|e| FuncError::new(e.to_string()))?;
+        let mut body = None;
         let mut overlay: HashMap<String, Rc<Tree>> = HashMap::new();
         for tree in trees {
+            if &*tree.name == name {
+                // Go assigns the parsed body to the new template even when it is empty
+                // (an empty `tpl` renders ""), whatever the set already holds.
+                body = Some(Rc::new(tree));
+                continue;
+            }
             if tree.is_empty()
                 && (overlay.contains_key(&*tree.name) || self.lookup(&tree.name).is_some())
             {
@@ -959,36 +979,19 @@ impl State<'_> {
             }
             overlay.insert(tree.name.to_string(), Rc::new(tree));
         }
-        self.overlays.push(overlay);
-        let result = match self.lookup(&name) {
-            Some(tree) => {
-                let mut out = String::new();
-                self.run(&tree, data, &mut out).map(|_| out)
-            }
-            None => Err(Box::new(no_template(&name))),
+        let Some(body) = body else {
+            return Err(FuncError::new(no_template(name).to_string()));
         };
+        self.overlays.push(overlay);
+        let mut out = String::new();
+        let result = self.run(&body, data, &mut out).map(|_| out);
         self.overlays.pop();
         result.map_err(|e| FuncError::new(e.to_string()))
     }
 }
 
-/// `.Template.Name` of the data, which Helm uses to name `tpl` templates.
-fn template_name_of(data: &Value) -> Option<String> {
-    let template = match data {
-        Value::Map(m) => m.borrow().get("Template").cloned()?,
-        Value::Object(o) => o.field("Template")?,
-        _ => return None,
-    };
-    let name = match &template {
-        Value::Map(m) => m.borrow().get("Name").cloned()?,
-        Value::Object(o) => o.field("Name")?,
-        _ => return None,
-    };
-    match name {
-        Value::String(s) if !s.is_empty() => Some(s.to_string()),
-        _ => None,
-    }
-}
+/// The name Helm 4 gives templates parsed by `tpl` (its root template's name).
+const TPL_TEMPLATE_NAME: &str = "gotpl";
 
 impl ExecContext for State<'_> {
     fn execute_template(&mut self, name: &str, data: Value) -> Result<String, FuncError> {

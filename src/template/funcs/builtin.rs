@@ -185,6 +185,7 @@ fn length(v: &Value) -> Result<Value, FuncError> {
         Value::Bytes(b) => b.len(),
         Value::List(l) => l.len(),
         Value::Map(m) => m.borrow().len(),
+        Value::Object(o) if o.entries().is_some() => o.entries().map_or(0, |e| e.len()),
         Value::Nil => return Err(FuncError::new("len of nil pointer")),
         other => return Err(FuncError::new(format!("len of type {}", other.type_name()))),
     };

@@ -163,6 +163,16 @@ pub fn as_list(name: &str, v: &Value) -> Result<Vec<Value>, FuncError> {
         Value::List(items) => Ok(items.as_ref().clone()),
         Value::Bytes(b) => Ok(b.iter().map(|x| Value::Int(i64::from(*x))).collect()),
         Value::Nil => Ok(Vec::new()),
+        // A Go slice type with methods (`.Capabilities.APIVersions`).
+        Value::Object(o) => match o.entries() {
+            Some(entries) if entries.iter().all(|(k, _)| matches!(k, Value::Int(_))) => {
+                Ok(entries.into_iter().map(|(_, v)| v).collect())
+            }
+            _ => Err(FuncError::new(format!(
+                "Cannot find {name} on type {}",
+                o.type_name()
+            ))),
+        },
         other => Err(FuncError::new(format!(
             "Cannot find {name} on type {}",
             other.type_name()

@@ -228,6 +228,11 @@ fn string_arg<'a>(name: &str, args: &'a [Value]) -> Result<std::borrow::Cow<'a, 
 }
 
 fn b64enc(args: &[Value]) -> Result<Value, FuncError> {
+    expect_args("b64enc", args, 1)?;
+    // Non-UTF-8 file content (`.Files.Get` of a binary) is encoded byte for byte.
+    if let Value::Bytes(bytes) = &args[0] {
+        return Ok(Value::string(base64_encode(bytes)));
+    }
     let s = string_arg("b64enc", args)?;
     Ok(Value::string(base64_encode(s.as_bytes())))
 }

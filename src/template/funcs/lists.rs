@@ -61,6 +61,13 @@ fn items(v: &Value, message: &str) -> Result<Vec<Value>, FuncError> {
         Value::List(items) => Ok(items.as_ref().clone()),
         Value::Bytes(b) => Ok(b.iter().map(|x| Value::Int(i64::from(*x))).collect()),
         Value::Nil => Err(FuncError::new(NIL_DEREFERENCE)),
+        // Go slice types with methods (`.Capabilities.APIVersions`) reflect as slices.
+        Value::Object(o) => match o.entries() {
+            Some(entries) if entries.iter().all(|(k, _)| matches!(k, Value::Int(_))) => {
+                Ok(entries.into_iter().map(|(_, v)| v).collect())
+            }
+            _ => Err(FuncError::new(message.replace("{kind}", v.kind_name()))),
+        },
         other => Err(FuncError::new(message.replace("{kind}", other.kind_name()))),
     }
 }

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-pub mod conversion;
 pub mod builtin;
+pub mod conversion;
 pub mod convert;
 pub mod crypto;
 pub mod dates;
@@ -24,6 +24,7 @@ pub mod random;
 pub mod reflect;
 pub mod regex;
 pub mod semver;
+pub mod serialization;
 pub mod sprig_a;
 pub mod sprig_b;
 pub mod strings;

@@ -66,8 +66,19 @@ pub fn translate_go_pattern(pattern: &str) -> String {
                         let neg = if e.is_ascii_uppercase() { "^" } else { "" };
                         out.push_str(&format!("[{neg}{set}]"));
                     }
-                    (Some(set), true) if e.is_ascii_lowercase() => out.push_str(set),
-                    (Some(set), true) => out.push_str(&format!("[^{set}]")),
+                    (Some(set), true) => {
+                        if e.is_ascii_lowercase() {
+                            out.push_str(set);
+                        } else {
+                            out.push_str(&format!("[^{set}]"));
+                        }
+                        // In Go (Perl syntax) a `-` right after a class escape is a literal;
+                        // after the expansion above it would start a bogus range.
+                        if chars.peek() == Some(&'-') {
+                            chars.next();
+                            out.push_str("\\-");
+                        }
+                    }
                     (None, false) if e == 'b' || e == 'B' => {
                         out.push_str(&format!("(?-u:\\{e})"));
                     }
@@ -532,6 +543,13 @@ mod tests {
         );
         assert_eq!(sn("regexFindAll", "[0-9]+", "a1b22c333", 0), "[]");
         assert_eq!(sn("regexFindAll", "a*", "baaac", -1), r#"["", "aaa", ""]"#);
+    }
+
+    #[test]
+    fn dash_after_class_escape_is_literal() {
+        let re = compile(r"^[\w-\.]+$").unwrap();
+        assert!(re.is_match("argo-cd.x_1"));
+        assert!(!re.is_match("argo cd"));
     }
 
     #[test]
