@@ -217,18 +217,24 @@ where
         .collect();
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(entry) = entries.get(i) else {
-                    break;
-                };
-                let mut req = base.clone();
-                req.values.value_files.push(entry.clone());
-                let outcome = render(&req).and_then(|(_, result)| emit(&result, entry));
-                if let Ok(mut slot) = results[i].lock() {
-                    *slot = Some(outcome);
-                }
-            });
+            // Deep `include` chains need a large stack (see main.rs); reserved, not used.
+            let spawned = std::thread::Builder::new()
+                .stack_size(256 * 1024 * 1024)
+                .spawn_scoped(scope, || loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(entry) = entries.get(i) else {
+                        break;
+                    };
+                    let mut req = base.clone();
+                    req.values.value_files.push(entry.clone());
+                    let outcome = render(&req).and_then(|(_, result)| emit(&result, entry));
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(outcome);
+                    }
+                });
+            if spawned.is_err() {
+                break;
+            }
         }
     });
     results
