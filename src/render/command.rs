@@ -33,6 +33,7 @@ pub struct RenderRequest {
 pub struct RenderResult {
     pub text: String,
     pub sorted: output::SortedManifests,
+    /// The `crds/` files, collected only with `include_crds`.
     pub crds: Vec<CrdFile>,
     pub notes: Option<String>,
 }
@@ -116,7 +117,12 @@ pub fn render(req: &RenderRequest) -> Result<(Chart, RenderResult), Error> {
     };
     let files = render_files(&prepared, &coalesced, &options).map_err(with_frame)?;
     let sorted = output::sort_manifests(&files.files).map_err(Error::Render)?;
-    let crds = crd_files(&prepared);
+    // Only `--include-crds` prints the `crds/` files; don't copy them otherwise.
+    let crds = if req.include_crds {
+        crd_files(&prepared)
+    } else {
+        Vec::new()
+    };
     let mut text = output::template_text(
         &crds,
         &sorted,
