@@ -27,12 +27,43 @@ use crate::template::value::{Map, Value};
 pub struct YamlError {
     /// File name as the caller gave it (`values.yaml`, `templates/x.yaml`, …).
     pub file: String,
-    /// 1-based line; 0 when the problem has no position (e.g. a JSON conversion failure).
+    /// 1-based line; 0 when the problem has no position.
     pub line: usize,
     /// 1-based column; 0 when unknown.
     pub column: usize,
     /// What went wrong, worded like go-yaml / sigs.k8s.io/yaml where that is practical.
     pub message: String,
+    /// Which stage failed; decides how Helm words the error.
+    pub kind: YamlErrorKind,
+}
+
+/// The stage of Helm's YAML → JSON → Go pipeline that refused the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    /// Not well-formed YAML (libyaml scanner/parser).
+    Syntax,
+    /// Well-formed, but go-yaml could not decode it (bad anchor, tag mismatch, complex key).
+    Decode,
+    /// Decoded, but not representable as JSON (null or huge map key, `.inf`).
+    Convert,
+}
+
+impl YamlError {
+    /// The text Helm shows for this error from sigs.k8s.io/yaml, e.g.
+    /// `error converting YAML to JSON: yaml: line 2: mapping values are not allowed in this context`
+    /// (what `fromYaml` puts under "Error").
+    pub fn helm_message(&self) -> String {
+        match self.kind {
+            YamlErrorKind::Syntax if self.line > 1 => format!(
+                "error converting YAML to JSON: yaml: line {}: {}",
+                self.line, self.message
+            ),
+            YamlErrorKind::Syntax | YamlErrorKind::Decode => {
+                format!("error converting YAML to JSON: yaml: {}", self.message)
+            }
+            YamlErrorKind::Convert => format!("error converting YAML to JSON: {}", self.message),
+        }
+    }
 }
 
 impl fmt::Display for YamlError {
@@ -137,6 +168,13 @@ enum Node {
 
 struct Loader<'a> {
     parser: Parser<'a, StrInput<'a>>,
+    src: &'a str,
+    /// Anchors whose node is still being built: an alias to one is self-reference.
+    open_anchors: Vec<usize>,
+    /// First mapping key JSON cannot represent (reported after decoding succeeds).
+    key_error: Option<YamlError>,
+    /// First value JSON cannot represent (`.inf`), reported after key errors.
+    value_error: Option<YamlError>,
     file: &'a str,
     anchors: HashMap<usize, Value>,
     /// Current collection nesting, bounded by `MAX_DEPTH`.
@@ -149,6 +187,10 @@ impl<'a> Loader<'a> {
     fn new(src: &'a str, file: &'a str) -> Self {
         Loader {
             parser: Parser::new_from_str(src),
+            src,
+            open_anchors: Vec::new(),
+            key_error: None,
+            value_error: None,
             file,
             anchors: HashMap::new(),
             depth: 0,
@@ -157,12 +199,35 @@ impl<'a> Loader<'a> {
     }
 
     fn error_at(&self, span: &Span, message: impl Into<String>) -> YamlError {
+        self.error_kind(span, message, YamlErrorKind::Decode)
+    }
+
+    fn error_kind(
+        &self,
+        span: &Span,
+        message: impl Into<String>,
+        kind: YamlErrorKind,
+    ) -> YamlError {
         YamlError {
             file: self.file.to_string(),
             line: span.start.line(),
             column: span.start.col() + 1,
             message: message.into(),
+            kind,
         }
+    }
+
+    /// The anchor or alias name written at `span` (`*name` / `&name`), for messages.
+    fn name_at(&self, span: &Span) -> String {
+        let start = span.start.index();
+        let text = match self.src.char_indices().nth(start) {
+            Some((b, _)) => self.src.get(b..).unwrap_or(""),
+            None => "",
+        };
+        text.trim_start_matches(['*', '&'])
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .collect()
     }
 
     fn scan_error(&mut self, err: &ScanError) -> YamlError {
@@ -172,12 +237,16 @@ impl<'a> Loader<'a> {
         {
             self.tab_fix_at = Some(err.marker().index());
         }
-        YamlError {
-            file: self.file.to_string(),
-            line: err.marker().line(),
-            column: err.marker().col() + 1,
-            message: translate_scan_error(err.info()),
+        let span = Span::empty(*err.marker());
+        if err.info().contains("unknown anchor") {
+            let name = self.name_at(&span);
+            return self.error_at(&span, format!("unknown anchor '{name}' referenced"));
         }
+        self.error_kind(
+            &span,
+            translate_scan_error(err.info()),
+            YamlErrorKind::Syntax,
+        )
     }
 
     fn next(&mut self) -> Result<(Event<'a>, Span), YamlError> {
@@ -191,7 +260,8 @@ impl<'a> Loader<'a> {
                 file: self.file.to_string(),
                 line: 0,
                 column: 0,
-                message: "unexpected end of stream".to_string(),
+                message: "found unexpected end of stream".to_string(),
+                kind: YamlErrorKind::Syntax,
             }),
         }
     }
@@ -216,6 +286,8 @@ impl<'a> Loader<'a> {
         }
         // Anchors are scoped to their document.
         self.anchors.clear();
+        self.key_error = None;
+        self.value_error = None;
         let (ev, span) = self.next()?;
         let doc = match ev {
             Event::DocumentEnd => return Ok(Some(Value::Nil)),
@@ -233,6 +305,9 @@ impl<'a> Loader<'a> {
                 _ => return Err(self.error_at(&span, "did not find expected <document end>")),
             }
         }
+        if let Some(e) = self.key_error.take().or_else(|| self.value_error.take()) {
+            return Err(e);
+        }
         Ok(Some(value))
     }
 
@@ -244,7 +319,17 @@ impl<'a> Loader<'a> {
                     .map_err(|m| self.error_at(&span, m))?;
                 let value = match scalar {
                     Scalar::Merge => return Ok(Node::Merge),
-                    s => scalar_value(s).map_err(|m| self.error_at(&span, m))?,
+                    s => match scalar_value(s) {
+                        Ok(v) => v,
+                        Err(m) => {
+                            // json.Marshal runs after the whole document was converted.
+                            if self.value_error.is_none() {
+                                self.value_error =
+                                    Some(self.error_kind(&span, m, YamlErrorKind::Convert));
+                            }
+                            Value::Nil
+                        }
+                    },
                 };
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.clone());
@@ -255,10 +340,11 @@ impl<'a> Loader<'a> {
                 // go-yaml decodes an alias by decoding the anchored node again, so every use
                 // is an independent copy (which matters once templates mutate maps).
                 Some(v) => Ok(Node::Value(v.deep_copy())),
-                None => Err(self.error_at(&span, "unknown anchor referenced")),
+                None => Err(self.alias_error(id, &span)),
             },
             Event::SequenceStart(anchor, _) => {
                 self.enter(&span)?;
+                self.open_anchors.push(anchor);
                 let mut items = Vec::new();
                 loop {
                     let (ev, span) = self.next()?;
@@ -271,6 +357,7 @@ impl<'a> Loader<'a> {
                     }
                 }
                 self.depth -= 1;
+                self.open_anchors.pop();
                 let value = Value::list(items);
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.deep_copy());
@@ -279,8 +366,10 @@ impl<'a> Loader<'a> {
             }
             Event::MappingStart(anchor, _) => {
                 self.enter(&span)?;
+                self.open_anchors.push(anchor);
                 let map = self.mapping()?;
                 self.depth -= 1;
+                self.open_anchors.pop();
                 let value = Value::map(map);
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.deep_copy());
@@ -288,6 +377,15 @@ impl<'a> Loader<'a> {
                 Ok(Node::Value(value))
             }
             _ => Err(self.error_at(&span, "did not find expected node content")),
+        }
+    }
+
+    fn alias_error(&self, id: usize, span: &Span) -> YamlError {
+        let name = self.name_at(span);
+        if self.open_anchors.contains(&id) {
+            self.error_at(span, format!("anchor '{name}' value contains itself"))
+        } else {
+            self.error_at(span, format!("unknown anchor '{name}' referenced"))
         }
     }
 
@@ -304,7 +402,9 @@ impl<'a> Loader<'a> {
         let mut map = Map::new();
         loop {
             let (ev, key_span) = self.next()?;
-            let key = match ev {
+            // A key that JSON cannot carry is only reported once the whole document has
+            // decoded: go-yaml finishes first, sigs.k8s.io/yaml converts afterwards.
+            let key: Result<Option<String>, String> = match ev {
                 Event::MappingEnd => return Ok(map),
                 Event::Scalar(text, style, anchor, tag) => {
                     let scalar = resolve_scalar(text, style, tag.as_deref())
@@ -315,16 +415,22 @@ impl<'a> Loader<'a> {
                         }
                     }
                     match scalar {
-                        Scalar::Merge => None,
-                        s => Some(scalar_key(s).map_err(|m| self.error_at(&key_span, m))?),
+                        Scalar::Merge => Ok(None),
+                        s => scalar_key(s).map(Some),
                     }
                 }
                 Event::Alias(id) => match self.anchors.get(&id) {
-                    Some(v) => Some(value_key(v).map_err(|m| self.error_at(&key_span, m))?),
-                    None => return Err(self.error_at(&key_span, "unknown anchor referenced")),
+                    Some(v) => value_key(v).map(Some),
+                    None => return Err(self.alias_error(id, &key_span)),
                 },
-                Event::SequenceStart(..) | Event::MappingStart(..) => {
-                    return Err(self.error_at(&key_span, "invalid map key"));
+                ev @ (Event::SequenceStart(..) | Event::MappingStart(..)) => {
+                    let key = match self.node(ev, key_span)? {
+                        Node::Value(v) => v,
+                        Node::Merge => Value::str("<<"),
+                    };
+                    return Err(
+                        self.error_at(&key_span, format!("invalid map key: {}", go_sharp_v(&key)))
+                    );
                 }
                 _ => return Err(self.error_at(&key_span, "did not find expected key")),
             };
@@ -334,11 +440,18 @@ impl<'a> Loader<'a> {
                 Node::Merge => Value::str("<<"),
             };
             match key {
-                Some(k) => {
+                Ok(Some(k)) => {
                     // Duplicate keys: go-yaml v2 (non-strict) keeps the last one.
                     map.insert(k, value);
                 }
-                None => self.merge(&mut map, value, &span)?,
+                Ok(None) => self.merge(&mut map, value, &span)?,
+                Err(prefix) => {
+                    if self.key_error.is_none() {
+                        let message = format!("{prefix}, value: {}", go_sharp_v(&value));
+                        self.key_error =
+                            Some(self.error_kind(&key_span, message, YamlErrorKind::Convert));
+                    }
+                }
             }
         }
     }
@@ -831,11 +944,7 @@ fn scalar_key(s: Scalar<'_>) -> Result<String, String> {
         Scalar::Bool(b) => b.to_string(),
         Scalar::Int(i) => i.to_string(),
         Scalar::Float(f) => float32_key(f),
-        Scalar::Uint(u) => {
-            return Err(format!(
-                "unsupported map key of type: uint64, key: {u:#x}, value: ..."
-            ))
-        }
+        Scalar::Uint(u) => return Err(format!("unsupported map key of type: uint64, key: {u:#x}")),
         Scalar::Null => return Err("unsupported map key of type: %!s(<nil>), key: <nil>".into()),
         Scalar::Merge => "<<".to_string(),
     })
@@ -850,7 +959,32 @@ fn value_key(v: &Value) -> Result<String, String> {
         Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok((*f as i64).to_string()),
         Value::Float(f) => Ok(float32_key(*f)),
         Value::Nil => Err("unsupported map key of type: %!s(<nil>), key: <nil>".into()),
-        _ => Err("invalid map key".into()),
+        other => Err(format!("invalid map key: {}", go_sharp_v(other))),
+    }
+}
+
+/// Roughly Go's `%#v` of decoded YAML data, for error messages (`[]interface {}{"a"}`).
+fn go_sharp_v(v: &Value) -> String {
+    match v {
+        Value::Nil => "<nil>".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Value::Float(f) => crate::template::value::format_float_g(*f),
+        Value::String(s) => format!("{:?}", s.as_ref()),
+        Value::Bytes(_) | Value::Object(_) => v.to_string(),
+        Value::List(items) => {
+            let inner: Vec<String> = items.iter().map(go_sharp_v).collect();
+            format!("[]interface {{}}{{{}}}", inner.join(", "))
+        }
+        Value::Map(m) => {
+            let inner: Vec<String> = m
+                .borrow()
+                .iter()
+                .map(|(k, v)| format!("{:?}:{}", k, go_sharp_v(v)))
+                .collect();
+            format!("map[interface {{}}]interface {{}}{{{}}}", inner.join(", "))
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 pub mod convert;
+pub mod serialization;
 
 use super::value::{FuncError, Value};
 
