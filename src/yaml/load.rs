@@ -506,6 +506,10 @@ fn core_tag(tag: Option<&Tag>) -> Option<&str> {
     match tag {
         None => Some(""),
         Some(t) if t.handle == YAML_CORE => Some(t.suffix.as_str()),
+        // A verbatim tag, `!<tag:yaml.org,2002:int>`.
+        Some(t) if t.handle.is_empty() && t.suffix.starts_with(YAML_CORE) => {
+            t.suffix.get(YAML_CORE.len()..)
+        }
         Some(t) if t.handle == "!" && t.suffix.is_empty() => Some("!"),
         Some(_) => None,
     }
@@ -1168,6 +1172,10 @@ flow: [a, {b: c}, \"d\", 1]\nemptyflow: {}\n";
         assert_eq!(json(".inf: x"), r#"{".inf":"x"}"#);
         assert_eq!(json(".nan: y"), r#"{".nan":true}"#);
         assert_eq!(json("a:\t1"), r#"{"a":1}"#);
+        assert_eq!(
+            json("a: ! x\nb: !!str 1.5\nc: !<tag:yaml.org,2002:int> \"7\"\n"),
+            r#"{"a":"x","b":"1.5","c":7}"#
+        );
     }
 
     #[test]
