@@ -1185,6 +1185,12 @@ mod tests {
                 back == v,
                 "case {i}: toYaml\n{text}\nloaded as {back:?}\nwanted {v:?}"
             );
+            // Both loader paths (fast and general) must agree.
+            let general = crate::yaml::load_all_general(&text, "rt").unwrap();
+            assert!(
+                general.first() == Some(&back),
+                "case {i}: paths differ on\n{text}"
+            );
         }
     }
 
@@ -1198,6 +1204,12 @@ mod tests {
             assert!(
                 back == v,
                 "case {i}: toYamlPretty\n{text}\nloaded as {back:?}\nwanted {v:?}"
+            );
+            // Both loader paths (fast and general) must agree.
+            let general = crate::yaml::load_all_general(&text, "rt").unwrap();
+            assert!(
+                general.first() == Some(&back),
+                "case {i}: paths differ on\n{text}"
             );
         }
     }

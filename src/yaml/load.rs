@@ -81,6 +81,9 @@ impl fmt::Display for YamlError {
 /// If the stream holds several documents only the first is returned, as go-yaml's
 /// `Unmarshal` does.
 pub fn load_str(src: &str, file: &str) -> Result<Value, YamlError> {
+    if let Some(v) = super::fast::load_first(src) {
+        return Ok(v);
+    }
     with_tab_fixes(src, file, |loader| {
         loader.expect_stream_start()?;
         Ok(loader.next_document()?.unwrap_or(Value::Nil))
@@ -90,6 +93,21 @@ pub fn load_str(src: &str, file: &str) -> Result<Value, YamlError> {
 /// Load every document of a multi-document stream (`---` separated). Empty documents load
 /// as `Nil`; an empty stream yields no documents.
 pub fn load_all(src: &str, file: &str) -> Result<Vec<Value>, YamlError> {
+    if let Some(docs) = super::fast::load_all(src) {
+        return Ok(docs);
+    }
+    with_tab_fixes(src, file, |loader| {
+        loader.expect_stream_start()?;
+        let mut docs = Vec::new();
+        while let Some(doc) = loader.next_document()? {
+            docs.push(doc);
+        }
+        Ok(docs)
+    })
+}
+
+/// [`load_all`] without the fast path: the general parser only.
+pub fn load_all_general(src: &str, file: &str) -> Result<Vec<Value>, YamlError> {
     with_tab_fixes(src, file, |loader| {
         loader.expect_stream_start()?;
         let mut docs = Vec::new();
@@ -149,7 +167,7 @@ const MAX_DEPTH: usize = 5000;
 
 /// A resolved plain scalar before the JSON round trip, keeping the Go type that matters for
 /// how a mapping key is printed.
-enum Scalar<'a> {
+pub(crate) enum Scalar<'a> {
     Null,
     Bool(bool),
     Int(i64),
@@ -568,6 +586,24 @@ fn resolve_scalar<'a>(
         // Other core tags (`!!map` on a scalar, …): left as the text.
         _ => Ok(Scalar::Str(text)),
     }
+}
+
+/// [`resolve_plain`] for the fast loader.
+pub(crate) fn resolve_plain_text(text: &str) -> Option<Scalar<'_>> {
+    Some(resolve_plain(Cow::Borrowed(text)))
+}
+
+/// A plain key as JSON sees it, or `None` when it would be an error.
+pub(crate) fn scalar_key_text(s: Scalar<'_>) -> Option<String> {
+    match s {
+        Scalar::Merge => None,
+        s => scalar_key(s).ok(),
+    }
+}
+
+/// A plain value after the JSON round trip, or `None` when it would be an error.
+pub(crate) fn scalar_value_text(s: Scalar<'_>) -> Option<Value> {
+    scalar_value(s).ok()
 }
 
 /// go-yaml v2's implicit resolution of a plain scalar (YAML 1.1 booleans, nulls, numbers).
