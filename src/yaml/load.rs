@@ -46,6 +46,9 @@ pub enum YamlErrorKind {
     Decode,
     /// Decoded, but not representable as JSON (null or huge map key, `.inf`).
     Convert,
+    /// Fine YAML of the wrong shape for its use (a list where values must be a map), or a
+    /// bad document separator; the message is Helm's complete text.
+    Shape,
 }
 
 impl YamlError {
@@ -62,6 +65,7 @@ impl YamlError {
                 format!("error converting YAML to JSON: yaml: {}", self.message)
             }
             YamlErrorKind::Convert => format!("error converting YAML to JSON: {}", self.message),
+            YamlErrorKind::Shape => self.message.clone(),
         }
     }
 }
@@ -104,6 +108,91 @@ pub fn load_all(src: &str, file: &str) -> Result<Vec<Value>, YamlError> {
         }
         Ok(docs)
     })
+}
+
+/// Helm 4's `LoadValues` for a values file: the text is cut into documents at lines starting
+/// with `---` (as Kubernetes' YAML reader does), each document must be a map (or empty), and
+/// the maps are merged in order, later values winning and nested maps merged recursively.
+pub fn load_values(src: &str, file: &str) -> Result<Map, YamlError> {
+    let mut values = Map::new();
+    let mut chunk_start = 0usize;
+    let mut chunk_first_line = 1usize;
+    let mut offset = 0usize;
+    let mut line_no = 0usize;
+    let mut chunks: Vec<(usize, usize, usize)> = Vec::new();
+    for line in src.split_inclusive('\n') {
+        line_no += 1;
+        if let Some(rest) = line.strip_prefix("---") {
+            let trimmed = rest.trim();
+            if !trimmed.is_empty() && !trimmed.starts_with('#') {
+                return Err(YamlError {
+                    file: file.to_string(),
+                    line: line_no,
+                    column: 4,
+                    message: format!(
+                        "error reading yaml document: invalid Yaml document separator: {trimmed}"
+                    ),
+                    kind: YamlErrorKind::Shape,
+                });
+            }
+            if offset > chunk_start {
+                chunks.push((chunk_start, offset, chunk_first_line));
+            }
+            chunk_start = offset + line.len();
+            chunk_first_line = line_no + 1;
+        }
+        offset += line.len();
+    }
+    if offset > chunk_start {
+        chunks.push((chunk_start, offset, chunk_first_line));
+    }
+    for (from, to, first_line) in chunks {
+        let text = src.get(from..to).unwrap_or("");
+        let doc = load_str(text, file).map_err(|mut e| {
+            if e.line > 0 {
+                e.line += first_line - 1;
+            }
+            e
+        })?;
+        match doc {
+            Value::Nil => {}
+            Value::Map(m) => {
+                let m = m.borrow();
+                merge_maps(&mut values, &m);
+            }
+            other => {
+                let kind = match other {
+                    Value::List(_) => "array",
+                    Value::String(_) => "string",
+                    Value::Bool(_) => "bool",
+                    _ => "number",
+                };
+                return Err(YamlError {
+                    file: file.to_string(),
+                    line: first_line,
+                    column: 1,
+                    message: format!(
+                        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"
+                    ),
+                    kind: YamlErrorKind::Shape,
+                });
+            }
+        }
+    }
+    Ok(values)
+}
+
+/// Helm's `MergeMaps`: `b` over `a`, recursing where both sides hold maps.
+fn merge_maps(a: &mut Map, b: &Map) {
+    for (k, v) in b {
+        if let (Value::Map(bm), Some(Value::Map(am))) = (v, a.get(k)) {
+            let mut merged = am.borrow().clone();
+            merge_maps(&mut merged, &bm.borrow());
+            a.insert(k.clone(), Value::map(merged));
+            continue;
+        }
+        a.insert(k.clone(), v.clone());
+    }
 }
 
 /// [`load_all`] without the fast path: the general parser only.
@@ -504,16 +593,25 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// Reword the parser's messages into libyaml's where they differ, since users know those.
+/// Reword the parser's messages into libyaml's where they differ, since users know those
+/// (`while parsing a flow sequence, expected ',' or ']'` → `did not find expected ',' or ']'`).
 fn translate_scan_error(info: &str) -> String {
     let lower = info.to_ascii_lowercase();
     if lower.contains("mapping values are not allowed") {
-        "mapping values are not allowed in this context".to_string()
-    } else if lower.contains("cannot start any token") || lower.starts_with("unexpected character")
-    {
-        "found character that cannot start any token".to_string()
+        return "mapping values are not allowed in this context".to_string();
+    }
+    if lower.contains("cannot start any token") || lower.starts_with("unexpected character") {
+        return "found character that cannot start any token".to_string();
+    }
+    // libyaml's Go port reports the problem without the "while …" context.
+    let core = match info.split_once(", ") {
+        Some((context, rest)) if context.starts_with("while ") => rest,
+        _ => info,
+    };
+    if core.starts_with("expected ") {
+        format!("did not find {core}")
     } else {
-        info.to_string()
+        core.to_string()
     }
 }
 
@@ -1249,6 +1347,33 @@ flow: [a, {b: c}, \"d\", 1]\nemptyflow: {}\n";
         assert_eq!(to_json(&docs[2]).unwrap(), r#"["x"]"#);
         assert!(load_all("", "v").unwrap().is_empty());
         assert!(load_all("# c\n", "v").unwrap().is_empty());
+    }
+
+    #[test]
+    fn values_files_are_merged_documents() {
+        // helm v4 merges the documents of values.yaml (LoadValues).
+        let v = load_values(
+            "a: 1\nm: {x: 1, q: 2}\n---\nb: 2\nm: {q: 3}\n--- # c\n",
+            "values.yaml",
+        )
+        .unwrap();
+        assert_eq!(
+            to_json(&Value::map(v)).unwrap(),
+            r#"{"a":1,"b":2,"m":{"q":3,"x":1}}"#
+        );
+        assert!(load_values("", "v").unwrap().is_empty());
+        assert!(load_values("# only\n", "v").unwrap().is_empty());
+        let e = load_values("a: 1\n---\n- x\n", "values.yaml").unwrap_err();
+        assert_eq!(
+            e.helm_message(),
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
+        );
+        let e = load_values("a: 1\n---\nb: c: d\n", "values.yaml").unwrap_err();
+        assert_eq!(e.line, 3);
+        let e = load_values("a: 1\n---foo\n", "values.yaml").unwrap_err();
+        assert!(e
+            .helm_message()
+            .contains("invalid Yaml document separator: foo"));
     }
 
     #[test]

@@ -12,5 +12,5 @@ pub use json::{
     format_json_float, from_json, from_json_lenient, to_json, to_pretty_json, to_raw_json,
     JsonError, JsonParseError,
 };
-pub use load::{load_all, load_all_general, load_str, YamlError, YamlErrorKind};
+pub use load::{load_all, load_all_general, load_str, load_values, YamlError, YamlErrorKind};
 pub use toml_format::{from_toml, to_toml, TomlError};
