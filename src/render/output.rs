@@ -160,10 +160,7 @@ fn string_at(v: &Value, path: &[&str]) -> String {
 fn parse_head(source: &str, start_line: usize, doc: &str) -> Result<Manifest, RenderError> {
     let object = crate::yaml::load_str(doc, source).map_err(|e| RenderError::Yaml {
         template: source.to_string(),
-        message: format!(
-            "error converting YAML to JSON: yaml: {}",
-            crate::template::funcs::serialization::go_yaml_message(&e)
-        ),
+        message: e.helm_message(),
     })?;
     let mut hook_events = Vec::new();
     let mut keep = true;

@@ -1027,4 +1027,190 @@ mod tests {
         ]);
         assert_eq!(to_yaml(&v), "b: aGk=\ni: 7\n");
     }
+
+    /// A small deterministic generator of awkward values (xorshift; no external crates).
+    /// Property: whatever toYaml / toYamlPretty print loads back as the same value.
+    struct Gen(u64);
+
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn string(&mut self, full_unicode: bool) -> String {
+            // "<<" is left out: go-yaml (and we) read a plain "<<" key back as a merge key.
+            const POOL: &[&str] = &[
+                "",
+                "yes",
+                "No",
+                "on",
+                "~",
+                "null",
+                "1",
+                "0755",
+                "1e3",
+                ".5",
+                "0x1F",
+                "1:20",
+                "2001-12-14",
+                " lead",
+                "trail ",
+                "- x",
+                "a: b",
+                "a #b",
+                "#c",
+                "[x]",
+                "{x}",
+                "*a",
+                "&a",
+                "!t",
+                "|p",
+                ">g",
+                "'q",
+                "\"d",
+                "%p",
+                "@a",
+                "`b",
+                "? x",
+                ": x",
+                "tab\there",
+                "bell\u{7}",
+                "emoji 😀",
+                "é",
+                "line1\nline2",
+                "x\n",
+                "x\n\n",
+                "\nlead",
+                " a\nb",
+                "a \nb",
+                "x\n y",
+                "---",
+                "...",
+                "a'b",
+                "\u{a0}",
+                "cr\rx",
+                "\u{feff}bom",
+                "a\\b",
+                "-",
+                "+1",
+                ".inf",
+                "0b1",
+            ];
+            let mut out = String::new();
+            for _ in 0..=self.below(3) {
+                if self.below(3) == 0 {
+                    out.push_str(POOL[self.below(POOL.len())]);
+                } else {
+                    let c = match self.below(10) {
+                        0 => ' ',
+                        1 => '\n',
+                        // C1 controls, except NEL: the loader (YAML 1.2 rules) does not
+                        // treat NEL/LS/PS as line breaks the way libyaml does.
+                        2 if full_unicode => {
+                            char::from_u32(0x86 + self.below(0x1a) as u32).unwrap_or('x')
+                        }
+                        3 => ':',
+                        4 => '#',
+                        _ => char::from(b'a' + self.below(26) as u8),
+                    };
+                    out.push(c);
+                    if self.below(4) == 0 {
+                        // Long text exercises folding at column 80.
+                        out.push_str(&"lorem ipsum ".repeat(self.below(12)));
+                    }
+                }
+            }
+            out
+        }
+
+        fn value(&mut self, depth: usize, full_unicode: bool) -> Value {
+            let kinds = if depth == 0 { 5 } else { 7 };
+            match self.below(kinds) {
+                0 => Value::Nil,
+                1 => Value::Bool(self.below(2) == 0),
+                2 => {
+                    const FLOATS: &[f64] = &[
+                        0.0,
+                        1.0,
+                        -1.0,
+                        0.5,
+                        1e6,
+                        1e-7,
+                        1.5e300,
+                        1e21,
+                        1e20,
+                        123456789.123,
+                        0.1,
+                        12345678901234567890.0,
+                        -0.0,
+                        3.25e-5,
+                    ];
+                    Value::Float(FLOATS[self.below(FLOATS.len())])
+                }
+                3 => Value::Int(self.next() as i64 >> self.below(64)),
+                4 => Value::string(self.string(full_unicode)),
+                5 => Value::list(
+                    (0..self.below(4))
+                        .map(|_| self.value(depth - 1, full_unicode))
+                        .collect(),
+                ),
+                _ => {
+                    let mut m = Map::new();
+                    for _ in 0..self.below(5) {
+                        let k = self.string(full_unicode);
+                        let v = self.value(depth - 1, full_unicode);
+                        m.insert(k, v);
+                    }
+                    Value::map(m)
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn round_trip_through_the_loader() {
+        let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+        for i in 0..3000 {
+            let v = g.value(4, false);
+            let text = to_yaml(&v);
+            let back = load_str(&text, "rt").unwrap_or_else(|e| panic!("case {i}: {e}\n{text}"));
+            assert!(
+                back == v,
+                "case {i}: toYaml\n{text}\nloaded as {back:?}\nwanted {v:?}"
+            );
+            // Both loader paths (fast and general) must agree.
+            let general = crate::yaml::load_all_general(&text, "rt").unwrap();
+            assert!(
+                general.first() == Some(&back),
+                "case {i}: paths differ on\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn pretty_round_trip_through_the_loader() {
+        let mut g = Gen(0x2545_F491_4F6C_DD1D);
+        for i in 0..3000 {
+            let v = g.value(4, true);
+            let text = to_yaml_pretty(&v);
+            let back = load_str(&text, "rt").unwrap_or_else(|e| panic!("case {i}: {e}\n{text}"));
+            assert!(
+                back == v,
+                "case {i}: toYamlPretty\n{text}\nloaded as {back:?}\nwanted {v:?}"
+            );
+            // Both loader paths (fast and general) must agree.
+            let general = crate::yaml::load_all_general(&text, "rt").unwrap();
+            assert!(
+                general.first() == Some(&back),
+                "case {i}: paths differ on\n{text}"
+            );
+        }
+    }
 }
