@@ -1043,6 +1043,37 @@ mod tests {
     }
 
     #[test]
+    fn pretty_layouts_match_helm() {
+        // helm v4: {{ toYamlPretty … }} / {{ toYaml … }} of template-built values.
+        let ints = |v: &[i64]| Value::list(v.iter().map(|i| Value::Int(*i)).collect());
+        assert_eq!(to_yaml_pretty(&Value::str("a")), "a\n");
+        assert_eq!(to_yaml_pretty(&Value::str("a\nb")), "|-\n  a\n  b\n");
+        let nested = Value::list(vec![ints(&[1, 2]), ints(&[])]);
+        assert_eq!(to_yaml_pretty(&nested), "- - 1\n  - 2\n- []\n");
+        assert_eq!(to_yaml(&nested), "- - 1\n  - 2\n- []\n");
+        assert_eq!(to_yaml_pretty(&Value::Nil), "null\n");
+        let deep = map(&[(
+            "k",
+            Value::list(vec![map(&[("a", Value::Int(1)), ("b", ints(&[1]))])]),
+        )]);
+        assert_eq!(to_yaml_pretty(&deep), "k:\n  - a: 1\n    b:\n      - 1\n");
+        assert_eq!(to_yaml(&deep), "k:\n- a: 1\n  b:\n  - 1\n");
+        let multiline_key = map(&[("a\nb", Value::Int(1))]);
+        assert_eq!(to_yaml_pretty(&multiline_key), "? |-\n  a\n  b\n: 1\n");
+        assert_eq!(to_yaml(&multiline_key), "? |-\n  a\n  b\n: 1\n");
+        let quoted = Value::list(
+            ["yes", "y", "0755", "", " x"]
+                .iter()
+                .map(|s| Value::str(s))
+                .collect(),
+        );
+        assert_eq!(
+            to_yaml_pretty(&quoted),
+            "- \"yes\"\n- \"y\"\n- \"0755\"\n- \"\"\n- ' x'\n"
+        );
+    }
+
+    #[test]
     fn unmarshalable_values_give_empty_output() {
         assert_eq!(to_yaml(&Value::Float(f64::NAN)), "");
         assert_eq!(to_yaml(&map(&[("a", Value::Float(f64::INFINITY))])), "");
