@@ -57,8 +57,30 @@ pub struct ChartFacts {
     pub templates: Vec<(String, String)>,
 }
 
+/// The chart rendered again with one feature toggle flipped (`crds.install=false`,
+/// `crds.keep=true`, `rbac.create=false`, `serviceMonitor.enabled=true`, …). The lint
+/// framework detects which toggle keys a chart actually uses (from its templates and
+/// values) and renders each variant; toggle rules compare the variants.
+#[derive(Debug, Clone)]
+pub struct ToggleVariant {
+    /// Dotted values path of the toggle (`crds.install`).
+    pub key: String,
+    /// The value it was set to for this render.
+    pub value: Value,
+    /// What the toggle controls, as detected: `crds`, `crds-keep`, `rbac`,
+    /// `service-account`, `monitoring`, `webhooks`, `network-policy`, …
+    pub purpose: &'static str,
+    /// The objects of that render; `Err` holds the render error message.
+    pub objects: Result<Vec<LintObject>, String>,
+    /// Extra API versions the variant was rendered with (e.g. `monitoring.coreos.com/v1`
+    /// to see what a `.Capabilities`-guarded template does when the CRD is available).
+    pub api_versions: Vec<String>,
+}
+
 /// What a rule sees.
 pub struct Context<'a> {
+    /// Toggle variants of the chart (empty for plain manifests).
+    pub toggles: &'a [ToggleVariant],
     pub objects: &'a [LintObject],
     /// The values this render used (coalesced), Nil for plain manifests.
     pub values: &'a Value,
