@@ -4,6 +4,8 @@
 //! Flow: render (or read manifests) → [`LintObject`]s → [`Context`] → every enabled
 //! [`Rule`] → [`crate::report::Diagnostic`]s (config and suppressions applied) → a report.
 
+pub mod rules;
+
 use crate::report::{ObjectRef, Severity, SourceLocation};
 use crate::template::Value;
 
