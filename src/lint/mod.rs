@@ -5,6 +5,7 @@
 //! [`Rule`] → [`crate::report::Diagnostic`]s (config and suppressions applied) → a report.
 
 pub mod query;
+pub mod rules;
 
 use crate::report::{ObjectRef, Severity, SourceLocation};
 use crate::template::Value;

@@ -1,0 +1,66 @@
+//! The rule registry: every lint rule, one file per rule under `<family>/<rule_id>.rs`.
+//!
+//! Each rule file declares its metadata once with [`declare_rule!`] — id, family, default
+//! severity, one-line summary and the Markdown doc (`## What it does`, `## Why is this bad?`,
+//! `## Example`, `## Fix`) that `--explain` prints — and a `check` function. [`all`] is the
+//! one list that `--list-rules`, `--explain`, the README table and the tests walk.
+
+/// Declare a rule: a unit struct whose doc is the rule's documentation, its `META`, and the
+/// `Rule` impl that forwards to the file's `check` function.
+macro_rules! declare_rule {
+    (
+        $name:ident {
+            id: $id:literal,
+            family: $family:literal,
+            severity: $severity:ident,
+            summary: $summary:literal,
+            doc: $doc:literal $(,)?
+        }
+    ) => {
+        #[doc = $doc]
+        pub struct $name;
+
+        pub static META: $crate::lint::RuleMeta = $crate::lint::RuleMeta {
+            id: $id,
+            family: $family,
+            severity: $crate::report::Severity::$severity,
+            summary: $summary,
+            doc: $doc,
+        };
+
+        impl $crate::lint::Rule for $name {
+            fn meta(&self) -> &'static $crate::lint::RuleMeta {
+                &META
+            }
+
+            fn check(&self, ctx: &$crate::lint::Context<'_>, out: &mut Vec<$crate::lint::Finding>) {
+                check(ctx, out)
+            }
+        }
+    };
+}
+
+pub mod crds;
+pub mod util;
+
+use crate::lint::Rule;
+
+/// Every rule, grouped by family.
+pub fn all() -> Vec<&'static dyn Rule> {
+    vec![
+        // crds
+        &crds::crd_toggle_missing::CrdToggleMissing,
+        &crds::crd_toggle_ineffective::CrdToggleIneffective,
+        &crds::crd_keep_toggle_ineffective::CrdKeepToggleIneffective,
+        &crds::crd_missing_keep_policy::CrdMissingKeepPolicy,
+        &crds::crds_dir_not_upgraded::CrdsDirNotUpgraded,
+        &crds::crd_storage_version_invalid::CrdStorageVersionInvalid,
+        &crds::crd_name_mismatch::CrdNameMismatch,
+        &crds::crd_installed_as_hook::CrdInstalledAsHook,
+    ]
+}
+
+/// Look a rule up by id.
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    all().into_iter().find(|r| r.meta().id == id)
+}
