@@ -4,7 +4,9 @@
 //! Flow: render (or read manifests) → [`LintObject`]s → [`Context`] → every enabled
 //! [`Rule`] → [`crate::report::Diagnostic`]s (config and suppressions applied) → a report.
 
+pub mod config;
 pub mod query;
+pub mod registry;
 pub mod rules;
 
 use crate::report::{ObjectRef, Severity, SourceLocation};
