@@ -214,8 +214,10 @@ failed: 1 error, 1 warning, 0 info (failing on error and above)\n"
 
     #[test]
     fn empty_and_passing() {
-        let mut meta = ReportMeta::default();
-        meta.targets = vec!["charts/op".into()];
+        let meta = ReportMeta {
+            targets: vec!["charts/op".into()],
+            ..ReportMeta::default()
+        };
         assert_eq!(write(&[], &meta), "no problems found in charts/op\n");
         let (mut diags, meta) = fixtures::diagnostics();
         diags.retain(|d| d.severity == Severity::Warning);
