@@ -419,11 +419,7 @@ fn resolve_scalar<'a>(
         "binary" => decode_base64(&text)
             .map(|bytes| Scalar::Str(Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())))
             .ok_or_else(|| "!!binary value contains invalid base64 data".to_string()),
-        "null" => {
-            // `!!null` is not a resolvable tag in go-yaml v2 but decoding it yields nil.
-            Ok(Scalar::Null)
-        }
-        "bool" | "int" | "float" | "timestamp" => {
+        "bool" | "int" | "float" | "timestamp" | "null" => {
             let resolved = resolve_plain(text.clone());
             let rtag = match &resolved {
                 Scalar::Null => "null",
@@ -432,7 +428,7 @@ fn resolve_scalar<'a>(
                 Scalar::Float(_) => "float",
                 Scalar::Merge => "merge",
                 Scalar::Str(s) => {
-                    if tag == "timestamp" && looks_like_timestamp(s) {
+                    if tag == "timestamp" && parse_timestamp(s) {
                         "timestamp"
                     } else {
                         "str"
@@ -640,13 +636,159 @@ fn parse_go_decimal_float(s: &str) -> Option<f64> {
     }
 }
 
-/// Loose check for go-yaml's timestamp formats (`2006-1-2` with optional time part).
-fn looks_like_timestamp(s: &str) -> bool {
+/// Whether go-yaml's `resolve("", s)` leaves `s` a string, i.e. the emitter may write it
+/// plain without it reading back as a bool, null, number or timestamp.
+pub(crate) fn resolves_as_string(s: &str) -> bool {
+    match resolve_plain(Cow::Borrowed(s)) {
+        // go-yaml's table has no entry for '<', so "<<" resolves to a string here.
+        Scalar::Str(_) | Scalar::Merge => {
+            !(s.as_bytes().first().is_some_and(|c| c.is_ascii_digit()) && parse_timestamp(s))
+        }
+        _ => false,
+    }
+}
+
+/// YAML 1.1 base-60 floats (`1:20`, `-3:25:45.5`): go-yaml no longer reads them as numbers
+/// but quotes them on output for older parsers.
+/// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`
+pub(crate) fn is_base60_float(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() >= 8
-        && b.iter().take(4).all(u8::is_ascii_digit)
-        && b.get(4) == Some(&b'-')
-        && s[5..].split(['-', 'T', 't', ' ']).nth(1).is_some()
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    if !b.get(i).is_some_and(u8::is_ascii_digit) || !s.contains(':') {
+        return false;
+    }
+    i += 1;
+    while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
+        i += 1;
+    }
+    let mut groups = 0;
+    while b.get(i) == Some(&b':') {
+        i += 1;
+        // [0-5]?[0-9]
+        let d1 = b.get(i).copied();
+        let d2 = b.get(i + 1).copied();
+        match (d1, d2) {
+            (Some(x @ b'0'..=b'5'), Some(y)) if y.is_ascii_digit() => {
+                let _ = x;
+                i += 2;
+            }
+            (Some(x), _) if x.is_ascii_digit() => i += 1,
+            _ => return false,
+        }
+        groups += 1;
+    }
+    if groups == 0 {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
+            i += 1;
+        }
+    }
+    i == b.len()
+}
+
+/// go-yaml's `parseTimestamp`: Go's `time.Parse` with the layouts `2006-1-2T15:4:5.999999999Z07:00`
+/// (also with a lower-case `t`), `2006-1-2 15:4:5.999999999` and `2006-1-2`.
+pub(crate) fn parse_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return false;
+    }
+    let year: u32 = b[..4]
+        .iter()
+        .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'));
+    let mut i = 5;
+    // Go's getnum: one or two digits.
+    let num = |i: &mut usize| -> Option<u32> {
+        let d1 = b.get(*i).filter(|c| c.is_ascii_digit())?;
+        *i += 1;
+        let mut n = u32::from(d1 - b'0');
+        if let Some(d2) = b.get(*i).filter(|c| c.is_ascii_digit()) {
+            *i += 1;
+            n = n * 10 + u32::from(d2 - b'0');
+        }
+        Some(n)
+    };
+    let Some(month) = num(&mut i) else {
+        return false;
+    };
+    if b.get(i) != Some(&b'-') {
+        return false;
+    }
+    i += 1;
+    let Some(day) = num(&mut i) else { return false };
+    if !(1..=12).contains(&month) {
+        return false;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if day < 1 || day > days {
+        return false;
+    }
+    if i == b.len() {
+        return true;
+    }
+    let with_zone = match b[i] {
+        b'T' | b't' => true,
+        b' ' => false,
+        _ => return false,
+    };
+    i += 1;
+    let Some(hour) = num(&mut i) else {
+        return false;
+    };
+    if b.get(i) != Some(&b':') {
+        return false;
+    }
+    i += 1;
+    let Some(minute) = num(&mut i) else {
+        return false;
+    };
+    if b.get(i) != Some(&b':') {
+        return false;
+    }
+    i += 1;
+    let Some(second) = num(&mut i) else {
+        return false;
+    };
+    if hour > 23 || minute > 59 || second > 59 {
+        return false;
+    }
+    // Optional fraction: a period or comma followed by digits.
+    if matches!(b.get(i), Some(b'.' | b',')) && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    if !with_zone {
+        return i == b.len();
+    }
+    match b.get(i) {
+        Some(b'Z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            let rest = &b[i + 1..];
+            rest.len() == 5
+                && rest[0].is_ascii_digit()
+                && rest[1].is_ascii_digit()
+                && rest[2] == b':'
+                && rest[3].is_ascii_digit()
+                && rest[4].is_ascii_digit()
+                && u32::from(rest[0] - b'0') * 10 + u32::from(rest[1] - b'0') <= 24
+                && u32::from(rest[3] - b'0') * 10 + u32::from(rest[4] - b'0') <= 60
+        }
+        _ => false,
+    }
 }
 
 /// A resolved scalar as a value after the JSON round trip.

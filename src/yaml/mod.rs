@@ -1,8 +1,10 @@
 //! Helm's YAML and JSON: loading values and documents with Go yaml.v2 / sigs.k8s.io/yaml
 //! semantics, and printing `toYaml` / `toJson` output exactly as Helm does.
 
+mod emit;
 mod json;
 mod load;
 
+pub use emit::{to_yaml, to_yaml_pretty, try_to_yaml, EmitError};
 pub use json::{format_json_float, to_json, to_pretty_json, to_raw_json, JsonError};
 pub use load::{load_all, load_str, YamlError};
