@@ -10,6 +10,7 @@ pub mod query;
 pub mod registry;
 pub mod rules;
 pub mod source_map;
+pub mod toggles;
 
 use crate::report::{ObjectRef, Severity, SourceLocation};
 use crate::template::Value;
