@@ -9,6 +9,7 @@ pub mod engine;
 pub mod query;
 pub mod registry;
 pub mod rules;
+pub mod run;
 pub mod source_map;
 pub mod toggles;
 
@@ -69,6 +70,11 @@ pub struct ChartFacts {
 /// `crds.keep=true`, `rbac.create=false`, `serviceMonitor.enabled=true`, …). The lint
 /// framework detects which toggle keys a chart actually uses (from its templates and
 /// values) and renders each variant; toggle rules compare the variants.
+///
+/// Variants are rendered from the chart defaults plus the user's `--values`/`--set` flags,
+/// never from a values-matrix file; every render of the matrix sees the same variants. A
+/// rule comparing a variant with `Context::objects` should first check that this render's
+/// own value of the key (`ctx.value(&variant.key)`) is the opposite of `variant.value`.
 #[derive(Debug, Clone)]
 pub struct ToggleVariant {
     /// Dotted values path of the toggle (`crds.install`).
