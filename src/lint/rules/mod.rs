@@ -41,6 +41,7 @@ macro_rules! declare_rule {
 }
 
 pub mod crds;
+pub mod rbac;
 pub mod util;
 
 use crate::lint::Rule;
@@ -57,6 +58,18 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &crds::crd_storage_version_invalid::CrdStorageVersionInvalid,
         &crds::crd_name_mismatch::CrdNameMismatch,
         &crds::crd_installed_as_hook::CrdInstalledAsHook,
+        // rbac
+        &rbac::rbac_wildcard_verbs::RbacWildcardVerbs,
+        &rbac::rbac_wildcard_resources::RbacWildcardResources,
+        &rbac::rbac_wildcard_api_groups::RbacWildcardApiGroups,
+        &rbac::rbac_secrets_cluster_wide::RbacSecretsClusterWide,
+        &rbac::rbac_escalation_verbs::RbacEscalationVerbs,
+        &rbac::rbac_binds_cluster_admin::RbacBindsClusterAdmin,
+        &rbac::rbac_clusterrole_where_role_suffices::RbacClusterroleWhereRoleSuffices,
+        &rbac::rbac_binding_missing_role::RbacBindingMissingRole,
+        &rbac::rbac_subject_missing_serviceaccount::RbacSubjectMissingServiceaccount,
+        &rbac::serviceaccount_missing::ServiceaccountMissing,
+        &rbac::rbac_toggle_leaves_missing_serviceaccount::RbacToggleLeavesMissingServiceaccount,
     ]
 }
 

@@ -538,6 +538,24 @@ pub fn truthy_at(values: &Value, path: &str) -> bool {
     get(values, path).is_some_and(|v| v.truthy())
 }
 
+/// Whether `needle` appears as a string anywhere in `values` (e.g. a ServiceAccount name the
+/// user supplied, which documents it as existing outside the chart).
+pub fn values_mention(values: &Value, needle: &str) -> bool {
+    match values {
+        Value::String(s) => s.as_ref() == needle,
+        Value::List(l) => l.iter().any(|v| values_mention(v, needle)),
+        Value::Map(m) => m.borrow().values().any(|v| values_mention(v, needle)),
+        _ => false,
+    }
+}
+
+/// ServiceAccounts the chart renders in `namespace`.
+pub fn service_account_exists(objects: &[LintObject], name: &str, namespace: &str) -> bool {
+    objects.iter().any(|o| {
+        o.kind == "ServiceAccount" && o.name == name && o.namespace.as_deref() == Some(namespace)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
