@@ -41,6 +41,7 @@ macro_rules! declare_rule {
 }
 
 pub mod crds;
+pub mod pdb;
 pub mod rbac;
 pub mod util;
 
@@ -70,6 +71,12 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &rbac::rbac_subject_missing_serviceaccount::RbacSubjectMissingServiceaccount,
         &rbac::serviceaccount_missing::ServiceaccountMissing,
         &rbac::rbac_toggle_leaves_missing_serviceaccount::RbacToggleLeavesMissingServiceaccount,
+        // pdb
+        &pdb::pdb_selects_nothing::PdbSelectsNothing,
+        &pdb::pdb_selects_multiple_workloads::PdbSelectsMultipleWorkloads,
+        &pdb::pdb_blocks_eviction::PdbBlocksEviction,
+        &pdb::pdb_single_replica::PdbSingleReplica,
+        &pdb::pdb_invalid_budget::PdbInvalidBudget,
     ]
 }
 
