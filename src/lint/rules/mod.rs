@@ -41,6 +41,7 @@ macro_rules! declare_rule {
 }
 
 pub mod crds;
+pub mod monitoring;
 pub mod pdb;
 pub mod rbac;
 pub mod util;
@@ -77,6 +78,15 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &pdb::pdb_blocks_eviction::PdbBlocksEviction,
         &pdb::pdb_single_replica::PdbSingleReplica,
         &pdb::pdb_invalid_budget::PdbInvalidBudget,
+        // monitoring
+        &monitoring::servicemonitor_selects_nothing::ServicemonitorSelectsNothing,
+        &monitoring::servicemonitor_namespace_selector_mismatch::ServicemonitorNamespaceSelectorMismatch,
+        &monitoring::servicemonitor_port_not_found::ServicemonitorPortNotFound,
+        &monitoring::podmonitor_selects_nothing::PodmonitorSelectsNothing,
+        &monitoring::podmonitor_port_not_found::PodmonitorPortNotFound,
+        &monitoring::prometheusrule_invalid_expr::PrometheusruleInvalidExpr,
+        &monitoring::prometheusrule_missing_labels::PrometheusruleMissingLabels,
+        &monitoring::servicemonitor_not_capability_guarded::ServicemonitorNotCapabilityGuarded,
     ]
 }
 
