@@ -45,6 +45,7 @@ pub mod monitoring;
 pub mod pdb;
 pub mod rbac;
 pub mod util;
+pub mod webhooks;
 
 use crate::lint::Rule;
 
@@ -87,6 +88,14 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &monitoring::prometheusrule_invalid_expr::PrometheusruleInvalidExpr,
         &monitoring::prometheusrule_missing_labels::PrometheusruleMissingLabels,
         &monitoring::servicemonitor_not_capability_guarded::ServicemonitorNotCapabilityGuarded,
+        // webhooks
+        &webhooks::webhook_service_missing::WebhookServiceMissing,
+        &webhooks::webhook_service_port_missing::WebhookServicePortMissing,
+        &webhooks::webhook_missing_ca_bundle::WebhookMissingCaBundle,
+        &webhooks::webhook_certificate_missing::WebhookCertificateMissing,
+        &webhooks::webhook_fail_policy_single_replica::WebhookFailPolicySingleReplica,
+        &webhooks::webhook_timeout_too_high::WebhookTimeoutTooHigh,
+        &webhooks::webhook_catches_kube_system::WebhookCatchesKubeSystem,
     ]
 }
 
