@@ -36,7 +36,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(t) = get(&w.value, "timeoutSeconds").as_ref().and_then(int) else {
             continue;
         };
-        if t <= 15 && t >= 1 {
+        if (1..=15).contains(&t) {
             continue;
         }
         let mut f = Finding::on(
