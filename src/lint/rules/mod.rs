@@ -44,6 +44,7 @@ pub mod crds;
 pub mod monitoring;
 pub mod pdb;
 pub mod rbac;
+pub mod security;
 pub mod util;
 pub mod webhooks;
 
@@ -96,6 +97,16 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &webhooks::webhook_fail_policy_single_replica::WebhookFailPolicySingleReplica,
         &webhooks::webhook_timeout_too_high::WebhookTimeoutTooHigh,
         &webhooks::webhook_catches_kube_system::WebhookCatchesKubeSystem,
+        // security
+        &security::container_runs_as_root::ContainerRunsAsRoot,
+        &security::container_privilege_escalation_allowed::ContainerPrivilegeEscalationAllowed,
+        &security::container_capabilities_not_dropped::ContainerCapabilitiesNotDropped,
+        &security::container_capabilities_added::ContainerCapabilitiesAdded,
+        &security::seccomp_profile_missing::SeccompProfileMissing,
+        &security::container_writable_root_filesystem::ContainerWritableRootFilesystem,
+        &security::container_privileged::ContainerPrivileged,
+        &security::pod_host_path_volume::PodHostPathVolume,
+        &security::pod_host_namespaces::PodHostNamespaces,
     ]
 }
 
