@@ -41,9 +41,12 @@ macro_rules! declare_rule {
 }
 
 pub mod crds;
+pub mod images;
 pub mod monitoring;
 pub mod pdb;
+pub mod probes;
 pub mod rbac;
+pub mod resources;
 pub mod security;
 pub mod util;
 pub mod webhooks;
@@ -107,6 +110,19 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &security::container_privileged::ContainerPrivileged,
         &security::pod_host_path_volume::PodHostPathVolume,
         &security::pod_host_namespaces::PodHostNamespaces,
+        // probes
+        &probes::probe_missing::ProbeMissing,
+        &probes::probe_identical::ProbeIdentical,
+        &probes::probe_port_not_found::ProbePortNotFound,
+        // resources
+        &resources::container_requests_missing::ContainerRequestsMissing,
+        &resources::container_memory_limit_missing::ContainerMemoryLimitMissing,
+        &resources::resources_limit_below_request::ResourcesLimitBelowRequest,
+        // images
+        &images::image_tag_latest::ImageTagLatest,
+        &images::image_invalid_reference::ImageInvalidReference,
+        &images::image_pull_policy_invalid::ImagePullPolicyInvalid,
+        &images::image_pull_policy_never::ImagePullPolicyNever,
     ]
 }
 
