@@ -40,16 +40,22 @@ macro_rules! declare_rule {
     };
 }
 
+pub mod config;
 pub mod crds;
+pub mod deprecations;
 pub mod images;
+pub mod leader_election;
 pub mod monitoring;
+pub mod network;
 pub mod pdb;
 pub mod probes;
 pub mod rbac;
 pub mod resources;
+pub mod scaling;
 pub mod security;
 pub mod util;
 pub mod webhooks;
+pub mod workloads;
 
 use crate::lint::Rule;
 
@@ -123,6 +129,28 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &images::image_invalid_reference::ImageInvalidReference,
         &images::image_pull_policy_invalid::ImagePullPolicyInvalid,
         &images::image_pull_policy_never::ImagePullPolicyNever,
+        // leader election
+        &leader_election::leader_election_missing::LeaderElectionMissing,
+        &leader_election::leader_election_rbac_missing::LeaderElectionRbacMissing,
+        // network
+        &network::service_selects_nothing::ServiceSelectsNothing,
+        &network::service_target_port_not_found::ServiceTargetPortNotFound,
+        &network::networkpolicy_missing::NetworkpolicyMissing,
+        &network::networkpolicy_selects_nothing::NetworkpolicySelectsNothing,
+        // scaling
+        &scaling::hpa_with_fixed_replicas::HpaWithFixedReplicas,
+        &scaling::hpa_target_missing::HpaTargetMissing,
+        &scaling::hpa_invalid_range::HpaInvalidRange,
+        // config
+        &config::config_checksum_missing::ConfigChecksumMissing,
+        // deprecations
+        &deprecations::removed_api_version::RemovedApiVersion,
+        &deprecations::deprecated_api_version::DeprecatedApiVersion,
+        // workloads
+        &workloads::workload_selector_mismatch::WorkloadSelectorMismatch,
+        &workloads::duplicate_object::DuplicateObject,
+        &workloads::statefulset_pvc_deleted_on_scale_or_delete::StatefulsetPvcDeletedOnScaleOrDelete,
+        &workloads::statefulset_pvc_retention_missing::StatefulsetPvcRetentionMissing,
     ]
 }
 

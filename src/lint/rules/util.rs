@@ -254,6 +254,24 @@ pub fn annotation(obj: &Value, key: &str) -> Option<String> {
         .and_then(scalar)
 }
 
+/// Labels that controllers add to pods at runtime (StatefulSet pod names, ReplicaSet and
+/// revision hashes, Job names): a pod template never carries them, so selectors using them
+/// (redis-ha's per-pod "announce" Services) are judged on their other labels.
+pub fn is_runtime_label(key: &str) -> bool {
+    matches!(
+        key,
+        "statefulset.kubernetes.io/pod-name"
+            | "apps.kubernetes.io/pod-index"
+            | "pod-template-hash"
+            | "controller-revision-hash"
+            | "pod-template-generation"
+            | "batch.kubernetes.io/job-name"
+            | "batch.kubernetes.io/controller-uid"
+            | "job-name"
+            | "controller-uid"
+    )
+}
+
 fn label<'a>(labels: &'a [(String, String)], key: &str) -> Option<&'a str> {
     labels
         .iter()
@@ -268,14 +286,14 @@ pub fn map_selector_matches(selector: &Value, labels: &[(String, String)]) -> bo
     !pairs.is_empty()
         && pairs
             .iter()
-            .all(|(k, v)| scalar(v).as_deref() == label(labels, k))
+            .all(|(k, v)| is_runtime_label(k) || scalar(v).as_deref() == label(labels, k))
 }
 
 /// A `metav1.LabelSelector` (`matchLabels` + `matchExpressions`). An empty selector
 /// (`{}`) matches everything, as Kubernetes defines it.
 pub fn label_selector_matches(selector: &Value, labels: &[(String, String)]) -> bool {
     for (k, v) in entries(get(selector, "matchLabels")) {
-        if scalar(&v).as_deref() != label(labels, &k) {
+        if !is_runtime_label(&k) && scalar(&v).as_deref() != label(labels, &k) {
             return false;
         }
     }
