@@ -556,6 +556,29 @@ pub fn truthy_at(values: &Value, path: &str) -> bool {
     get(values, path).is_some_and(|v| v.truthy())
 }
 
+/// Whether the chart renders custom resource instances (a `Prometheus`, a database
+/// `Cluster`) whose operator creates pods and Services at runtime; selectors that match
+/// nothing of the chart may then be aimed at those. Supporting kinds that never create pods
+/// (monitors, rules, certificates, issuers) do not count.
+pub fn renders_custom_resources(ctx: &Context<'_>) -> bool {
+    ctx.objects.iter().any(|o| {
+        let group = o.api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        let builtin = group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io");
+        let support = matches!(
+            o.kind.as_str(),
+            "ServiceMonitor"
+                | "PodMonitor"
+                | "PrometheusRule"
+                | "Probe"
+                | "ScrapeConfig"
+                | "Certificate"
+                | "Issuer"
+                | "ClusterIssuer"
+        );
+        !builtin && !support
+    })
+}
+
 /// Whether `needle` appears as a string anywhere in `values` (e.g. a ServiceAccount name the
 /// user supplied, which documents it as existing outside the chart).
 pub fn values_mention(values: &Value, needle: &str) -> bool {

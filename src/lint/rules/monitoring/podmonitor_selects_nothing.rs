@@ -1,8 +1,11 @@
 //! `podmonitor-selects-nothing`: a PodMonitor that scrapes no pod.
 
 use super::Scope;
-use crate::lint::rules::util::{get, label_selector_matches, matching_workloads};
+use crate::lint::rules::util::{
+    get, label_selector_matches, matching_workloads, renders_custom_resources,
+};
 use crate::lint::{Context, Finding};
+use crate::report::Severity;
 
 declare_rule! {
     PodmonitorSelectsNothing {
@@ -26,6 +29,9 @@ spec:
     matchLabels:
       app: my-operator        # pods carry app.kubernetes.io/name
 ```
+
+When the chart renders custom resources (whose operator may create what is selected at
+runtime) the finding is a warning.
 
 ## Fix
 Render the selector from the workload's selector-labels helper, and keep the
@@ -62,13 +68,16 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .field("spec.namespaceSelector"),
             );
         } else if scope.is_chart_local(ctx, pm) {
-            out.push(
-                Finding::on(
-                    i,
-                    format!("PodMonitor {} selects no pod of the chart", pm.name),
-                )
-                .field("spec.selector"),
-            );
+            let mut f = Finding::on(
+                i,
+                format!("PodMonitor {} selects no pod of the chart", pm.name),
+            )
+            .field("spec.selector");
+            // Pods an operator creates for the chart's custom resources are invisible here.
+            if renders_custom_resources(ctx) {
+                f.severity = Some(Severity::Warning);
+            }
+            out.push(f);
         }
     }
 }

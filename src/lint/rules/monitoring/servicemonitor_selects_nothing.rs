@@ -1,7 +1,9 @@
 //! `servicemonitor-selects-nothing`: a ServiceMonitor that scrapes nothing.
 
 use super::{selected_services, selects_api_server, Scope};
+use crate::lint::rules::util::renders_custom_resources;
 use crate::lint::{Context, Finding};
+use crate::report::Severity;
 
 declare_rule! {
     ServicemonitorSelectsNothing {
@@ -27,6 +29,9 @@ spec:
       app.kubernetes.io/component: metrics   # the Service has no such label
 ```
 
+When the chart renders custom resources (whose operator may create what is selected at
+runtime) the finding is a warning.
+
 ## Fix
 Put the selector labels on the metrics Service (not only on the pods), rendered from the
 same helper in both templates.
@@ -47,12 +52,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        out.push(
-            Finding::on(
-                i,
-                format!("ServiceMonitor {} selects no Service of the chart", sm.name),
-            )
-            .field("spec.selector"),
-        );
+        let mut f = Finding::on(
+            i,
+            format!("ServiceMonitor {} selects no Service of the chart", sm.name),
+        )
+        .field("spec.selector");
+        // Services an operator creates for the chart's custom resources are invisible here.
+        if renders_custom_resources(ctx) {
+            f.severity = Some(Severity::Warning);
+        }
+        out.push(f);
     }
 }

@@ -1,6 +1,8 @@
 //! `service-selects-nothing`: Services without endpoints.
 
-use crate::lint::rules::util::{entries, get, map_selector_matches, matching_workloads, scalar};
+use crate::lint::rules::util::{
+    entries, get, map_selector_matches, matching_workloads, renders_custom_resources, scalar,
+};
 use crate::lint::{Context, Finding};
 use crate::report::Severity;
 
@@ -32,27 +34,6 @@ selector:
 Render the selector from the workload's selector-labels helper.
 "#,
     }
-}
-
-/// Whether the chart renders custom resource instances (a `Prometheus`, a `Cluster`) whose
-/// operator may create the pods a Service selects at runtime. Supporting kinds that never
-/// create pods (monitors, rules, certificates) do not count.
-fn renders_custom_resources(ctx: &Context<'_>) -> bool {
-    ctx.objects.iter().any(|o| {
-        let group = o.api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
-        let builtin = group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io");
-        let support = matches!(
-            o.kind.as_str(),
-            "ServiceMonitor"
-                | "PodMonitor"
-                | "PrometheusRule"
-                | "Probe"
-                | "Certificate"
-                | "Issuer"
-                | "ClusterIssuer"
-        );
-        !builtin && !support
-    })
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -1,7 +1,9 @@
 //! `pdb-selects-nothing`: a PodDisruptionBudget that protects no pod.
 
 use super::selected;
+use crate::lint::rules::util::renders_custom_resources;
 use crate::lint::{Context, Finding};
+use crate::report::Severity;
 
 declare_rule! {
     PdbSelectsNothing {
@@ -28,6 +30,9 @@ spec:
       app: my-operator          # pods are labelled app.kubernetes.io/name: my-operator
 ```
 
+When the chart renders custom resources (whose operator may create the selected pods at
+runtime) the finding is a warning.
+
 ## Fix
 Render the PDB selector from the same helper as the workload's selector
 (`{{- include "chart.selectorLabels" . | nindent 6 }}`).
@@ -51,8 +56,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 )
                 .field("spec.selector"),
             ),
-            Some(w) if w.is_empty() => out.push(
-                Finding::on(
+            Some(w) if w.is_empty() => {
+                let mut f = Finding::on(
                     i,
                     format!(
                         "PodDisruptionBudget {} selects no pods of any workload in namespace {}",
@@ -60,8 +65,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         pdb.namespace.as_deref().unwrap_or(ctx.namespace)
                     ),
                 )
-                .field("spec.selector"),
-            ),
+                .field("spec.selector");
+                // Pods an operator creates for the chart's custom resources are invisible here.
+                if renders_custom_resources(ctx) {
+                    f.severity = Some(Severity::Warning);
+                }
+                out.push(f)
+            }
             Some(_) => {}
         }
     }

@@ -5,6 +5,7 @@ use crate::lint::rules::util::{
     pod_template, service_account_exists, service_account_name, values_mention,
 };
 use crate::lint::{Context, Finding, LintObject};
+use crate::report::Severity;
 
 declare_rule! {
     RbacToggleLeavesMissingServiceaccount {
@@ -31,6 +32,9 @@ kind: ServiceAccount            # gated by rbac.create …
 ---
 serviceAccountName: {{ include "chart.fullname" . }}   # … but always used
 ```
+
+With the ServiceAccount toggle (rather than the RBAC toggle) the finding is a warning:
+charts often expect an existing account with the generated name then.
 
 ## Fix
 Gate the ServiceAccount with its own `serviceAccount.create` toggle, and name it in the
@@ -85,10 +89,16 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .objects
                 .iter()
                 .position(|o| o.kind == workload.kind && o.name == workload.name);
-            out.push(match main {
+            let mut f = match main {
                 Some(i) => Finding::on(i, message),
                 None => Finding::chart(message),
-            });
+            };
+            // `serviceAccount.create=false` commonly means "bring your own account with the
+            // generated name"; only the RBAC toggle removing it is a broken install.
+            if variant.purpose == "service-account" {
+                f.severity = Some(Severity::Warning);
+            }
+            out.push(f);
         }
     }
 }

@@ -10,7 +10,7 @@ declare_rule! {
         summary: "Two rendered objects have the same kind, namespace and name",
         doc: r#"## What it does
 Reports objects whose API group, kind, namespace and name repeat an earlier object of
-the same render (hooks and ordinary objects are compared separately).
+the same render (Helm hooks are left out: they are created and deleted on their own schedule).
 
 ## Why is this bad?
 Helm refuses to install a release with duplicates, or one silently overwrites the other
@@ -37,7 +37,8 @@ fn group(api_version: &str) -> &str {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (i, obj) in ctx.objects.iter().enumerate() {
-        if obj.name.is_empty() {
+        // Hooks are created and deleted at their own times; only release objects clash.
+        if obj.name.is_empty() || !obj.hook_events.is_empty() {
             continue;
         }
         let earlier = ctx.objects.iter().take(i).position(|o| {
@@ -45,7 +46,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 && o.name == obj.name
                 && o.namespace == obj.namespace
                 && group(&o.api_version) == group(&obj.api_version)
-                && o.hook_events.is_empty() == obj.hook_events.is_empty()
+                && o.hook_events.is_empty()
         });
         if let Some(first) = earlier {
             let at = ctx
