@@ -4,7 +4,12 @@
 //! Flow: render (or read manifests) → [`LintObject`]s → [`Context`] → every enabled
 //! [`Rule`] → [`crate::report::Diagnostic`]s (config and suppressions applied) → a report.
 
+pub mod config;
+pub mod engine;
+pub mod query;
+pub mod registry;
 pub mod rules;
+pub mod source_map;
 
 use crate::report::{ObjectRef, Severity, SourceLocation};
 use crate::template::Value;
