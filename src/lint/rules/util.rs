@@ -58,14 +58,7 @@ pub fn strings_at(v: &Value, path: &str) -> Vec<String> {
 
 /// An integer field: YAML numbers arrive as floats, `--set` numbers as ints, and some
 /// charts quote numbers.
-pub fn int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Int(i) => Some(*i),
-        Value::Float(f) if f.fract() == 0.0 && f.is_finite() => Some(*f as i64),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
+pub use crate::lint::query::as_int as int;
 
 pub fn int_at(v: &Value, path: &str) -> Option<i64> {
     get(v, path).as_ref().and_then(int)
@@ -79,78 +72,19 @@ pub fn bool_at(v: &Value, path: &str) -> Option<bool> {
     }
 }
 
-/// An `IntOrString` budget such as PDB `minAvailable: 2` or `maxUnavailable: "25%"`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum IntOrPercent {
-    Int(i64),
-    Percent(f64),
-}
+pub use crate::lint::query::IntOrPercent;
 
-impl IntOrPercent {
-    pub fn parse(v: &Value) -> Option<IntOrPercent> {
-        match v {
-            Value::String(s) => match s.trim().strip_suffix('%') {
-                Some(p) => p.trim().parse().ok().map(IntOrPercent::Percent),
-                None => s.trim().parse().ok().map(IntOrPercent::Int),
-            },
-            other => int(other).map(IntOrPercent::Int),
-        }
-    }
-
-    /// Absolute value against `total`, rounding up as the disruption controller does for
-    /// both `minAvailable` and `maxUnavailable` (`GetScaledValueFromIntOrPercent(…, true)`).
-    pub fn scaled_up(self, total: i64) -> i64 {
-        match self {
-            IntOrPercent::Int(i) => i,
-            IntOrPercent::Percent(p) => ((p * total as f64) / 100.0).ceil() as i64,
-        }
+/// How a budget is written in values and messages (`2`, `25%`).
+pub fn format_budget(b: IntOrPercent) -> String {
+    match b {
+        IntOrPercent::Int(i) => i.to_string(),
+        IntOrPercent::Percent(p) => format!("{}%", crate::template::value::format_float_g(p)),
     }
 }
 
-impl std::fmt::Display for IntOrPercent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            IntOrPercent::Int(i) => write!(f, "{i}"),
-            IntOrPercent::Percent(p) => {
-                write!(f, "{}%", crate::template::value::format_float_g(*p))
-            }
-        }
-    }
-}
-
-/// Kinds that have no namespace (the common built-in ones and the usual operator add-ons).
+/// Kinds that have no namespace (the lint framework's list).
 pub fn is_cluster_scoped(kind: &str) -> bool {
-    matches!(
-        kind,
-        "Namespace"
-            | "Node"
-            | "PersistentVolume"
-            | "StorageClass"
-            | "CSIDriver"
-            | "CSINode"
-            | "VolumeAttachment"
-            | "ClusterRole"
-            | "ClusterRoleBinding"
-            | "CustomResourceDefinition"
-            | "APIService"
-            | "MutatingWebhookConfiguration"
-            | "ValidatingWebhookConfiguration"
-            | "ValidatingAdmissionPolicy"
-            | "ValidatingAdmissionPolicyBinding"
-            | "MutatingAdmissionPolicy"
-            | "MutatingAdmissionPolicyBinding"
-            | "PriorityClass"
-            | "RuntimeClass"
-            | "IngressClass"
-            | "PodSecurityPolicy"
-            | "CertificateSigningRequest"
-            | "FlowSchema"
-            | "PriorityLevelConfiguration"
-            | "ClusterIssuer"
-            | "ClusterPolicy"
-            | "ClusterSecretStore"
-            | "ClusterExternalSecret"
-    )
+    !crate::lint::query::is_namespaced(kind)
 }
 
 /// Helm test pods (`helm.sh/hook: test`), which run only under `helm test`.
@@ -562,7 +496,7 @@ pub fn truthy_at(values: &Value, path: &str) -> bool {
 /// (monitors, rules, certificates, issuers) do not count.
 pub fn renders_custom_resources(ctx: &Context<'_>) -> bool {
     ctx.objects.iter().any(|o| {
-        let group = o.api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        let group = crate::lint::query::api_group(&o.api_version);
         let builtin = group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io");
         let support = matches!(
             o.kind.as_str(),
@@ -646,8 +580,9 @@ mod tests {
     #[test]
     fn budgets_round_up_like_the_disruption_controller() {
         let p = IntOrPercent::parse(&Value::str("50%")).unwrap();
-        assert_eq!(p.scaled_up(3), 2);
-        assert_eq!(p.scaled_up(1), 1);
+        assert_eq!(p.scaled(3), 2);
+        assert_eq!(p.scaled(1), 1);
+        assert_eq!(format_budget(p), "50%");
         assert_eq!(
             IntOrPercent::parse(&Value::Float(2.0)),
             Some(IntOrPercent::Int(2))

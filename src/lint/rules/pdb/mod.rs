@@ -63,9 +63,9 @@ pub fn blocks(field: &str, b: IntOrPercent, total: Option<i64>) -> bool {
     match (field, b, total) {
         ("maxUnavailable", IntOrPercent::Int(0), _) => true,
         ("maxUnavailable", IntOrPercent::Percent(p), _) if p <= 0.0 => true,
-        ("maxUnavailable", b, Some(t)) if t > 0 => b.scaled_up(t) <= 0,
+        ("maxUnavailable", b, Some(t)) if t > 0 => b.scaled(t) <= 0,
         ("minAvailable", IntOrPercent::Percent(p), _) if p >= 100.0 => true,
-        ("minAvailable", b, Some(t)) if t > 0 => b.scaled_up(t) >= t,
+        ("minAvailable", b, Some(t)) if t > 0 => b.scaled(t) >= t,
         _ => false,
     }
 }

@@ -1,6 +1,7 @@
 //! `pdb-blocks-eviction`: a budget that allows no voluntary disruption at all.
 
 use super::{blocks, budget, expected_pods, selected};
+use crate::lint::rules::util::format_budget;
 use crate::lint::{Context, Finding};
 
 declare_rule! {
@@ -67,8 +68,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 Finding::on(
                     i,
                     format!(
-                        "PodDisruptionBudget {} with {field}: {b} allows no eviction of {pods}",
-                        pdb.name
+                        "PodDisruptionBudget {} with {field}: {} allows no eviction of {pods}",
+                        pdb.name,
+                        format_budget(b)
                     ),
                 )
                 .field(format!("spec.{field}")),

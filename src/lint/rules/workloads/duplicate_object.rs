@@ -1,5 +1,6 @@
 //! `duplicate-object`: the same object rendered twice.
 
+use crate::lint::query::api_group;
 use crate::lint::{Context, Finding};
 
 declare_rule! {
@@ -31,10 +32,6 @@ Give each object its own name (`{{ include "chart.fullname" . }}-metrics`).
     }
 }
 
-fn group(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
-}
-
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (i, obj) in ctx.objects.iter().enumerate() {
         // Hooks are created and deleted at their own times; only release objects clash.
@@ -45,7 +42,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             o.kind == obj.kind
                 && o.name == obj.name
                 && o.namespace == obj.namespace
-                && group(&o.api_version) == group(&obj.api_version)
+                && api_group(&o.api_version) == api_group(&obj.api_version)
                 && o.hook_events.is_empty()
         });
         if let Some(first) = earlier {
