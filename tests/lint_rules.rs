@@ -290,3 +290,49 @@ fn findings_point_at_existing_objects() {
         }
     }
 }
+
+/// Audit aid, not a check: run every rule over rendered charts and print the findings.
+/// `OPM_LINT_AUDIT_DIR=<dir of helm-template outputs> cargo test --test lint_rules audit --
+/// --ignored --nocapture` (release namespace `OPM_LINT_AUDIT_NAMESPACE`, default `default`).
+#[test]
+#[ignore]
+fn audit_rendered_manifests() {
+    let Ok(dir) = std::env::var("OPM_LINT_AUDIT_DIR") else {
+        return;
+    };
+    let namespace = std::env::var("OPM_LINT_AUDIT_NAMESPACE").unwrap_or_else(|_| "default".into());
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
+        let objects: Vec<LintObject> = documents(&text, &file)
+            .into_iter()
+            .map(|(line, d)| {
+                let src = SourceLocation {
+                    file: file.clone(),
+                    line,
+                    column: None,
+                };
+                lint_object(d, &namespace, Some(src))
+            })
+            .collect();
+        let fx = Fixture {
+            objects,
+            toggles: Vec::new(),
+            values: Value::empty_map(),
+            chart: None,
+            namespace: namespace.clone(),
+            kube_version: "1.33".into(),
+        };
+        for rule in rules::all() {
+            let found = run(rule, &fx);
+            for line in describe(rule, &fx, &found).lines() {
+                println!("{file} [{}] {line}", rule.meta().id);
+            }
+        }
+    }
+}

@@ -58,14 +58,7 @@ pub fn strings_at(v: &Value, path: &str) -> Vec<String> {
 
 /// An integer field: YAML numbers arrive as floats, `--set` numbers as ints, and some
 /// charts quote numbers.
-pub fn int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Int(i) => Some(*i),
-        Value::Float(f) if f.fract() == 0.0 && f.is_finite() => Some(*f as i64),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
+pub use crate::lint::query::as_int as int;
 
 pub fn int_at(v: &Value, path: &str) -> Option<i64> {
     get(v, path).as_ref().and_then(int)
@@ -79,78 +72,19 @@ pub fn bool_at(v: &Value, path: &str) -> Option<bool> {
     }
 }
 
-/// An `IntOrString` budget such as PDB `minAvailable: 2` or `maxUnavailable: "25%"`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum IntOrPercent {
-    Int(i64),
-    Percent(f64),
-}
+pub use crate::lint::query::IntOrPercent;
 
-impl IntOrPercent {
-    pub fn parse(v: &Value) -> Option<IntOrPercent> {
-        match v {
-            Value::String(s) => match s.trim().strip_suffix('%') {
-                Some(p) => p.trim().parse().ok().map(IntOrPercent::Percent),
-                None => s.trim().parse().ok().map(IntOrPercent::Int),
-            },
-            other => int(other).map(IntOrPercent::Int),
-        }
-    }
-
-    /// Absolute value against `total`, rounding up as the disruption controller does for
-    /// both `minAvailable` and `maxUnavailable` (`GetScaledValueFromIntOrPercent(…, true)`).
-    pub fn scaled_up(self, total: i64) -> i64 {
-        match self {
-            IntOrPercent::Int(i) => i,
-            IntOrPercent::Percent(p) => ((p * total as f64) / 100.0).ceil() as i64,
-        }
+/// How a budget is written in values and messages (`2`, `25%`).
+pub fn format_budget(b: IntOrPercent) -> String {
+    match b {
+        IntOrPercent::Int(i) => i.to_string(),
+        IntOrPercent::Percent(p) => format!("{}%", crate::template::value::format_float_g(p)),
     }
 }
 
-impl std::fmt::Display for IntOrPercent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            IntOrPercent::Int(i) => write!(f, "{i}"),
-            IntOrPercent::Percent(p) => {
-                write!(f, "{}%", crate::template::value::format_float_g(*p))
-            }
-        }
-    }
-}
-
-/// Kinds that have no namespace (the common built-in ones and the usual operator add-ons).
+/// Kinds that have no namespace (the lint framework's list).
 pub fn is_cluster_scoped(kind: &str) -> bool {
-    matches!(
-        kind,
-        "Namespace"
-            | "Node"
-            | "PersistentVolume"
-            | "StorageClass"
-            | "CSIDriver"
-            | "CSINode"
-            | "VolumeAttachment"
-            | "ClusterRole"
-            | "ClusterRoleBinding"
-            | "CustomResourceDefinition"
-            | "APIService"
-            | "MutatingWebhookConfiguration"
-            | "ValidatingWebhookConfiguration"
-            | "ValidatingAdmissionPolicy"
-            | "ValidatingAdmissionPolicyBinding"
-            | "MutatingAdmissionPolicy"
-            | "MutatingAdmissionPolicyBinding"
-            | "PriorityClass"
-            | "RuntimeClass"
-            | "IngressClass"
-            | "PodSecurityPolicy"
-            | "CertificateSigningRequest"
-            | "FlowSchema"
-            | "PriorityLevelConfiguration"
-            | "ClusterIssuer"
-            | "ClusterPolicy"
-            | "ClusterSecretStore"
-            | "ClusterExternalSecret"
-    )
+    !crate::lint::query::is_namespaced(kind)
 }
 
 /// Helm test pods (`helm.sh/hook: test`), which run only under `helm test`.
@@ -254,6 +188,24 @@ pub fn annotation(obj: &Value, key: &str) -> Option<String> {
         .and_then(scalar)
 }
 
+/// Labels that controllers add to pods at runtime (StatefulSet pod names, ReplicaSet and
+/// revision hashes, Job names): a pod template never carries them, so selectors using them
+/// (redis-ha's per-pod "announce" Services) are judged on their other labels.
+pub fn is_runtime_label(key: &str) -> bool {
+    matches!(
+        key,
+        "statefulset.kubernetes.io/pod-name"
+            | "apps.kubernetes.io/pod-index"
+            | "pod-template-hash"
+            | "controller-revision-hash"
+            | "pod-template-generation"
+            | "batch.kubernetes.io/job-name"
+            | "batch.kubernetes.io/controller-uid"
+            | "job-name"
+            | "controller-uid"
+    )
+}
+
 fn label<'a>(labels: &'a [(String, String)], key: &str) -> Option<&'a str> {
     labels
         .iter()
@@ -268,14 +220,14 @@ pub fn map_selector_matches(selector: &Value, labels: &[(String, String)]) -> bo
     !pairs.is_empty()
         && pairs
             .iter()
-            .all(|(k, v)| scalar(v).as_deref() == label(labels, k))
+            .all(|(k, v)| is_runtime_label(k) || scalar(v).as_deref() == label(labels, k))
 }
 
 /// A `metav1.LabelSelector` (`matchLabels` + `matchExpressions`). An empty selector
 /// (`{}`) matches everything, as Kubernetes defines it.
 pub fn label_selector_matches(selector: &Value, labels: &[(String, String)]) -> bool {
     for (k, v) in entries(get(selector, "matchLabels")) {
-        if scalar(&v).as_deref() != label(labels, &k) {
+        if !is_runtime_label(&k) && scalar(&v).as_deref() != label(labels, &k) {
             return false;
         }
     }
@@ -538,6 +490,47 @@ pub fn truthy_at(values: &Value, path: &str) -> bool {
     get(values, path).is_some_and(|v| v.truthy())
 }
 
+/// Whether the chart renders custom resource instances (a `Prometheus`, a database
+/// `Cluster`) whose operator creates pods and Services at runtime; selectors that match
+/// nothing of the chart may then be aimed at those. Supporting kinds that never create pods
+/// (monitors, rules, certificates, issuers) do not count.
+pub fn renders_custom_resources(ctx: &Context<'_>) -> bool {
+    ctx.objects.iter().any(|o| {
+        let group = crate::lint::query::api_group(&o.api_version);
+        let builtin = group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io");
+        let support = matches!(
+            o.kind.as_str(),
+            "ServiceMonitor"
+                | "PodMonitor"
+                | "PrometheusRule"
+                | "Probe"
+                | "ScrapeConfig"
+                | "Certificate"
+                | "Issuer"
+                | "ClusterIssuer"
+        );
+        !builtin && !support
+    })
+}
+
+/// Whether `needle` appears as a string anywhere in `values` (e.g. a ServiceAccount name the
+/// user supplied, which documents it as existing outside the chart).
+pub fn values_mention(values: &Value, needle: &str) -> bool {
+    match values {
+        Value::String(s) => s.as_ref() == needle,
+        Value::List(l) => l.iter().any(|v| values_mention(v, needle)),
+        Value::Map(m) => m.borrow().values().any(|v| values_mention(v, needle)),
+        _ => false,
+    }
+}
+
+/// ServiceAccounts the chart renders in `namespace`.
+pub fn service_account_exists(objects: &[LintObject], name: &str, namespace: &str) -> bool {
+    objects.iter().any(|o| {
+        o.kind == "ServiceAccount" && o.name == name && o.namespace.as_deref() == Some(namespace)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,8 +580,9 @@ mod tests {
     #[test]
     fn budgets_round_up_like_the_disruption_controller() {
         let p = IntOrPercent::parse(&Value::str("50%")).unwrap();
-        assert_eq!(p.scaled_up(3), 2);
-        assert_eq!(p.scaled_up(1), 1);
+        assert_eq!(p.scaled(3), 2);
+        assert_eq!(p.scaled(1), 1);
+        assert_eq!(format_budget(p), "50%");
         assert_eq!(
             IntOrPercent::parse(&Value::Float(2.0)),
             Some(IntOrPercent::Int(2))
