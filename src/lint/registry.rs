@@ -207,9 +207,22 @@ pub fn fix_section(doc: &str) -> Option<String> {
     Some(body.join("\n").trim().to_string())
 }
 
-/// The first paragraph of the Fix section, as one line: the `= help:` of text output.
+/// The help a finding shows when it has none of its own: the first paragraph of the Fix
+/// section as one line, or, when the section opens with a code block, that code.
 pub fn fix_summary(doc: &str) -> Option<String> {
     let fix = fix_section(doc)?;
+    let mut lines = fix.lines().peekable();
+    if lines
+        .peek()
+        .is_some_and(|l| l.trim_start().starts_with("```"))
+    {
+        lines.next();
+        let code: Vec<&str> = lines
+            .take_while(|l| !l.trim_start().starts_with("```"))
+            .collect();
+        let code = code.join("\n");
+        return (!code.trim().is_empty()).then_some(code);
+    }
     let para: Vec<&str> = fix
         .lines()
         .take_while(|l| !l.trim().is_empty() && !l.trim_start().starts_with("```"))
@@ -384,6 +397,10 @@ mod tests {
         );
         assert_eq!(fix_summary(doc).unwrap(), "Use `maxUnavailable: 1` instead");
         assert_eq!(fix_section("## What it does\nx"), None);
+        assert_eq!(
+            fix_summary("## Fix\n```yaml\na:\n  b: 1\n```\nmore\n").unwrap(),
+            "a:\n  b: 1"
+        );
     }
 
     #[test]

@@ -157,4 +157,55 @@ mod tests {
         assert_eq!(run["results"][0]["level"], "warning");
         assert!(run["results"][0].get("locations").is_none());
     }
+
+    /// The output validates against the official SARIF 2.1.0 schema
+    /// (testdata/schemas/sarif-2.1.0.json, fetched by scripts/fetch-sarif-schema.sh).
+    #[test]
+    fn validates_against_sarif_schema() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/schemas/sarif-2.1.0.json");
+        let mut schema: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        // The schema's `language` patterns have a stray `]` that ECMAScript regexes accept
+        // as a literal and Rust's do not; escape it (we never emit `language`).
+        let fixed = escape_stray_bracket(&mut schema);
+        assert_eq!(fixed, 2, "expected the two `language` patterns");
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let (diags, meta) = fixtures::diagnostics();
+        for (d, m) in [
+            (diags.clone(), meta.clone()),
+            (Vec::new(), ReportMeta::default()),
+        ] {
+            let doc: Value = serde_json::from_str(&write(&d, &m)).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&doc)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{errors:#?}");
+        }
+        // The validator does catch a broken document.
+        let mut bad: Value = serde_json::from_str(&write(&diags, &meta)).unwrap();
+        bad["runs"][0]["results"][1]["level"] = json!("fatal");
+        assert!(!validator.is_valid(&bad));
+    }
+
+    fn escape_stray_bracket(v: &mut Value) -> usize {
+        const BAD: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+        match v {
+            Value::Object(m) => {
+                let mut n = 0;
+                for (k, child) in m.iter_mut() {
+                    if k == "pattern" && child == BAD {
+                        *child = json!("^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$");
+                        n += 1;
+                    } else {
+                        n += escape_stray_bracket(child);
+                    }
+                }
+                n
+            }
+            Value::Array(a) => a.iter_mut().map(escape_stray_bracket).sum(),
+            _ => 0,
+        }
+    }
 }

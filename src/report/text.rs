@@ -125,7 +125,13 @@ fn write_one(out: &mut String, i: usize, d: &Diagnostic, meta: &ReportMeta, styl
         out.push_str(&format!("{pad} {eq} values: {v}\n"));
     }
     if let Some(h) = &d.help {
-        out.push_str(&format!("{pad} {eq} {}: {h}\n", style.bold("help")));
+        // Multi-line help (a YAML snippet) continues under the first line.
+        let mut lines = h.lines();
+        let first = lines.next().unwrap_or("");
+        out.push_str(&format!("{pad} {eq} {}: {first}\n", style.bold("help")));
+        for line in lines {
+            out.push_str(&format!("{pad}         {line}\n"));
+        }
     }
     if let Some(u) = &d.docs {
         out.push_str(&format!("{pad} {eq} docs: {u}\n"));
