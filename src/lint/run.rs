@@ -427,7 +427,7 @@ fn read_manifest(
             Err(e) if strict => {
                 return Err(LintError::Manifest {
                     file: name,
-                    message: format!("document at line {line}: {e}"),
+                    message: format!("document starting at line {line}: {e}"),
                 })
             }
             Err(_) => return Ok(Vec::new()),
