@@ -56,6 +56,10 @@ else
   step "cargo test"
   cargo test --locked --no-fail-fast "$@" || status=$?
 fi
+if [ "$#" -eq 0 ]; then
+  step "pre-commit hook (scripts/test-precommit.sh)"
+  scripts/test-precommit.sh || status=$?
+fi
 if [ "$status" -ne 0 ]; then
   echo "tests failed (exit $status)" >&2
 fi

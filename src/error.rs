@@ -19,6 +19,9 @@ pub enum Error {
     /// A values file (`-f`) or `--set*` flag that cannot be read or parsed.
     #[error(transparent)]
     Values(#[from] crate::chart::ValuesError),
+    /// A lint run that could not run (bad chart, manifest or config).
+    #[error(transparent)]
+    Lint(Box<crate::lint::run::LintError>),
     /// A flag value that makes no sense (`--kube-version banana`, bad `--set`).
     #[error("{0}")]
     Usage(String),
@@ -28,6 +31,12 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+impl From<crate::lint::run::LintError> for Error {
+    fn from(e: crate::lint::run::LintError) -> Self {
+        Error::Lint(Box::new(e))
+    }
 }
 
 impl Error {

@@ -6,6 +6,8 @@
 pub mod chart;
 pub mod cli;
 pub mod error;
+pub mod lint;
 pub mod render;
+pub mod report;
 pub mod template;
 pub mod yaml;

@@ -1,5 +1,6 @@
 //! Command-line definitions (clap) and wiring to the library. No logic beyond that.
 
+mod lint;
 mod render;
 
 pub use render::format_error;
@@ -26,10 +27,14 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Clap argument structs are built once per process; boxing them buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render a chart like `helm template`, without a helm binary.
     Render(Box<render::RenderArgs>),
+    /// Lint operator charts and manifests with operator-aware rules.
+    Lint(lint::LintArgs),
     /// Print the version of kubectl-opm and the Helm version it renders like.
     Version(VersionArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -63,6 +68,7 @@ pub struct CompletionArgs {
 pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Render(args) => render::run(*args),
+        Command::Lint(args) => lint::run(args),
         Command::Version(args) => {
             let version = env!("CARGO_PKG_VERSION");
             let helm = crate::render::capabilities::HELM_VERSION;

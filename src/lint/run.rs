@@ -1,0 +1,971 @@
+//! `kubectl opm lint` as a library function: inputs → renders → contexts → diagnostics.
+//!
+//! For each chart: the chart is rendered with its default values, with every values-matrix
+//! file, and with each detected feature toggle flipped — all renders run concurrently, each
+//! on its own thread (template values are `!Send`, so a render hands back plain text, which
+//! is parsed again here). Then every render of the default values and of the matrix is
+//! linted with the chart's toggle variants, and the findings are deduped and sorted.
+//!
+//! Inputs may also be manifests (`-f FILE|DIR|-`) and plain file paths as pre-commit passes
+//! them: each path is mapped to the chart it belongs to (the nearest parent with
+//! `Chart.yaml`, linted once), YAML files outside charts are linted as manifests when they
+//! hold Kubernetes objects, and anything else is ignored.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use super::config::{Config, ConfigError};
+use super::engine::{finish, lint_context};
+use super::query::{is_namespaced, scalar_string};
+use super::registry::{docs_url, Registry};
+use super::toggles::{self, ChartSources, ToggleCandidate};
+use super::{source_map, ChartFacts, Context, LintObject, ToggleVariant};
+use crate::chart::{self, Chart, ValuesOptions};
+use crate::render::{self, KubeVersion, ReleaseOptions, RenderOptions};
+use crate::report::{Diagnostic, ReportMeta, RuleInfo, Severity, SourceLocation};
+use crate::template::Value;
+
+/// Which config to use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum ConfigChoice {
+    /// Look for `.opm.yaml` from each target up to the repository root.
+    #[default]
+    Discover,
+    /// `--config FILE`.
+    File(PathBuf),
+    /// `--no-config`.
+    Off,
+}
+
+/// Options of one lint run (the CLI's flags).
+#[derive(Debug, Clone, Default)]
+pub struct LintOptions {
+    /// Positional arguments: chart directories, `.tgz` archives, or file paths (pre-commit).
+    pub paths: Vec<PathBuf>,
+    /// `-f/--filename`: manifest files, directories (walked for `*.yaml|*.yml|*.json`), `-`.
+    pub manifests: Vec<PathBuf>,
+    /// Standard input, when `-` is among the manifests (read by the caller).
+    pub stdin: Option<String>,
+    /// `--values`, `--set*`: applied to every render.
+    pub values: ValuesOptions,
+    pub namespace: String,
+    pub release_name: String,
+    pub kube_version: Option<String>,
+    pub api_versions: Vec<String>,
+    pub values_matrix: Option<String>,
+    /// `--fail-on`; the config's `failOn`, then `error`, otherwise.
+    pub fail_on: Option<Severity>,
+    pub config: ConfigChoice,
+}
+
+/// Why a lint run could not run (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum LintError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
+    #[error("{chart}: {error}")]
+    Render {
+        chart: String,
+        error: Box<crate::error::Error>,
+    },
+    #[error("{chart}: rendering with {values} failed: {error}")]
+    RenderValues {
+        chart: String,
+        values: String,
+        error: Box<crate::error::Error>,
+    },
+    #[error("{file}: {message}")]
+    Manifest { file: String, message: String },
+    #[error("nothing to lint: give a chart directory, a chart archive, or -f FILE|DIR|-")]
+    NothingToLint,
+}
+
+/// The result of a lint run.
+#[derive(Debug, Clone)]
+pub struct LintOutcome {
+    pub diagnostics: Vec<Diagnostic>,
+    pub meta: ReportMeta,
+    pub fail_on: Severity,
+}
+
+impl LintOutcome {
+    /// 0, or 1 when a finding is at or above `--fail-on`.
+    pub fn exit_code(&self) -> i32 {
+        super::engine::exit_code(&self.diagnostics, self.fail_on)
+    }
+}
+
+/// What one input path turned out to be.
+enum Target {
+    Chart(PathBuf),
+    Manifests(Vec<PathBuf>),
+}
+
+/// Run the lint.
+pub fn run(opts: &LintOptions) -> Result<LintOutcome, LintError> {
+    let registry = Registry::builtin();
+    if opts.paths.is_empty() && opts.manifests.is_empty() {
+        return Err(LintError::NothingToLint);
+    }
+    let (charts, lenient) = classify(opts)?;
+    let mut manifest_files = Vec::new();
+    for m in &opts.manifests {
+        manifest_files.extend(expand_manifest_arg(m)?);
+    }
+    let explicit_config = match &opts.config {
+        ConfigChoice::File(p) => Some(Config::load(p, &registry)?),
+        ConfigChoice::Off => Some(Config::default()),
+        ConfigChoice::Discover => None,
+    };
+    let config_for = |dir: &Path| -> Result<Config, LintError> {
+        match &explicit_config {
+            Some(c) => Ok(c.clone()),
+            None => Ok(Config::discover(dir, &registry)?),
+        }
+    };
+    let cwd_config = config_for(Path::new("."))?;
+
+    let mut meta = ReportMeta {
+        rules: registry
+            .sorted_metas()
+            .into_iter()
+            .map(|m| RuleInfo {
+                id: m.id.to_string(),
+                family: m.family.to_string(),
+                severity: m.severity,
+                summary: m.summary.to_string(),
+                doc: m.doc.to_string(),
+                docs_url: docs_url(m.id),
+            })
+            .collect(),
+        ..ReportMeta::default()
+    };
+    let mut all: Vec<(String, Diagnostic)> = Vec::new();
+    let mut sources: HashMap<String, Rc<str>> = HashMap::new();
+    let mut fail_on_config = None;
+
+    // Charts: prepare every chart's render jobs, run all renders in one pool, then lint.
+    let mut prepared = Vec::new();
+    for dir in &charts {
+        let config = config_for(chart_dir_for_config(dir))?;
+        prepared.push(prepare_chart(dir, opts, config)?);
+    }
+    let jobs: Vec<RenderJob> = prepared.iter().flat_map(|p| p.jobs.clone()).collect();
+    let mut outputs = run_jobs(&jobs).into_iter();
+    for p in prepared {
+        let outs: Vec<Result<RenderOut, crate::error::Error>> =
+            outputs.by_ref().take(p.jobs.len()).collect();
+        let root = display(&p.dir);
+        fail_on_config = fail_on_config.or(p.config.fail_on);
+        let diags = lint_chart(&registry, &p, outs, opts)?;
+        for (file, text) in &p.template_texts {
+            sources.insert(crate::report::join_path(&root, file), text.clone());
+        }
+        meta.targets.push(root.clone());
+        all.extend(diags.into_iter().map(|d| (root.clone(), d)));
+    }
+
+    // Manifests: explicit ones strictly, pre-commit paths outside charts leniently.
+    let mut docs = Vec::new();
+    for file in &manifest_files {
+        docs.extend(read_manifest(file, opts, true)?);
+    }
+    for file in &lenient {
+        docs.extend(read_manifest(file, opts, false)?);
+    }
+    if !docs.is_empty() || !manifest_files.is_empty() {
+        fail_on_config = fail_on_config.or(cwd_config.fail_on);
+        let mut objects = Vec::new();
+        for (file, text, line, doc) in docs {
+            sources.entry(file.clone()).or_insert_with(|| text.clone());
+            let source = SourceLocation {
+                file,
+                line,
+                column: None,
+            };
+            objects.extend(lint_objects(
+                doc,
+                &opts.namespace,
+                Some(source),
+                Some(text),
+                Vec::new(),
+            ));
+        }
+        let values = Value::Nil;
+        let kube = kube_minor(
+            opts.kube_version
+                .as_deref()
+                .or(cwd_config.kube_version.as_deref()),
+        );
+        let ctx = Context {
+            toggles: &[],
+            objects: &objects,
+            values: &values,
+            chart: None,
+            namespace: namespace(opts),
+            kube_version: &kube,
+        };
+        let diags = finish(lint_context(&registry, &cwd_config, &ctx, None));
+        meta.targets.push(if manifest_files.is_empty() {
+            "manifests".to_string()
+        } else {
+            manifest_files
+                .iter()
+                .map(|p| display(p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        all.extend(diags.into_iter().map(|d| (String::new(), d)));
+    }
+
+    let fail_on = opts.fail_on.or(fail_on_config).unwrap_or(Severity::Error);
+    meta.fail_on = fail_on;
+    meta.sources = sources;
+    let mut diagnostics = Vec::with_capacity(all.len());
+    for (root, d) in all {
+        meta.roots.push(root);
+        diagnostics.push(d);
+    }
+    Ok(LintOutcome {
+        diagnostics,
+        meta,
+        fail_on,
+    })
+}
+
+fn namespace(opts: &LintOptions) -> &str {
+    if opts.namespace.is_empty() {
+        "default"
+    } else {
+        &opts.namespace
+    }
+}
+
+fn display(p: &Path) -> String {
+    let s = p.display().to_string();
+    let s = s
+        .strip_prefix("./")
+        .unwrap_or(&s)
+        .trim_end_matches('/')
+        .to_string();
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s
+    }
+}
+
+fn chart_dir_for_config(p: &Path) -> &Path {
+    if p.is_dir() {
+        p
+    } else {
+        p.parent().unwrap_or(Path::new("."))
+    }
+}
+
+/// Sort positional paths into charts (deduped) and lenient manifest files.
+/// Sorted into (chart directories or archives, lenient manifest files).
+fn classify(opts: &LintOptions) -> Result<(Vec<PathBuf>, Vec<PathBuf>), LintError> {
+    let mut charts: Vec<PathBuf> = Vec::new();
+    let mut lenient = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for p in &opts.paths {
+        let target = classify_path(p)?;
+        match target {
+            Some(Target::Chart(dir)) => {
+                let key = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+                if seen.insert(key) {
+                    charts.push(dir);
+                }
+            }
+            Some(Target::Manifests(files)) => lenient.extend(files),
+            None => {}
+        }
+    }
+    Ok((charts, lenient))
+}
+
+fn classify_path(p: &Path) -> Result<Option<Target>, LintError> {
+    let shown = display(p);
+    let meta = std::fs::metadata(p).map_err(|e| LintError::Input {
+        path: shown.clone(),
+        message: match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+            _ => e.to_string(),
+        },
+    })?;
+    if meta.is_dir() {
+        if p.join("Chart.yaml").is_file() {
+            return Ok(Some(Target::Chart(p.to_path_buf())));
+        }
+        return Err(LintError::Input {
+            path: shown,
+            message: "not a chart (no Chart.yaml); lint manifests with -f DIR".to_string(),
+        });
+    }
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
+        return Ok(Some(Target::Chart(p.to_path_buf())));
+    }
+    // A file inside a chart: lint that chart.
+    if let Some(dir) = chart_root_of(p) {
+        return Ok(Some(Target::Chart(dir)));
+    }
+    let is_yaml = [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e));
+    Ok(is_yaml.then(|| Target::Manifests(vec![p.to_path_buf()])))
+}
+
+/// The nearest parent directory of `file` containing `Chart.yaml`.
+fn chart_root_of(file: &Path) -> Option<PathBuf> {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        let d = if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        };
+        if d.join("Chart.yaml").is_file() {
+            // A subchart's file belongs to the parent chart that renders it.
+            let mut root = d.to_path_buf();
+            while let Some(parent) = root.parent().and_then(|charts| {
+                (charts.file_name()? == "charts")
+                    .then(|| charts.parent())
+                    .flatten()
+            }) {
+                let parent = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+                if parent.join("Chart.yaml").is_file() {
+                    root = parent.to_path_buf();
+                } else {
+                    break;
+                }
+            }
+            return Some(root);
+        }
+        if d == Path::new(".") {
+            break;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// `-f` argument → manifest files.
+fn expand_manifest_arg(p: &Path) -> Result<Vec<PathBuf>, LintError> {
+    if p.as_os_str() == "-" {
+        return Ok(vec![p.to_path_buf()]);
+    }
+    let meta = std::fs::metadata(p).map_err(|e| LintError::Input {
+        path: display(p),
+        message: match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+            _ => e.to_string(),
+        },
+    })?;
+    if !meta.is_dir() {
+        return Ok(vec![p.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    walk(p, &mut out);
+    out.sort();
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in read.flatten() {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out);
+        } else if [".yaml", ".yml", ".json"].iter().any(|x| name.ends_with(x)) {
+            out.push(path);
+        }
+    }
+}
+
+/// A manifest file's documents: (file, text, start line, document). `strict` files must
+/// parse and hold Kubernetes objects; lenient ones (pre-commit paths) are skipped if not.
+#[allow(clippy::type_complexity)]
+fn read_manifest(
+    file: &Path,
+    opts: &LintOptions,
+    strict: bool,
+) -> Result<Vec<(String, Rc<str>, usize, Value)>, LintError> {
+    let (name, text) = if file.as_os_str() == "-" {
+        (
+            "<stdin>".to_string(),
+            opts.stdin.clone().unwrap_or_default(),
+        )
+    } else {
+        let name = display(file);
+        let bytes = std::fs::read(file).map_err(|e| LintError::Input {
+            path: name.clone(),
+            message: e.to_string(),
+        })?;
+        (name, String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let text: Rc<str> = Rc::from(text);
+    let mut out = Vec::new();
+    for (line, doc) in render::output::split_documents(&text) {
+        let value = match crate::yaml::load_str(doc, &name) {
+            Ok(v) => v,
+            Err(e) if strict => {
+                return Err(LintError::Manifest {
+                    file: name,
+                    message: format!("document starting at line {line}: {e}"),
+                })
+            }
+            Err(_) => return Ok(Vec::new()),
+        };
+        if value.is_nil() {
+            continue;
+        }
+        let is_object = value.get("kind").and_then(|k| scalar_string(&k)).is_some()
+            && value
+                .get("apiVersion")
+                .and_then(|k| scalar_string(&k))
+                .is_some();
+        if !is_object {
+            if strict {
+                return Err(LintError::Manifest {
+                    file: name,
+                    message: format!(
+                        "document at line {line} is not a Kubernetes object (no apiVersion and kind)"
+                    ),
+                });
+            }
+            return Ok(Vec::new());
+        }
+        out.push((name.clone(), text.clone(), line, value));
+    }
+    Ok(out)
+}
+
+/// Objects of a document (a `List` is expanded into its items).
+fn lint_objects(
+    doc: Value,
+    release_namespace: &str,
+    source: Option<SourceLocation>,
+    source_text: Option<Rc<str>>,
+    hook_events: Vec<String>,
+) -> Vec<LintObject> {
+    let get = |v: &Value, p: &[&str]| v.get_path(p).as_ref().and_then(scalar_string);
+    let kind = get(&doc, &["kind"]).unwrap_or_default();
+    if kind == "List" || kind.ends_with("List") && doc.get("items").is_some() {
+        let items = doc.get("items").unwrap_or(Value::Nil);
+        return super::query::items(&items)
+            .iter()
+            .flat_map(|item| {
+                lint_objects(
+                    item.clone(),
+                    release_namespace,
+                    source.clone(),
+                    source_text.clone(),
+                    hook_events.clone(),
+                )
+            })
+            .collect();
+    }
+    let namespace = get(&doc, &["metadata", "namespace"])
+        .filter(|n| !n.is_empty())
+        .or_else(|| is_namespaced(&kind).then(|| release_namespace.to_string()));
+    let hook_events = if hook_events.is_empty() {
+        get(&doc, &["metadata", "annotations", "helm.sh/hook"])
+            .map(|h| {
+                h.split(',')
+                    .map(|e| e.trim().to_ascii_lowercase())
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        hook_events
+    };
+    vec![LintObject {
+        api_version: get(&doc, &["apiVersion"]).unwrap_or_default(),
+        name: get(&doc, &["metadata", "name"]).unwrap_or_default(),
+        kind,
+        namespace,
+        object: doc,
+        source,
+        source_text,
+        hook_events,
+    }]
+}
+
+/// One render to run on a worker.
+#[derive(Debug, Clone)]
+struct RenderJob {
+    chart: PathBuf,
+    values: ValuesOptions,
+    release_name: String,
+    namespace: String,
+    kube_version: Option<String>,
+    api_versions: Vec<String>,
+}
+
+/// A render's output, as plain (sendable) data.
+struct RenderOut {
+    /// (template path `chart/templates/x.yaml`, document text, hook events).
+    docs: Vec<(String, String, Vec<String>)>,
+    /// The coalesced values, as JSON.
+    values_json: String,
+}
+
+fn render_job(job: &RenderJob) -> Result<RenderOut, crate::error::Error> {
+    let req = render::command::RenderRequest {
+        release_name: job.release_name.clone(),
+        chart: job.chart.clone(),
+        namespace: job.namespace.clone(),
+        values: job.values.clone(),
+        kube_version: job.kube_version.clone(),
+        api_versions: job.api_versions.clone(),
+        ..Default::default()
+    };
+    let loaded = chart::load(&req.chart)?;
+    let user = req.values.merge()?;
+    let (prepared, coalesced) = chart::prepare(loaded, user)?;
+    let kube_version = match &req.kube_version {
+        Some(v) => {
+            Some(KubeVersion::parse(v).map_err(|e| crate::error::Error::Usage(e.to_string()))?)
+        }
+        None => None,
+    };
+    let options = RenderOptions {
+        release: ReleaseOptions {
+            name: req.release_name.clone(),
+            namespace: req.namespace.clone(),
+            revision: 1,
+            is_upgrade: false,
+        },
+        kube_version,
+        extra_api_versions: req.api_versions.clone(),
+        strict: false,
+    };
+    let files = render::render_files(&prepared, &coalesced, &options)?;
+    let sorted = render::sort_manifests(&files.files)?;
+    let docs = sorted
+        .manifests
+        .into_iter()
+        .chain(sorted.hooks)
+        .map(|m| (m.source, m.content, m.hook_events))
+        .collect();
+    let values_json = crate::yaml::to_json(&coalesced).unwrap_or_else(|_| "{}".to_string());
+    Ok(RenderOut { docs, values_json })
+}
+
+/// Run renders concurrently (each on its own thread: template values are not `Send`).
+fn run_jobs(jobs: &[RenderJob]) -> Vec<Result<RenderOut, crate::error::Error>> {
+    if jobs.len() <= 1 {
+        return jobs.iter().map(render_job).collect();
+    }
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(jobs.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<RenderOut, crate::error::Error>>>> =
+        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                let out = render_job(job);
+                if let Some(slot) = slots.get(i) {
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(out);
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| {
+            s.into_inner().ok().flatten().unwrap_or_else(|| {
+                Err(crate::error::Error::Usage(
+                    "a render worker stopped".to_string(),
+                ))
+            })
+        })
+        .collect()
+}
+
+/// A chart ready to render: its jobs in order (default, matrix files, toggle variants).
+struct PreparedChart {
+    dir: PathBuf,
+    config: Config,
+    chart_name: String,
+    facts: ChartFacts,
+    /// Chart-relative template path → source text (for source mapping and frames).
+    template_texts: BTreeMap<String, Rc<str>>,
+    matrix: Vec<String>,
+    candidates: Vec<ToggleCandidate>,
+    /// (candidate index, value, api versions) per toggle job.
+    toggle_jobs: Vec<(usize, bool, Vec<String>)>,
+    jobs: Vec<RenderJob>,
+    kube_minor: String,
+}
+
+fn prepare_chart(
+    dir: &Path,
+    opts: &LintOptions,
+    config: Config,
+) -> Result<PreparedChart, LintError> {
+    let shown = display(dir);
+    let loaded = chart::load(dir).map_err(|e| LintError::Render {
+        chart: shown.clone(),
+        error: Box::new(e.into()),
+    })?;
+    let chart_name = loaded.name().to_string();
+    let mut template_texts = BTreeMap::new();
+    collect_templates(&loaded, "", &mut template_texts);
+    let own_templates: Vec<(String, String)> = loaded
+        .templates
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                String::from_utf8_lossy(&t.data).into_owned(),
+            )
+        })
+        .collect();
+    let conditional_subcharts = loaded
+        .metadata
+        .dependencies
+        .iter()
+        .flatten()
+        .filter(|d| !d.condition.trim().is_empty())
+        .filter_map(|d| {
+            let name = if d.alias.is_empty() {
+                &d.name
+            } else {
+                &d.alias
+            };
+            let sub = loaded
+                .dependencies
+                .iter()
+                .find(|c| c.name() == d.name || c.name() == name.as_str())?;
+            let conditions = d
+                .condition
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .collect();
+            let texts = sub
+                .templates
+                .iter()
+                .map(|t| String::from_utf8_lossy(&t.data).into_owned())
+                .collect();
+            Some((conditions, texts, !sub.crds().is_empty()))
+        })
+        .collect();
+    let candidates = toggles::detect(&ChartSources {
+        templates: &own_templates,
+        default_values: &loaded.values,
+        conditional_subcharts,
+    });
+    let facts = ChartFacts {
+        name: chart_name.clone(),
+        path: dir.to_path_buf(),
+        default_values: loaded.values.clone(),
+        crd_dir_files: loaded.crds().iter().map(|f| f.name.clone()).collect(),
+        templates: own_templates,
+    };
+    let matrix_glob = opts.values_matrix.clone().or(config.values_matrix.clone());
+    let matrix_paths: Vec<PathBuf> = if !dir.is_dir() {
+        Vec::new()
+    } else {
+        match matrix_glob.as_deref() {
+            Some(glob) => render::command::matrix_entries(dir, glob).unwrap_or_default(),
+            None => chart::find_values_matrix(dir),
+        }
+    };
+    let matrix: Vec<String> = matrix_paths
+        .iter()
+        .map(|p| {
+            p.strip_prefix(dir)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    let kube_version = opts.kube_version.clone().or(config.kube_version.clone());
+    let base = RenderJob {
+        chart: dir.to_path_buf(),
+        values: opts.values.clone(),
+        release_name: if opts.release_name.is_empty() {
+            "release-name".to_string()
+        } else {
+            opts.release_name.clone()
+        },
+        namespace: namespace(opts).to_string(),
+        kube_version: kube_version.clone(),
+        api_versions: opts.api_versions.clone(),
+    };
+    if let Some(v) = &kube_version {
+        KubeVersion::parse(v).map_err(|e| LintError::Input {
+            path: "--kube-version".to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    let mut jobs = vec![base.clone()];
+    for p in &matrix_paths {
+        let mut job = base.clone();
+        job.values.value_files.push(p.clone());
+        jobs.push(job);
+    }
+    let mut toggle_jobs = Vec::new();
+    for (i, c) in candidates.iter().enumerate() {
+        for (value, apis) in c.renders() {
+            let mut job = base.clone();
+            job.values.values.push(c.set_expr(value));
+            job.api_versions.extend(apis.iter().cloned());
+            jobs.push(job);
+            toggle_jobs.push((i, value, apis));
+        }
+    }
+    Ok(PreparedChart {
+        dir: dir.to_path_buf(),
+        config,
+        chart_name,
+        facts,
+        template_texts,
+        matrix,
+        candidates,
+        toggle_jobs,
+        jobs,
+        kube_minor: kube_minor(kube_version.as_deref()),
+    })
+}
+
+/// Template texts of a chart and its subcharts, by chart-relative path.
+fn collect_templates(chart: &Chart, prefix: &str, out: &mut BTreeMap<String, Rc<str>>) {
+    for t in &chart.templates {
+        out.insert(
+            format!("{prefix}{}", t.name),
+            Rc::from(String::from_utf8_lossy(&t.data).into_owned()),
+        );
+    }
+    for dep in &chart.dependencies {
+        collect_templates(dep, &format!("{prefix}charts/{}/", dep.name()), out);
+    }
+}
+
+/// `MAJOR.MINOR` of the target version (the renderer's default when unset).
+fn kube_minor(v: Option<&str>) -> String {
+    let v = v.unwrap_or(render::capabilities::DEFAULT_KUBE_VERSION);
+    match super::query::parse_kube_version(v) {
+        Some((major, minor)) => format!("{major}.{minor}"),
+        None => v.trim_start_matches('v').to_string(),
+    }
+}
+
+/// Parse a render's documents into objects with template source locations.
+fn objects_of(out: &RenderOut, p: &PreparedChart, namespace: &str) -> Vec<LintObject> {
+    let prefix = format!("{}/", p.chart_name);
+    let mut ordinals: HashMap<String, (usize, HashMap<String, usize>)> = HashMap::new();
+    let mut objects = Vec::new();
+    for (source, content, hooks) in &out.docs {
+        let Ok(doc) = crate::yaml::load_str(content, source) else {
+            continue;
+        };
+        if doc.is_nil() {
+            continue;
+        }
+        let rel = source.strip_prefix(&prefix).unwrap_or(source).to_string();
+        let kind = doc
+            .get("kind")
+            .and_then(|k| scalar_string(&k))
+            .unwrap_or_default();
+        let (ordinal, by_kind) = ordinals.entry(rel.clone()).or_default();
+        let kind_ordinal = by_kind.entry(kind.clone()).or_default();
+        let text = p.template_texts.get(&rel).cloned();
+        let line = text
+            .as_deref()
+            .map(|t| source_map::document_line(t, &kind, *kind_ordinal, *ordinal))
+            .unwrap_or(1);
+        *ordinal += 1;
+        *kind_ordinal += 1;
+        let source = SourceLocation {
+            file: rel,
+            line,
+            column: None,
+        };
+        objects.extend(lint_objects(
+            doc,
+            namespace,
+            Some(source),
+            text,
+            hooks.clone(),
+        ));
+    }
+    objects
+}
+
+fn lint_chart(
+    registry: &Registry,
+    p: &PreparedChart,
+    outs: Vec<Result<RenderOut, crate::error::Error>>,
+    opts: &LintOptions,
+) -> Result<Vec<Diagnostic>, LintError> {
+    let shown = display(&p.dir);
+    let ns = namespace(opts);
+    let mut outs = outs.into_iter();
+    let default = match outs.next() {
+        Some(Ok(o)) => o,
+        Some(Err(error)) => {
+            return Err(LintError::Render {
+                chart: shown,
+                error: Box::new(error),
+            })
+        }
+        None => return Ok(Vec::new()),
+    };
+    let mut renders: Vec<(Option<String>, RenderOut)> = vec![(None, default)];
+    for label in &p.matrix {
+        match outs.next() {
+            Some(Ok(o)) => renders.push((Some(label.clone()), o)),
+            Some(Err(error)) => {
+                return Err(LintError::RenderValues {
+                    chart: shown,
+                    values: label.clone(),
+                    error: Box::new(error),
+                })
+            }
+            None => {}
+        }
+    }
+    let parsed: Vec<(Option<String>, Vec<LintObject>, Value)> = renders
+        .iter()
+        .map(|(label, out)| {
+            let values = crate::yaml::load_str(&out.values_json, "values").unwrap_or(Value::Nil);
+            (label.clone(), objects_of(out, p, ns), values)
+        })
+        .collect();
+    // Toggle variants: keep a candidate's renders when one of them changes the guarded
+    // objects (or fails to render, which the toggle rules report).
+    let default_objects = parsed.first().map(|(_, o, _)| o.as_slice()).unwrap_or(&[]);
+    let mut variants_by_candidate: BTreeMap<usize, Vec<ToggleVariant>> = BTreeMap::new();
+    let mut confirmed = vec![false; p.candidates.len()];
+    for ((ci, value, apis), out) in p.toggle_jobs.iter().zip(outs) {
+        let Some(c) = p.candidates.get(*ci) else {
+            continue;
+        };
+        let objects = match out {
+            Ok(o) => {
+                let objs = objects_of(&o, p, ns);
+                if toggles::confirmed(c.purpose, default_objects, &objs) {
+                    confirmed[*ci] = true;
+                }
+                Ok(objs)
+            }
+            Err(e) => {
+                confirmed[*ci] = true;
+                Err(e.to_string())
+            }
+        };
+        variants_by_candidate
+            .entry(*ci)
+            .or_default()
+            .push(ToggleVariant {
+                key: c.key.clone(),
+                value: Value::Bool(*value),
+                purpose: c.purpose,
+                objects,
+                api_versions: apis.clone(),
+            });
+    }
+    let variants: Vec<ToggleVariant> = variants_by_candidate
+        .into_iter()
+        .filter(|(ci, _)| confirmed.get(*ci).copied().unwrap_or(false))
+        .flat_map(|(_, v)| v)
+        .collect();
+    let mut diags = Vec::new();
+    for (label, objects, values) in &parsed {
+        let ctx = Context {
+            toggles: &variants,
+            objects,
+            values,
+            chart: Some(&p.facts),
+            namespace: ns,
+            kube_version: &p.kube_minor,
+        };
+        diags.extend(lint_context(registry, &p.config, &ctx, label.as_deref()));
+    }
+    Ok(finish(diags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kube_minor_defaults_to_renderer() {
+        assert_eq!(kube_minor(Some("1.29.3")), "1.29");
+        assert_eq!(kube_minor(Some("v1.30")), "1.30");
+        assert!(kube_minor(None).starts_with("1."));
+    }
+
+    #[test]
+    fn lists_are_expanded_and_namespaced() {
+        use crate::lint::query::test_support::{list, map, s};
+        let doc = map(&[
+            ("apiVersion", s("v1")),
+            ("kind", s("List")),
+            (
+                "items",
+                list(vec![
+                    map(&[
+                        ("apiVersion", s("v1")),
+                        ("kind", s("ConfigMap")),
+                        ("metadata", map(&[("name", s("a"))])),
+                    ]),
+                    map(&[
+                        ("apiVersion", s("rbac.authorization.k8s.io/v1")),
+                        ("kind", s("ClusterRole")),
+                        ("metadata", map(&[("name", s("b"))])),
+                    ]),
+                ]),
+            ),
+        ]);
+        let objs = lint_objects(doc, "ops", None, None, Vec::new());
+        assert_eq!(objs.len(), 2);
+        assert_eq!(objs[0].namespace.as_deref(), Some("ops"));
+        assert_eq!(objs[1].namespace, None);
+    }
+
+    #[test]
+    fn chart_roots_of_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let chart = tmp.path().join("op");
+        let sub = chart.join("charts").join("sub");
+        std::fs::create_dir_all(sub.join("templates")).unwrap();
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(chart.join("Chart.yaml"), "name: op\n").unwrap();
+        std::fs::write(sub.join("Chart.yaml"), "name: sub\n").unwrap();
+        assert_eq!(
+            chart_root_of(&chart.join("templates").join("x.yaml")),
+            Some(chart.clone())
+        );
+        assert_eq!(
+            chart_root_of(&sub.join("templates").join("x.yaml")),
+            Some(chart.clone())
+        );
+        assert_eq!(chart_root_of(&tmp.path().join("x.yaml")), None);
+    }
+}
