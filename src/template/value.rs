@@ -167,6 +167,16 @@ impl Value {
         Value::String(Rc::from(s))
     }
 
+    /// A Go `string` made of arbitrary bytes: a string when they are UTF-8, otherwise the
+    /// bytes themselves (our strings hold only UTF-8), so that functions taking bytes
+    /// (`b64enc`, `len`) still see exactly what Go would.
+    pub fn go_string(bytes: Vec<u8>) -> Value {
+        match String::from_utf8(bytes) {
+            Ok(s) => Value::string(s),
+            Err(e) => Value::Bytes(Rc::from(e.into_bytes())),
+        }
+    }
+
     pub fn list(items: Vec<Value>) -> Value {
         Value::List(Rc::new(items))
     }

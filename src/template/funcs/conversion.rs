@@ -21,6 +21,9 @@ fn to_string(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("toString", args, 1)?;
     match &args[0] {
         s @ Value::String(_) => Ok(s.clone()),
+        // A Go string holds any bytes; ours hold UTF-8. Bytes that are not UTF-8 stay bytes
+        // (as `.Files.Get` does for binary files), so `toString | b64enc` round-trips them.
+        Value::Bytes(b) if std::str::from_utf8(b).is_err() => Ok(Value::Bytes(b.clone())),
         other => Ok(Value::string(strval(other))),
     }
 }

@@ -240,10 +240,10 @@ fn b64enc(args: &[Value]) -> Result<Value, FuncError> {
 /// Invalid input is not an error: the error text becomes the value, as in Sprig.
 fn b64dec(args: &[Value]) -> Result<Value, FuncError> {
     let s = sole_string("b64dec", args)?;
-    Ok(Value::string(match base64_decode(s.as_bytes()) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(at) => format!("illegal base64 data at input byte {at}"),
-    }))
+    Ok(match base64_decode(s.as_bytes()) {
+        Ok(bytes) => Value::go_string(bytes),
+        Err(at) => Value::string(format!("illegal base64 data at input byte {at}")),
+    })
 }
 
 fn b32enc(args: &[Value]) -> Result<Value, FuncError> {
@@ -253,10 +253,10 @@ fn b32enc(args: &[Value]) -> Result<Value, FuncError> {
 
 fn b32dec(args: &[Value]) -> Result<Value, FuncError> {
     let s = sole_string("b32dec", args)?;
-    Ok(Value::string(match base32_decode(s.as_bytes()) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(at) => format!("illegal base32 data at input byte {at}"),
-    }))
+    Ok(match base32_decode(s.as_bytes()) {
+        Ok(bytes) => Value::go_string(bytes),
+        Err(at) => Value::string(format!("illegal base32 data at input byte {at}")),
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
