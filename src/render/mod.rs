@@ -268,6 +268,33 @@ pub fn helm_funcs() -> FuncMap {
     map
 }
 
+/// Helm hands templates `.Values` as its own map type (`common.Values`), not as a plain
+/// `map[string]interface {}`. Sprig's `dig` type-asserts the plain type, so Helm fails
+/// `dig … .Values`; every other map function accepts both. `values` are the `.Values` maps
+/// of the charts being rendered.
+fn refuse_values_in_dig(map: &mut FuncMap, values: Vec<Value>) {
+    let Some(funcs::Function::Native(dig)) = map.get("dig").cloned() else {
+        return;
+    };
+    let is_values = move |v: &Value| {
+        values.iter().any(|root| match (root, v) {
+            (Value::Map(a), Value::Map(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        })
+    };
+    map.insert_host(
+        "dig",
+        Rc::new(move |_: &mut dyn ExecContext, args: &[Value]| {
+            if args.len() >= 3 && args.last().is_some_and(&is_values) {
+                return Err(FuncError::new(
+                    "interface conversion: interface {} is common.Values, not map[string]interface {}",
+                ));
+            }
+            dig(args)
+        }),
+    );
+}
+
 /// Helm's `tpl` wraps its template's failure: `cannot parse template %q: %w` when the text
 /// does not parse, `error during tpl function execution for %q: %w` when it fails to run.
 fn tpl_error(source: &str, e: FuncError) -> FuncError {
@@ -402,7 +429,13 @@ pub fn render_files(
     collect_templates(chart, None, &root_name, &top, &mut templates);
 
     let order = helm_template_order(templates.keys().cloned());
-    let mut set = TemplateSet::new(helm_funcs());
+    let mut funcs = helm_funcs();
+    let values_maps: Vec<Value> = templates
+        .values()
+        .filter_map(|t| t.scope.get("Values"))
+        .collect();
+    refuse_values_in_dig(&mut funcs, values_maps);
+    let mut set = TemplateSet::new(funcs);
     set.set_missing_key(if options.strict {
         MissingKey::Error
     } else {

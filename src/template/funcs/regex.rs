@@ -150,7 +150,9 @@ fn is_go_repeat(mut rest: impl Iterator<Item = char>) -> bool {
     false
 }
 
-/// The text of a compile error as Go words it (`error parsing regexp: …`).
+/// The text of a compile error as Go words it (`error parsing regexp: CODE: `EXPR``).
+/// Go's codes differ from the `regex` crate's wording; the common ones whose expression is
+/// the whole pattern are translated, others keep the crate's reason.
 fn parse_error(pattern: &str, err: &::regex::Error) -> String {
     let text = err.to_string();
     let reason = text
@@ -158,6 +160,11 @@ fn parse_error(pattern: &str, err: &::regex::Error) -> String {
         .rev()
         .find_map(|l| l.trim().strip_prefix("error: "))
         .unwrap_or(text.trim());
+    let reason = match reason {
+        "unclosed group" => "missing closing )",
+        "unopened group" => "unexpected )",
+        other => other,
+    };
     format!("error parsing regexp: {reason}: `{pattern}`")
 }
 
@@ -527,7 +534,7 @@ mod tests {
         assert_eq!(s("regexMatch", &["(", "abc"]), "false");
         assert_eq!(
             s("mustRegexMatch", &["(", "abc"]),
-            "ERR error parsing regexp: unclosed group: `(`"
+            "ERR error parsing regexp: missing closing ): `(`"
         );
         assert_eq!(s("regexFind", &["[0-9]+", "ab12cd34"]), "12");
         assert_eq!(s("regexFind", &["x", "abc"]), "");
