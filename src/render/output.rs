@@ -174,7 +174,9 @@ fn json_kind(v: &Value) -> &'static str {
 fn check_head_types(source: &str, object: &Value) -> Result<(), RenderError> {
     let type_error = |detail: String| RenderError::Yaml {
         template: source.to_string(),
-        message: format!("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {detail}"),
+        message: format!(
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {detail}"
+        ),
     };
     match object {
         Value::Nil | Value::Map(_) => {}
