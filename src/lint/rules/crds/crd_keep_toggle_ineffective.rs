@@ -43,9 +43,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         // The "keep on" render: the main render when its values have the toggle on (a
         // matrix file may have turned it off), else the variant if that flipped it on.
         let keys: Vec<&str> = variant.key.split('.').collect();
-        let main_on = ctx.values.get_path(&keys).is_some_and(|v| v.truthy());
+        // Without the key in the values (plain fixtures), the main render is the variant's
+        // opposite.
+        let main_on = match ctx.values.get_path(&keys) {
+            Some(v) => v.truthy(),
+            None => !variant.value.truthy(),
+        };
         let (on_objects, key_text) = if main_on {
-            (ctx.objects, format!("{} on", variant.key))
+            (ctx.objects, format!("{} on (its default)", variant.key))
         } else if variant.value.truthy() {
             match &variant.objects {
                 Ok(objs) => (

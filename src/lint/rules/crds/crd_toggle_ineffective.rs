@@ -43,7 +43,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         // Decided by the values the main render really used: a matrix file may have set
         // the toggle either way.
         let keys: Vec<&str> = variant.key.split('.').collect();
-        let main_off = !ctx.values.get_path(&keys).is_some_and(|v| v.truthy());
+        // Without the key in the values (plain fixtures), the main render is the variant's
+        // opposite.
+        let main_off = match ctx.values.get_path(&keys) {
+            Some(v) => !v.truthy(),
+            None => variant.value.truthy(),
+        };
         let (off_objects, variant_is_off) = if main_off {
             (ctx.objects, false)
         } else if !variant.value.truthy() {
@@ -62,7 +67,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 if variant_is_off {
                     variant.value.to_string()
                 } else {
-                    "off".to_string()
+                    "its default (off)".to_string()
                 }
             );
             match main_crd(ctx, &crd.name) {
