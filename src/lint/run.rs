@@ -878,7 +878,8 @@ fn lint_chart(
         parsed.push((label.clone(), objects, values));
     }
     // Toggle variants: keep a candidate's renders when one of them changes the guarded
-    // objects (or fails to render, which the toggle rules report).
+    // objects (or fails to render, which the toggle rules report), or when its key is named
+    // for the purpose, so a broken `crds.install` is reported as ineffective.
     let default_objects = parsed.first().map(|(_, o, _)| o.as_slice()).unwrap_or(&[]);
     let mut variants_by_candidate: BTreeMap<usize, Vec<ToggleVariant>> = BTreeMap::new();
     let mut confirmed = vec![false; p.candidates.len()];
@@ -914,7 +915,10 @@ fn lint_chart(
     }
     let variants: Vec<ToggleVariant> = variants_by_candidate
         .into_iter()
-        .filter(|(ci, _)| confirmed.get(*ci).copied().unwrap_or(false))
+        .filter(|(ci, _)| {
+            let ok = confirmed.get(*ci).copied().unwrap_or(false);
+            p.candidates.get(*ci).is_some_and(|c| toggles::keep(c, ok))
+        })
         .flat_map(|(_, v)| v)
         .collect();
     let mut diags = Vec::new();

@@ -89,6 +89,22 @@ fn name_score(purpose: &str, key: &str) -> i32 {
         .sum()
 }
 
+/// Whether the key names the purpose itself (not just `enabled`/`create`).
+fn is_named(purpose: &str, key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    let words: &[&str] = match purpose {
+        "crds" => &["crd"],
+        "crds-keep" => &["keep"],
+        "rbac" => &["rbac"],
+        "service-account" => &["serviceaccount"],
+        "monitoring" => &["monitor", "prometheusrule"],
+        "webhooks" => &["webhook"],
+        "network-policy" => &["networkpolic"],
+        _ => &[],
+    };
+    words.iter().any(|w| k.contains(w))
+}
+
 /// Something a template emits that a toggle may guard.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Item {
@@ -385,6 +401,10 @@ pub struct ToggleCandidate {
     pub purpose: &'static str,
     /// The chart default (a bool).
     pub default: bool,
+    /// The key is named for its purpose (`crds.install`, `rbac.create`): kept even when
+    /// flipping it changes nothing, since then the toggle itself is broken — which is what
+    /// the toggle rules report.
+    pub named: bool,
 }
 
 impl ToggleCandidate {
@@ -518,6 +538,7 @@ pub fn detect(src: &ChartSources<'_>) -> Vec<ToggleCandidate> {
                 key: key.clone(),
                 purpose,
                 default,
+                named: is_named(purpose, key),
             };
             match best.get(purpose) {
                 Some((s, _)) if *s >= score => {}
@@ -604,6 +625,12 @@ fn helper_paths(name: &str, defines: &BTreeMap<String, Scan>, depth: usize) -> B
         }
     }
     out
+}
+
+/// Whether a candidate's variants are kept: its flip changed the guarded objects
+/// ([`confirmed`]) or its key is named for the purpose.
+pub fn keep(candidate: &ToggleCandidate, confirmed: bool) -> bool {
+    confirmed || candidate.named
 }
 
 /// Whether flipping the toggle really changed the guarded objects: for `crds-keep`, the
@@ -775,7 +802,8 @@ mod tests {
             vec![ToggleCandidate {
                 key: "prometheus.enabled".into(),
                 purpose: "monitoring",
-                default: false
+                default: false,
+                named: false,
             }]
         );
         assert_eq!(
