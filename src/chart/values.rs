@@ -329,6 +329,18 @@ pub fn coalesce_values(
     Coalescer { warnings }.coalesce_chart(chart, user_values, false)
 }
 
+/// The JSON kind of a value, as Go's `json.UnmarshalTypeError` names it.
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "null",
+        Value::Bool(_) => "bool",
+        Value::Int(_) | Value::Float(_) => "number",
+        Value::String(_) => "string",
+        Value::List(_) | Value::Bytes(_) => "array",
+        Value::Map(_) | Value::Object(_) => "object",
+    }
+}
+
 /// Split a values file into YAML documents the way Kubernetes' YAML reader does (a line
 /// starting with `---`, followed only by blanks or a comment), parse each, and merge them in
 /// order. Empty documents are skipped; a document that is not a map is an error.
@@ -368,14 +380,24 @@ pub fn parse_values_documents(text: &str, file: &str) -> Result<Value, String> {
         } else {
             doc
         };
-        let value = super::parse_yaml(&padded, file)?;
+        let value = crate::yaml::load_str(&padded, file).map_err(|e| {
+            // Helm's `LoadValues`: sigs.k8s.io/yaml wraps go-yaml's `yaml: line N: …` or
+            // the JSON conversion's `json: …`.
+            let cause = if e.line == 0 || e.message.starts_with("json: ") {
+                e.message
+            } else {
+                format!("yaml: line {}: {}", e.line, e.message)
+            };
+            format!("cannot unmarshal yaml document: error converting YAML to JSON: {cause}")
+        })?;
         match value {
             Value::Nil => {}
             Value::Map(_) => merged = merge_user_values(&merged, &value),
             other => {
                 return Err(format!(
-                    "{file}: a values document must be a map, got {}",
-                    other.type_name()
+                    "cannot unmarshal yaml document: error unmarshaling JSON: while decoding \
+                     JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                    json_kind(&other)
                 ))
             }
         }

@@ -32,7 +32,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render a chart like `helm template`, without a helm binary.
-    Render(render::RenderArgs),
+    Render(Box<render::RenderArgs>),
     /// Lint operator charts and manifests with operator-aware rules.
     Lint(lint::LintArgs),
     /// Print the version of kubectl-opm and the Helm version it renders like.
@@ -67,7 +67,7 @@ pub struct CompletionArgs {
 /// Run the parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
-        Command::Render(args) => render::run(args),
+        Command::Render(args) => render::run(*args),
         Command::Lint(args) => lint::run(args),
         Command::Version(args) => {
             let version = env!("CARGO_PKG_VERSION");

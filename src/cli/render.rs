@@ -8,6 +8,8 @@ use crate::render::command::{self, RenderRequest};
 #[derive(Debug, clap::Args)]
 #[command(
     about = "Render a chart like `helm template`, without a helm binary",
+    // Like Helm's flags (pflag), a repeated single-value flag takes the last value.
+    args_override_self = true,
     long_about = "Render a chart like `helm template [NAME] CHART`: the same documents, in the \
 same order (Helm 4's), with the same `# Source:` comments. CHART is a chart directory or a \
 packaged .tgz. NAME defaults to `release-name`, as in Helm.",

@@ -33,6 +33,7 @@ pub struct RenderRequest {
 pub struct RenderResult {
     pub text: String,
     pub sorted: output::SortedManifests,
+    /// The `crds/` files, collected only with `include_crds`.
     pub crds: Vec<CrdFile>,
     pub notes: Option<String>,
 }
@@ -116,7 +117,12 @@ pub fn render(req: &RenderRequest) -> Result<(Chart, RenderResult), Error> {
     };
     let files = render_files(&prepared, &coalesced, &options).map_err(with_frame)?;
     let sorted = output::sort_manifests(&files.files).map_err(Error::Render)?;
-    let crds = crd_files(&prepared);
+    // Only `--include-crds` prints the `crds/` files; don't copy them otherwise.
+    let crds = if req.include_crds {
+        crd_files(&prepared)
+    } else {
+        Vec::new()
+    };
     let mut text = output::template_text(
         &crds,
         &sorted,
@@ -217,18 +223,24 @@ where
         .collect();
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(entry) = entries.get(i) else {
-                    break;
-                };
-                let mut req = base.clone();
-                req.values.value_files.push(entry.clone());
-                let outcome = render(&req).and_then(|(_, result)| emit(&result, entry));
-                if let Ok(mut slot) = results[i].lock() {
-                    *slot = Some(outcome);
-                }
-            });
+            // Deep `include` chains need a large stack (see main.rs); reserved, not used.
+            let spawned = std::thread::Builder::new()
+                .stack_size(256 * 1024 * 1024)
+                .spawn_scoped(scope, || loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(entry) = entries.get(i) else {
+                        break;
+                    };
+                    let mut req = base.clone();
+                    req.values.value_files.push(entry.clone());
+                    let outcome = render(&req).and_then(|(_, result)| emit(&result, entry));
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(outcome);
+                    }
+                });
+            if spawned.is_err() {
+                break;
+            }
         }
     });
     results

@@ -13,6 +13,7 @@
 
 pub mod capabilities;
 pub mod command;
+mod exec_error;
 pub mod files;
 pub mod glob;
 pub mod output;
@@ -143,7 +144,7 @@ impl RenderError {
                 let full = err.to_string();
                 let message = match user_error(&full) {
                     Some(user) => format!("execution error at ({location}): {user}"),
-                    None => full,
+                    None => exec_error::reformat(&err.go_chain()).unwrap_or(full),
                 };
                 RenderError::Exec {
                     template: err.template,
@@ -191,43 +192,40 @@ pub fn helm_funcs() -> FuncMap {
     map.insert_host(
         "include",
         Rc::new(|ctx: &mut dyn ExecContext, args: &[Value]| {
-            let [name, data] = args else {
-                return Err(FuncError::new(format!(
+            let [_, data] = args else {
+                return Err(FuncError::arity(format!(
                     "wrong number of args for include: want 2 got {}",
                     args.len()
                 )));
             };
-            let name = funcs::convert::expect_string("include", name)?;
+            let name = funcs::convert::string_arg("include", args, 0)?;
             ctx.execute_template(&name, data.clone()).map(Value::string)
         }),
     );
     map.insert_host(
         "tpl",
         Rc::new(|ctx: &mut dyn ExecContext, args: &[Value]| {
-            let [source, data] = args else {
-                return Err(FuncError::new(format!(
+            let [_, data] = args else {
+                return Err(FuncError::arity(format!(
                     "wrong number of args for tpl: want 2 got {}",
                     args.len()
                 )));
             };
-            let source = funcs::convert::expect_string("tpl", source)?;
-            let out = ctx.execute_source(&source, data.clone()).map_err(|e| {
-                FuncError::new(format!(
-                    "error during tpl function execution for {:?}: {}",
-                    source, e.message
-                ))
-            })?;
+            let source = funcs::convert::string_arg("tpl", args, 0)?;
+            let out = ctx
+                .execute_source(&source, data.clone())
+                .map_err(|e| tpl_error(&source, e))?;
             Ok(Value::string(out.replace("<no value>", "")))
         }),
     );
     map.insert("required", |args: &[Value]| {
-        let [message, value] = args else {
-            return Err(FuncError::new(format!(
+        let [_, value] = args else {
+            return Err(FuncError::arity(format!(
                 "wrong number of args for required: want 2 got {}",
                 args.len()
             )));
         };
-        let message = funcs::convert::expect_string("required", message)?;
+        let message = funcs::convert::string_arg("required", args, 0)?;
         let missing = match value {
             Value::Nil => true,
             Value::String(s) => s.is_empty(),
@@ -241,13 +239,13 @@ pub fn helm_funcs() -> FuncMap {
         Ok(value.clone())
     });
     map.insert("fail", |args: &[Value]| {
-        let [message] = args else {
-            return Err(FuncError::new(format!(
+        let [_] = args else {
+            return Err(FuncError::arity(format!(
                 "wrong number of args for fail: want 1 got {}",
                 args.len()
             )));
         };
-        let message = funcs::convert::expect_string("fail", message)?;
+        let message = funcs::convert::string_arg("fail", args, 0)?;
         Err(FuncError::new(format!(
             "{USER_ERROR_START}{message}{USER_ERROR_END}"
         )))
@@ -255,7 +253,7 @@ pub fn helm_funcs() -> FuncMap {
     // Offline, `lookup` finds nothing: Helm returns an empty map.
     map.insert("lookup", |args: &[Value]| {
         if args.len() != 4 {
-            return Err(FuncError::new(format!(
+            return Err(FuncError::arity(format!(
                 "wrong number of args for lookup: want 4 got {}",
                 args.len()
             )));
@@ -268,6 +266,54 @@ pub fn helm_funcs() -> FuncMap {
         Ok(Value::str(""))
     });
     map
+}
+
+/// Helm hands templates `.Values` as its own map type (`common.Values`), not as a plain
+/// `map[string]interface {}`. Sprig's `dig` type-asserts the plain type, so Helm fails
+/// `dig … .Values`; every other map function accepts both. `values` are the `.Values` maps
+/// of the charts being rendered.
+fn refuse_values_in_dig(map: &mut FuncMap, values: Vec<Value>) {
+    let Some(funcs::Function::Native(dig)) = map.get("dig").cloned() else {
+        return;
+    };
+    let is_values = move |v: &Value| {
+        values.iter().any(|root| match (root, v) {
+            (Value::Map(a), Value::Map(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        })
+    };
+    map.insert_host(
+        "dig",
+        Rc::new(move |_: &mut dyn ExecContext, args: &[Value]| {
+            if args.len() >= 3 && args.last().is_some_and(&is_values) {
+                return Err(FuncError::new(
+                    "interface conversion: interface {} is common.Values, not map[string]interface {}",
+                ));
+            }
+            dig(args)
+        }),
+    );
+}
+
+/// Helm's `tpl` wraps its template's failure: `cannot parse template %q: %w` when the text
+/// does not parse, `error during tpl function execution for %q: %w` when it fails to run.
+fn tpl_error(source: &str, e: FuncError) -> FuncError {
+    let parse_failed = e
+        .template
+        .as_deref()
+        .is_some_and(|t| t.kind == TemplateErrorKind::Parse);
+    let what = if parse_failed {
+        "cannot parse template"
+    } else {
+        "error during tpl function execution for"
+    };
+    let mut wrapped = FuncError::new(format!(
+        "{what} {}: {}",
+        crate::template::gofmt::quote(source),
+        e.message
+    ));
+    wrapped.template = e.template;
+    wrapped
 }
 
 /// The full path of a chart inside the render: `root`, `root/charts/sub`, …
@@ -383,7 +429,13 @@ pub fn render_files(
     collect_templates(chart, None, &root_name, &top, &mut templates);
 
     let order = helm_template_order(templates.keys().cloned());
-    let mut set = TemplateSet::new(helm_funcs());
+    let mut funcs = helm_funcs();
+    let values_maps: Vec<Value> = templates
+        .values()
+        .filter_map(|t| t.scope.get("Values"))
+        .collect();
+    refuse_values_in_dig(&mut funcs, values_maps);
+    let mut set = TemplateSet::new(funcs);
     set.set_missing_key(if options.strict {
         MissingKey::Error
     } else {

@@ -156,15 +156,55 @@ fn string_at(v: &Value, path: &[&str]) -> String {
     }
 }
 
+/// The JSON kind of a value, as Go's `json.UnmarshalTypeError` names it.
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "null",
+        Value::Bool(_) => "bool",
+        Value::Int(_) | Value::Float(_) => "number",
+        Value::String(_) => "string",
+        Value::List(_) | Value::Bytes(_) => "array",
+        Value::Map(_) | Value::Object(_) => "object",
+    }
+}
+
+/// Helm decodes every document into `SimpleHead` (`apiVersion`, `kind`, `metadata`); a
+/// document that is not a mapping, or whose `apiVersion`/`kind` is a list or a mapping,
+/// fails there. (Scalars are fine: sigs.k8s.io/yaml turns them into the string fields.)
+fn check_head_types(source: &str, object: &Value) -> Result<(), RenderError> {
+    let type_error = |detail: String| RenderError::Yaml {
+        template: source.to_string(),
+        message: format!(
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {detail}"
+        ),
+    };
+    match object {
+        Value::Nil | Value::Map(_) => {}
+        other => {
+            return Err(type_error(format!(
+                "{} into Go value of type util.SimpleHead",
+                json_kind(other)
+            )))
+        }
+    }
+    for field in ["apiVersion", "kind"] {
+        if let Some(v @ (Value::List(_) | Value::Map(_))) = object.get(field) {
+            return Err(type_error(format!(
+                "{} into Go struct field SimpleHead.{field} of type string",
+                json_kind(&v)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Parse a document head the way Helm's `SimpleHead` unmarshalling sees it.
 fn parse_head(source: &str, start_line: usize, doc: &str) -> Result<Manifest, RenderError> {
     let object = crate::yaml::load_str(doc, source).map_err(|e| RenderError::Yaml {
         template: source.to_string(),
-        message: format!(
-            "error converting YAML to JSON: yaml: {}",
-            crate::template::funcs::serialization::go_yaml_message(&e)
-        ),
+        message: e.helm_message(),
     })?;
+    check_head_types(source, &object)?;
     let mut hook_events = Vec::new();
     let mut keep = true;
     if let Some(Value::String(hooks)) =

@@ -32,6 +32,9 @@ pub struct TemplateError {
     /// The name of the template being executed (a `define` name or the file name).
     pub executing: Option<String>,
     pub message: String,
+    /// The function error Go wraps (`error calling NAME: %w`): Helm follows this chain when
+    /// it reformats execution errors. `None` for the executor's own errors.
+    pub cause: Option<Box<crate::template::FuncError>>,
 }
 
 impl TemplateError {
@@ -44,6 +47,7 @@ impl TemplateError {
             context: None,
             executing: None,
             message: message.into(),
+            cause: None,
         }
     }
 
@@ -57,6 +61,7 @@ impl TemplateError {
             context: None,
             executing: None,
             message: message.into(),
+            cause: None,
         }
     }
 }
@@ -93,6 +98,40 @@ impl fmt::Display for TemplateError {
 
 impl std::error::Error for TemplateError {}
 
+impl TemplateError {
+    /// The texts of Go's chain of wrapped errors (`errors.Unwrap`), outermost first, as far
+    /// as it is known: an execution error (`ExecError`), the error inside it (same text),
+    /// then the chain of the function error it wraps, if any. Parse errors are one link.
+    pub fn go_chain(&self) -> Vec<String> {
+        let text = self.to_string();
+        let mut chain = vec![text.clone()];
+        if self.kind == TemplateErrorKind::Exec {
+            chain.push(text);
+            if let Some(cause) = &self.cause {
+                chain.extend(cause.go_chain());
+            }
+        }
+        chain
+    }
+}
+
+impl crate::template::FuncError {
+    /// Go's chain of wrapped errors for a function error (see [`TemplateError::go_chain`]).
+    pub fn go_chain(&self) -> Vec<String> {
+        match &self.template {
+            Some(inner) => {
+                let mut chain = Vec::new();
+                if self.message != inner.to_string() {
+                    chain.push(self.message.clone());
+                }
+                chain.extend(inner.go_chain());
+                chain
+            }
+            None => vec![self.message.clone()],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +151,7 @@ mod tests {
             context: Some(".Values.a.b".into()),
             executing: Some("c.name".into()),
             message: "nil pointer evaluating interface {}.b".into(),
+            cause: None,
         };
         assert_eq!(
             e.to_string(),

@@ -16,7 +16,7 @@ use super::error::{TemplateError, TemplateErrorKind};
 use super::funcs::builtin::Builtin;
 use super::funcs::{ExecContext, FuncMap, Function};
 use super::parser::{parse, Arg, Command, Control, Func, Node, Pipe, Tree};
-use super::value::{format_float_g, FuncError, Value};
+use super::value::{format_float_g, FuncError, FuncErrorKind, Value};
 
 /// What a missing map key yields (Go's `missingkey` option).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -147,6 +147,7 @@ enum Flow {
 type EResult<T> = Result<T, Box<TemplateError>>;
 
 /// A node an error can point at: its position and Go's string form.
+#[derive(Clone, Copy)]
 enum At<'a> {
     Cmd(&'a Command),
     Arg(&'a Arg),
@@ -296,6 +297,7 @@ impl State<'_> {
                     context: Some(find_in_list(&tree.root, mark).unwrap_or_default()),
                     executing: Some(tree.name.to_string()),
                     message,
+                    cause: None,
                 }
             }
             (Some(tree), None) => TemplateError::exec_plain(&tree.name, message),
@@ -800,10 +802,7 @@ impl State<'_> {
                     }
                     return match o.call_method(name, &argv) {
                         Some(Ok(v)) => Ok((v, false)),
-                        Some(Err(e)) => Err(self.error(
-                            At::Arg(node),
-                            format!("error calling {name}: {}", e.message),
-                        )),
+                        Some(Err(e)) => Err(self.call_error(At::Arg(node), name, e)),
                         None if o.field(name).is_some() => Err(self.fail(format!(
                             "{name} has arguments but cannot be invoked as function"
                         ))),
@@ -818,10 +817,7 @@ impl State<'_> {
                 }
                 match o.call_method(name, &[]) {
                     Some(Ok(v)) => Ok((v, false)),
-                    Some(Err(e)) => Err(self.error(
-                        At::Arg(node),
-                        format!("error calling {name}: {}", e.message),
-                    )),
+                    Some(Err(e)) => Err(self.call_error(At::Arg(node), name, e)),
                     None => Err(self.fail(format!(
                         "can't evaluate field {name} in type {}",
                         o.type_name()
@@ -874,12 +870,22 @@ impl State<'_> {
                 return self.eval_and_or(dot, *b == Builtin::Or, arg_nodes, final_);
             }
         }
-        let mut argv = Vec::with_capacity(arg_nodes.len() + 1);
+        let mut argv = Vec::with_capacity(arg_nodes.len() + 2);
+        // Go's `call` gets the callee's text first, for its error messages.
+        if let (Func::Builtin(Builtin::Call), Some(callee)) = (func, arg_nodes.first()) {
+            argv.push(Value::string(callee.to_string()));
+        }
+        let callee_offset = argv.len();
+        // Where Go's executor stood after evaluating each argument: it converts each
+        // argument to its parameter type right after evaluating it, so a type error
+        // points at the last node visited then.
+        let mut marks = Vec::with_capacity(arg_nodes.len());
         for (i, a) in arg_nodes.iter().enumerate() {
             let v = self.eval_arg(dot, a)?;
             if i == 0 && matches!(func, Func::Builtin(Builtin::Printf)) {
-                self.check_string_param(a, &v)?;
+                self.check_param(a, &v, "string")?;
             }
+            marks.push(self.node.get());
             argv.push(v);
         }
         if let Some(f) = final_ {
@@ -893,22 +899,61 @@ impl State<'_> {
                 f(self, &argv)
             }
         };
-        result.map_err(|e| self.error(call_at, format!("error calling {name}: {}", e.message)))
+        result.map_err(|e| match e.kind {
+            FuncErrorKind::Arity => self.error(ident, e.message),
+            FuncErrorKind::ArgType { index, expected } => {
+                let index = index.saturating_sub(callee_offset);
+                if let Some(mark) = marks.get(index).copied().flatten() {
+                    self.node.set(Some(mark));
+                }
+                let v = argv.get(index + callee_offset).unwrap_or(&Value::Nil);
+                match arg_nodes.get(index) {
+                    Some(node) => match self.check_param(node, v, expected) {
+                        Err(err) => err,
+                        Ok(()) => self.fail(e.message),
+                    },
+                    // The piped-in final value.
+                    None => self.fail(type_mismatch(v, expected)),
+                }
+            }
+            FuncErrorKind::Call => self.call_error(call_at, name, e),
+        })
     }
 
-    /// Go converts arguments to the function's parameter types; for a `string` parameter
-    /// (`printf`'s format) a wrong literal or value is an executor error at the argument.
-    fn check_string_param(&self, node: &Arg, v: &Value) -> EResult<()> {
-        match (node, v) {
-            (_, Value::String(_)) => Ok(()),
-            (Arg::Bool(..) | Arg::Number { .. } | Arg::Nil(_), _) => {
-                Err(self.fail(format!("expected string; found {node}")))
+    /// Go's `error calling NAME: %w`, keeping the function's error as the wrapped cause.
+    fn call_error(&self, at: At<'_>, name: &str, e: FuncError) -> Box<TemplateError> {
+        let mut err = self.error(at, format!("error calling {name}: {}", e.message));
+        err.cause = Some(Box::new(e));
+        err
+    }
+
+    /// Go converts arguments to the function's parameter types before the call: a literal
+    /// of the wrong kind (`expected string; found 123`), a missing value, or a computed
+    /// value of another type is an executor error at the argument.
+    fn check_param(&self, node: &Arg, v: &Value, expected: &str) -> EResult<()> {
+        let fits = match expected {
+            "string" => matches!(v, Value::String(_)),
+            "int" | "int64" => matches!(v, Value::Int(_)),
+            "float64" => matches!(v, Value::Float(_)),
+            "bool" => matches!(v, Value::Bool(_)),
+            _ => false,
+        };
+        if fits {
+            return Ok(());
+        }
+        let literal_kind = match expected {
+            "string" => Some("string"),
+            "int" | "int64" => Some("integer"),
+            "float64" => Some("float"),
+            "bool" => Some("bool"),
+            _ => None,
+        };
+        match (node, literal_kind) {
+            (Arg::Bool(..) | Arg::Number { .. } | Arg::String { .. }, Some(kind)) => {
+                Err(self.fail(format!("expected {kind}; found {node}")))
             }
-            (_, Value::Nil) => Err(self.fail("invalid value; expected string")),
-            (_, other) => Err(self.fail(format!(
-                "wrong type for value; expected string; got {}",
-                other.type_name()
-            ))),
+            (Arg::Nil(_), _) => Err(self.fail(format!("cannot assign nil to {expected}"))),
+            _ => Err(self.fail(type_mismatch(v, expected))),
         }
     }
 
@@ -951,7 +996,7 @@ impl State<'_> {
         if let Some(c) = self.includes.get_mut(name) {
             *c = c.saturating_sub(1);
         }
-        result.map_err(|e| FuncError::new(e.to_string()))?;
+        result.map_err(|e| FuncError::from_template(*e))?;
         Ok(out)
     }
 
@@ -962,7 +1007,7 @@ impl State<'_> {
         // in a clone of the set: its `define`s are visible only to this execution.
         let name = TPL_TEMPLATE_NAME;
         let trees =
-            parse(name, source, &self.set.funcs).map_err(|e| FuncError::new(e.to_string()))?;
+            parse(name, source, &self.set.funcs).map_err(|e| FuncError::from_template(*e))?;
         let mut body = None;
         let mut overlay: HashMap<String, Rc<Tree>> = HashMap::new();
         for tree in trees {
@@ -986,7 +1031,18 @@ impl State<'_> {
         let mut out = String::new();
         let result = self.run(&body, data, &mut out).map(|_| out);
         self.overlays.pop();
-        result.map_err(|e| FuncError::new(e.to_string()))
+        result.map_err(|e| FuncError::from_template(*e))
+    }
+}
+
+/// Go's `validateType` message for a computed value that is not of the parameter's type.
+fn type_mismatch(v: &Value, expected: &str) -> String {
+    match v {
+        Value::Nil => format!("invalid value; expected {expected}"),
+        other => format!(
+            "wrong type for value; expected {expected}; got {}",
+            other.type_name()
+        ),
     }
 }
 

@@ -129,13 +129,12 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             }
             i += 1;
         }
-        // Argument index, then width.
-        let (na, ni, ok) = arg_number(arg_num, format, i, args.len());
-        arg_num = na;
-        i = ni;
-        if !ok {
-            good_arg_num = false;
-        }
+        // Argument index, then width. `after_index` is Go's `afterIndex` (the previous
+        // item was an index like `[3]`); `reordered` (any index seen) only decides whether
+        // unused arguments are reported as EXTRA.
+        let mut index = ArgIndex::parse(arg_num, format, i, args.len());
+        index.apply(&mut arg_num, &mut i, &mut reordered, &mut good_arg_num);
+        let mut after_index = index.found;
         if bytes.get(i) == Some(&b'*') {
             i += 1;
             let (w, is_int, na) = int_from_arg(args, arg_num);
@@ -149,29 +148,26 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                 flags.minus = true;
                 flags.zero = false;
             }
-            reordered = false;
+            after_index = false;
         } else {
             let (w, ni) = parse_num(format, i);
             if ni > i {
                 flags.width = w;
-                if reordered {
+                if after_index {
                     good_arg_num = false;
                 }
             }
             i = ni;
         }
         // Precision.
-        if i < end && bytes.get(i) == Some(&b'.') {
+        if i + 1 < end && bytes[i] == b'.' {
             i += 1;
-            if reordered {
+            if after_index {
                 good_arg_num = false;
             }
-            let (na, ni, ok) = arg_number(arg_num, format, i, args.len());
-            arg_num = na;
-            i = ni;
-            if !ok {
-                good_arg_num = false;
-            }
+            index = ArgIndex::parse(arg_num, format, i, args.len());
+            index.apply(&mut arg_num, &mut i, &mut reordered, &mut good_arg_num);
+            after_index = index.found;
             if bytes.get(i) == Some(&b'*') {
                 i += 1;
                 let (p, is_int, na) = int_from_arg(args, arg_num);
@@ -183,23 +179,16 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                 if !is_int {
                     out.push_str("%!(BADPREC)");
                 }
-                reordered = false;
+                after_index = false;
             } else {
                 let (p, ni) = parse_num(format, i);
                 flags.prec = Some(p.unwrap_or(0));
                 i = ni;
             }
         }
-        if !reordered {
-            let (na, ni, ok) = arg_number(arg_num, format, i, args.len());
-            arg_num = na;
-            i = ni;
-            if !ok {
-                good_arg_num = false;
-            }
-            if ni != i {
-                reordered = true;
-            }
+        if !after_index {
+            index = ArgIndex::parse(arg_num, format, i, args.len());
+            index.apply(&mut arg_num, &mut i, &mut reordered, &mut good_arg_num);
         }
         if i >= end {
             out.push_str("%!(NOVERB)");
@@ -254,28 +243,72 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
     out
 }
 
-/// `%[n]` argument index handling: returns (new arg number, new position, ok).
-fn arg_number(arg_num: usize, format: &str, i: usize, num_args: usize) -> (usize, usize, bool) {
-    let bytes = format.as_bytes();
-    if bytes.get(i) != Some(&b'[') {
-        return (arg_num, i, true);
-    }
-    for j in i + 1..bytes.len() {
-        if bytes[j] == b']' {
-            let inner = &format[i + 1..j];
-            return match inner.parse::<usize>() {
-                Ok(n) if n >= 1 && !inner.starts_with('+') => {
-                    if n - 1 <= num_args {
-                        (n - 1, j + 1, n - 1 < num_args)
-                    } else {
-                        (arg_num, j + 1, false)
-                    }
+/// Go's `argNumber`: an explicit argument index like `[2]` at `i`, if there is one.
+struct ArgIndex {
+    arg_num: usize,
+    next: usize,
+    /// An index was written (`[`…`]`), valid or not.
+    bracket: bool,
+    /// It parsed as a number (Go's `found`).
+    found: bool,
+    /// It names an existing argument.
+    good: bool,
+}
+
+impl ArgIndex {
+    fn parse(arg_num: usize, format: &str, i: usize, num_args: usize) -> ArgIndex {
+        let bytes = format.as_bytes();
+        let none = ArgIndex {
+            arg_num,
+            next: i,
+            bracket: false,
+            found: false,
+            good: true,
+        };
+        if bytes.get(i) != Some(&b'[') {
+            return none;
+        }
+        // Go's `parseArgNumber`: at least `[n]`, digits only, one-based.
+        let close = bytes[i + 1..].iter().position(|&b| b == b']');
+        let (index, next, found) = match close {
+            Some(k) if bytes.len() - i >= 3 => {
+                let inner = &format[i + 1..i + 1 + k];
+                let digits = !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit());
+                match inner.parse::<usize>() {
+                    Ok(n) if digits => (n.checked_sub(1), i + k + 2, true),
+                    _ => (None, i + k + 2, false),
                 }
-                _ => (arg_num, j + 1, false),
-            };
+            }
+            _ => (None, i + 1, false),
+        };
+        match index {
+            Some(n) if found && n < num_args => ArgIndex {
+                arg_num: n,
+                next,
+                bracket: true,
+                found: true,
+                good: true,
+            },
+            _ => ArgIndex {
+                arg_num,
+                next,
+                bracket: true,
+                found,
+                good: false,
+            },
         }
     }
-    (arg_num, i + 1, false)
+
+    fn apply(&self, arg_num: &mut usize, i: &mut usize, reordered: &mut bool, good: &mut bool) {
+        *arg_num = self.arg_num;
+        *i = self.next;
+        if self.bracket {
+            *reordered = true;
+        }
+        if !self.good {
+            *good = false;
+        }
+    }
 }
 
 fn parse_num(format: &str, start: usize) -> (Option<i64>, usize) {

@@ -14,4 +14,4 @@ pub mod value;
 pub use error::{TemplateError, TemplateErrorKind};
 pub use exec::{MissingKey, TemplateSet};
 pub use funcs::{ExecContext, FuncMap, Function};
-pub use value::{FuncError, Map, Object, Value};
+pub use value::{FuncError, FuncErrorKind, Map, Object, Value};

@@ -80,31 +80,81 @@ pub trait Object: fmt::Debug {
 }
 
 /// The error a template function returns; the executor adds template name and position.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct FuncError {
     pub message: String,
+    /// What kind of failure it is, which decides how the executor reports it.
+    pub kind: FuncErrorKind,
+    /// The template error this function error *is* (Go's `include` returns the failure of
+    /// the template it executed unchanged; `tpl` wraps its template's failure). Helm walks
+    /// that chain of wrapped errors when it reformats an execution error.
+    pub template: Option<Box<super::error::TemplateError>>,
+}
+
+/// How the executor reports a [`FuncError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FuncErrorKind {
+    /// The function ran and failed: `error calling NAME: MESSAGE` at the command.
+    #[default]
+    Call,
+    /// The arguments do not fit the Go signature's parameter count. Go's executor checks
+    /// this before calling: `wrong number of args for NAME: …` at the function name.
+    Arity,
+    /// Argument `index` does not fit the Go parameter type `expected` (e.g. `string`).
+    /// Go's executor converts arguments before calling, so the error is reported at the
+    /// argument, worded by how the argument was written (literal or computed value).
+    ArgType {
+        index: usize,
+        expected: &'static str,
+    },
 }
 
 impl FuncError {
     pub fn new(message: impl Into<String>) -> Self {
         FuncError {
             message: message.into(),
+            kind: FuncErrorKind::Call,
+            template: None,
+        }
+    }
+
+    /// A wrong number of arguments (see [`FuncErrorKind::Arity`]).
+    pub fn arity(message: impl Into<String>) -> Self {
+        FuncError {
+            kind: FuncErrorKind::Arity,
+            ..FuncError::new(message)
+        }
+    }
+
+    /// Argument `index` is not of Go type `expected`; `message` is what a direct caller sees.
+    pub fn arg_type(index: usize, expected: &'static str, message: impl Into<String>) -> Self {
+        FuncError {
+            kind: FuncErrorKind::ArgType { index, expected },
+            ..FuncError::new(message)
+        }
+    }
+
+    /// A function error that is the failure of a template it executed (Go returns that
+    /// error unchanged, so its text is the template error's).
+    pub fn from_template(err: super::error::TemplateError) -> Self {
+        FuncError {
+            message: err.to_string(),
+            kind: FuncErrorKind::Call,
+            template: Some(Box::new(err)),
         }
     }
 }
 
 impl From<String> for FuncError {
     fn from(message: String) -> Self {
-        FuncError { message }
+        FuncError::new(message)
     }
 }
 
 impl From<&str> for FuncError {
     fn from(message: &str) -> Self {
-        FuncError {
-            message: message.to_string(),
-        }
+        FuncError::new(message)
     }
 }
 
@@ -115,6 +165,16 @@ impl Value {
 
     pub fn string(s: String) -> Value {
         Value::String(Rc::from(s))
+    }
+
+    /// A Go `string` made of arbitrary bytes: a string when they are UTF-8, otherwise the
+    /// bytes themselves (our strings hold only UTF-8), so that functions taking bytes
+    /// (`b64enc`, `len`) still see exactly what Go would.
+    pub fn go_string(bytes: Vec<u8>) -> Value {
+        match String::from_utf8(bytes) {
+            Ok(s) => Value::string(s),
+            Err(e) => Value::Bytes(Rc::from(e.into_bytes())),
+        }
     }
 
     pub fn list(items: Vec<Value>) -> Value {

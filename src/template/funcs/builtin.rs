@@ -127,10 +127,12 @@ impl Builtin {
             Builtin::Html => Ok(Value::string(html_escape(&eval_args(args)))),
             Builtin::Js => Ok(Value::string(js_escape(&eval_args(args)))),
             Builtin::Urlquery => Ok(Value::string(query_escape(&eval_args(args)))),
-            Builtin::Call => match args.first() {
+            // The executor passes the callee's text first (Go's `call(name, fn, args...)`).
+            Builtin::Call => match args.get(1) {
                 None | Some(Value::Nil) => Err(FuncError::new("call of nil")),
                 Some(other) => Err(FuncError::new(format!(
-                    "non-function of type {}",
+                    "non-function {} of type {}",
+                    args.first().map(|n| n.to_string()).unwrap_or_default(),
                     other.type_name()
                 ))),
             },

@@ -1,7 +1,7 @@
 //! Sprig's type conversions: `toString`, `toStrings`, `atoi`, `int`, `int64`, `float64`,
 //! `toDecimal`. They never fail on bad input: like spf13/cast they return 0 instead.
 
-use super::convert::{expect_args, expect_string, parse_go_float, strval, to_int64};
+use super::convert::{expect_args, parse_go_float, string_arg, strval, to_int64};
 use super::strings::string_list;
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
@@ -21,6 +21,9 @@ fn to_string(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("toString", args, 1)?;
     match &args[0] {
         s @ Value::String(_) => Ok(s.clone()),
+        // A Go string holds any bytes; ours hold UTF-8. Bytes that are not UTF-8 stay bytes
+        // (as `.Files.Get` does for binary files), so `toString | b64enc` round-trips them.
+        Value::Bytes(b) if std::str::from_utf8(b).is_err() => Ok(Value::Bytes(b.clone())),
         other => Ok(Value::string(strval(other))),
     }
 }
@@ -39,7 +42,7 @@ fn to_strings(args: &[Value]) -> Result<Value, FuncError> {
 /// range numbers (that is what Atoi returns alongside its range error).
 fn atoi(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("atoi", args, 1)?;
-    let s = expect_string("atoi", &args[0])?;
+    let s = string_arg("atoi", args, 0)?;
     let (neg, digits) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),

@@ -6,7 +6,7 @@ use super::super::value::{FuncError, Value};
 /// Fail unless exactly `want` arguments were given (Go's "wrong number of args" check).
 pub fn expect_args(name: &str, args: &[Value], want: usize) -> Result<(), FuncError> {
     if args.len() != want {
-        return Err(FuncError::new(format!(
+        return Err(FuncError::arity(format!(
             "wrong number of args for {name}: want {want} got {}",
             args.len()
         )));
@@ -17,7 +17,7 @@ pub fn expect_args(name: &str, args: &[Value], want: usize) -> Result<(), FuncEr
 /// Fail unless at least `min` arguments were given (variadic Go functions).
 pub fn expect_min_args(name: &str, args: &[Value], min: usize) -> Result<(), FuncError> {
     if args.len() < min {
-        return Err(FuncError::new(format!(
+        return Err(FuncError::arity(format!(
             "wrong number of args for {name}: want at least {min} got {}",
             args.len()
         )));
@@ -45,6 +45,17 @@ pub fn expect_string<'a>(name: &str, v: &'a Value) -> Result<std::borrow::Cow<'a
             other.type_name()
         ))),
     }
+}
+
+/// Argument `index` of `args` as a Go `string` parameter (see [`expect_string`]); a
+/// mismatch is reported by the executor at that argument, as Go's executor does.
+pub fn string_arg<'a>(
+    name: &str,
+    args: &'a [Value],
+    index: usize,
+) -> Result<std::borrow::Cow<'a, str>, FuncError> {
+    let v = args.get(index).unwrap_or(&Value::Nil);
+    expect_string(name, v).map_err(|e| FuncError::arg_type(index, "string", e.message))
 }
 
 /// cast's `trimZeroDecimal`: "3.0" → "3", "3.50" unchanged.

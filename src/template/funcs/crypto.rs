@@ -35,7 +35,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 use x509_cert::{Certificate as X509Certificate, TbsCertificate, Version};
 
-use super::convert::{expect_args, expect_int, expect_string};
+use super::convert::{expect_args, expect_int, expect_string, string_arg};
 use super::encoding::{base64_decode, base64_encode};
 use super::FuncMap;
 use crate::template::value::{FuncError, Map, Object, Value};
@@ -245,7 +245,7 @@ fn parse_private_key(text: &str) -> Result<PrivateKey, String> {
 /// `genPrivateKey "rsa"|"dsa"|"ecdsa"|"ed25519"`: a PEM key. Failures are the value.
 fn gen_private_key(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("genPrivateKey", args, 1)?;
-    let kind = expect_string("genPrivateKey", &args[0])?;
+    let kind = string_arg("genPrivateKey", args, 0)?;
     let key = match kind.as_ref() {
         "" | "rsa" => generate_rsa(4096),
         "dsa" => Ok(PrivateKey::Dsa(generate_dsa())),
@@ -611,7 +611,7 @@ fn cert_value(c: Certificate) -> Value {
 }
 
 fn ca_request(name: &str, args: &[Value]) -> Result<(String, i64), FuncError> {
-    let cn = expect_string(name, &args[0])?.into_owned();
+    let cn = string_arg(name, args, 0)?.into_owned();
     let days = expect_int(&args[1])?;
     Ok((cn, days))
 }
@@ -654,14 +654,14 @@ fn leaf_request<'a>(cn: &'a str, args: &[Value]) -> Result<CertRequest<'a>, Func
 /// `genSelfSignedCert "cn" ips dnsNames days`.
 fn gen_self_signed_cert(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("genSelfSignedCert", args, 4)?;
-    let cn = expect_string("genSelfSignedCert", &args[0])?;
+    let cn = string_arg("genSelfSignedCert", args, 0)?;
     let request = leaf_request(&cn, args)?;
     create_certificate(&request, &new_rsa_2048()?, None).map(cert_value)
 }
 
 fn gen_self_signed_cert_with_key(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("genSelfSignedCertWithKey", args, 5)?;
-    let cn = expect_string("genSelfSignedCertWithKey", &args[0])?;
+    let cn = string_arg("genSelfSignedCertWithKey", args, 0)?;
     let request = leaf_request(&cn, args)?;
     let key = key_param("genSelfSignedCertWithKey", &args[4])?;
     create_certificate(&request, &key, None).map(cert_value)
@@ -701,7 +701,7 @@ fn sign_with_ca(
 /// `genSignedCert "cn" ips dnsNames days $ca`.
 fn gen_signed_cert(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("genSignedCert", args, 5)?;
-    let cn = expect_string("genSignedCert", &args[0])?;
+    let cn = string_arg("genSignedCert", args, 0)?;
     let request = leaf_request(&cn, args)?;
     let ca = certificate_param(&args[4])?;
     sign_with_ca(&request, &ca, &new_rsa_2048()?)
@@ -709,7 +709,7 @@ fn gen_signed_cert(args: &[Value]) -> Result<Value, FuncError> {
 
 fn gen_signed_cert_with_key(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("genSignedCertWithKey", args, 6)?;
-    let cn = expect_string("genSignedCertWithKey", &args[0])?;
+    let cn = string_arg("genSignedCertWithKey", args, 0)?;
     let request = leaf_request(&cn, args)?;
     let ca = certificate_param(&args[4])?;
     let key = key_param("genSignedCertWithKey", &args[5])?;
@@ -720,8 +720,8 @@ fn gen_signed_cert_with_key(args: &[Value]) -> Result<Value, FuncError> {
 /// PEM) as a `certificate`, after checking that both parse.
 fn build_custom_cert(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("buildCustomCert", args, 2)?;
-    let b64cert = expect_string("buildCustomCert", &args[0])?;
-    let b64key = expect_string("buildCustomCert", &args[1])?;
+    let b64cert = string_arg("buildCustomCert", args, 0)?;
+    let b64key = string_arg("buildCustomCert", args, 1)?;
     let cert = base64_decode(b64cert.as_bytes())
         .map_err(|_| err("unable to decode base64 certificate"))?;
     let key =

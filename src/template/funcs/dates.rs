@@ -19,7 +19,7 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use super::convert::{expect_args, expect_string};
+use super::convert::{expect_args, string_arg};
 use super::FuncMap;
 use crate::template::value::{FuncError, Object, Value};
 
@@ -314,9 +314,7 @@ impl Object for GoTime {
         let result = match name {
             "Format" => (|| {
                 expect_args("Format", args, 1)?;
-                Ok(Value::string(
-                    self.format(&expect_string("Format", &args[0])?),
-                ))
+                Ok(Value::string(self.format(&string_arg("Format", args, 0)?)))
             })(),
             "Add" => (|| {
                 expect_args("Add", args, 1)?;
@@ -1341,14 +1339,14 @@ fn now(args: &[Value]) -> Result<Value, FuncError> {
 /// `date layout $t`: format in the local zone.
 fn date(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("date", args, 2)?;
-    let layout = expect_string("date", &args[0])?;
+    let layout = string_arg("date", args, 0)?;
     Ok(in_zone(&layout, &args[1], "Local"))
 }
 
 fn date_in_zone(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("dateInZone", args, 3)?;
-    let layout = expect_string("dateInZone", &args[0])?;
-    let zone = expect_string("dateInZone", &args[2])?;
+    let layout = string_arg("dateInZone", args, 0)?;
+    let zone = string_arg("dateInZone", args, 2)?;
     Ok(in_zone(&layout, &args[1], &zone))
 }
 
@@ -1359,14 +1357,14 @@ fn html_date(args: &[Value]) -> Result<Value, FuncError> {
 
 fn html_date_in_zone(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("htmlDateInZone", args, 2)?;
-    let zone = expect_string("htmlDateInZone", &args[1])?;
+    let zone = string_arg("htmlDateInZone", args, 1)?;
     Ok(in_zone("2006-01-02", &args[0], &zone))
 }
 
 /// `dateModify "-1h30m" $t`: an unparsable duration leaves the time unchanged.
 fn date_modify(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("dateModify", args, 2)?;
-    let d = expect_string("dateModify", &args[0])?;
+    let d = string_arg("dateModify", args, 0)?;
     let t = time_arg(&args[1])?;
     Ok(time_value(match parse_duration(&d) {
         Ok(d) => t.add(d),
@@ -1376,7 +1374,7 @@ fn date_modify(args: &[Value]) -> Result<Value, FuncError> {
 
 fn must_date_modify(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("mustDateModify", args, 2)?;
-    let d = expect_string("mustDateModify", &args[0])?;
+    let d = string_arg("mustDateModify", args, 0)?;
     let t = time_arg(&args[1])?;
     let d = parse_duration(&d).map_err(FuncError::new)?;
     Ok(time_value(t.add(d)))
@@ -1461,8 +1459,8 @@ fn duration_round(args: &[Value]) -> Result<Value, FuncError> {
 /// `toDate layout value`: parse in the local zone; failures give the zero time.
 fn to_date(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("toDate", args, 2)?;
-    let layout = expect_string("toDate", &args[0])?;
-    let value = expect_string("toDate", &args[1])?;
+    let layout = string_arg("toDate", args, 0)?;
+    let value = string_arg("toDate", args, 1)?;
     Ok(time_value(
         parse_go(&layout, &value, &local_zone()).unwrap_or_else(|_| GoTime::zero()),
     ))
@@ -1470,8 +1468,8 @@ fn to_date(args: &[Value]) -> Result<Value, FuncError> {
 
 fn must_to_date(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("mustToDate", args, 2)?;
-    let layout = expect_string("mustToDate", &args[0])?;
-    let value = expect_string("mustToDate", &args[1])?;
+    let layout = string_arg("mustToDate", args, 0)?;
+    let value = string_arg("mustToDate", args, 1)?;
     parse_go(&layout, &value, &local_zone())
         .map(time_value)
         .map_err(FuncError::new)

@@ -4,7 +4,7 @@
 //! Sprig's notion of "empty" is Go's zero value: nil, false, 0, 0.0, and empty strings,
 //! lists and maps. Structs (our objects) are never empty.
 
-use super::convert::{expect_args, expect_bool, expect_min_args, expect_string};
+use super::convert::{expect_args, expect_bool, expect_min_args, string_arg};
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
 
@@ -73,9 +73,7 @@ fn ternary(args: &[Value]) -> Result<Value, FuncError> {
 /// `fail MSG`: stop rendering with MSG as the error.
 fn fail(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("fail", args, 1)?;
-    Err(FuncError::new(
-        expect_string("fail", &args[0])?.into_owned(),
-    ))
+    Err(FuncError::new(string_arg("fail", args, 0)?.into_owned()))
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@
 //! exactly, including its odd corners (see [`merge_into`]). `keys` and `values` return Go's
 //! random map order in Helm; we return key order, which is deterministic.
 
-use super::convert::{expect_args, expect_map, expect_min_args, expect_string, go_empty, strval};
+use super::convert::{
+    expect_args, expect_map, expect_min_args, expect_string, go_empty, string_arg, strval,
+};
 use super::FuncMap;
 use crate::template::value::{FuncError, Map, MapRef, Value};
 
@@ -52,7 +54,7 @@ fn dict(args: &[Value]) -> Result<Value, FuncError> {
 fn get(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("get", args, 2)?;
     let m = expect_map(&args[0])?;
-    let key = expect_string("get", &args[1])?;
+    let key = string_arg("get", args, 1)?;
     Ok(m.and_then(|m| m.borrow().get(key.as_ref()).cloned())
         .unwrap_or_else(|| Value::str("")))
 }
@@ -61,14 +63,14 @@ fn set(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("set", args, 3)?;
     let m =
         expect_map(&args[0])?.ok_or_else(|| FuncError::new("assignment to entry in nil map"))?;
-    let key = expect_string("set", &args[1])?.into_owned();
+    let key = string_arg("set", args, 1)?.into_owned();
     m.borrow_mut().insert(key, args[2].clone());
     Ok(Value::Map(m))
 }
 
 fn unset(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("unset", args, 2)?;
-    let key = expect_string("unset", &args[1])?;
+    let key = string_arg("unset", args, 1)?;
     match expect_map(&args[0])? {
         Some(m) => {
             m.borrow_mut().remove(key.as_ref());
@@ -82,7 +84,7 @@ fn unset(args: &[Value]) -> Result<Value, FuncError> {
 fn has_key(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("hasKey", args, 2)?;
     let m = expect_map(&args[0])?;
-    let key = expect_string("hasKey", &args[1])?;
+    let key = string_arg("hasKey", args, 1)?;
     Ok(Value::Bool(
         m.is_some_and(|m| m.borrow().contains_key(key.as_ref())),
     ))
@@ -90,7 +92,7 @@ fn has_key(args: &[Value]) -> Result<Value, FuncError> {
 
 fn pluck(args: &[Value]) -> Result<Value, FuncError> {
     expect_min_args("pluck", args, 1)?;
-    let key = expect_string("pluck", &args[0])?;
+    let key = string_arg("pluck", args, 0)?;
     let mut out = Vec::new();
     for d in &args[1..] {
         if let Some(m) = expect_map(d)? {

@@ -11,7 +11,7 @@ use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use hmac::Mac;
 use sha1::Digest;
 
-use super::convert::{expect_args, expect_string};
+use super::convert::{expect_args, string_arg};
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
 
@@ -222,9 +222,9 @@ pub fn base32_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
     Ok(out)
 }
 
-fn string_arg<'a>(name: &str, args: &'a [Value]) -> Result<std::borrow::Cow<'a, str>, FuncError> {
+fn sole_string<'a>(name: &str, args: &'a [Value]) -> Result<std::borrow::Cow<'a, str>, FuncError> {
     expect_args(name, args, 1)?;
-    expect_string(name, &args[0])
+    string_arg(name, args, 0)
 }
 
 fn b64enc(args: &[Value]) -> Result<Value, FuncError> {
@@ -233,30 +233,30 @@ fn b64enc(args: &[Value]) -> Result<Value, FuncError> {
     if let Value::Bytes(bytes) = &args[0] {
         return Ok(Value::string(base64_encode(bytes)));
     }
-    let s = string_arg("b64enc", args)?;
+    let s = sole_string("b64enc", args)?;
     Ok(Value::string(base64_encode(s.as_bytes())))
 }
 
 /// Invalid input is not an error: the error text becomes the value, as in Sprig.
 fn b64dec(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg("b64dec", args)?;
-    Ok(Value::string(match base64_decode(s.as_bytes()) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(at) => format!("illegal base64 data at input byte {at}"),
-    }))
+    let s = sole_string("b64dec", args)?;
+    Ok(match base64_decode(s.as_bytes()) {
+        Ok(bytes) => Value::go_string(bytes),
+        Err(at) => Value::string(format!("illegal base64 data at input byte {at}")),
+    })
 }
 
 fn b32enc(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg("b32enc", args)?;
+    let s = sole_string("b32enc", args)?;
     Ok(Value::string(base32_encode(s.as_bytes())))
 }
 
 fn b32dec(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg("b32dec", args)?;
-    Ok(Value::string(match base32_decode(s.as_bytes()) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(at) => format!("illegal base32 data at input byte {at}"),
-    }))
+    let s = sole_string("b32dec", args)?;
+    Ok(match base32_decode(s.as_bytes()) {
+        Ok(bytes) => Value::go_string(bytes),
+        Err(at) => Value::string(format!("illegal base32 data at input byte {at}")),
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -264,17 +264,17 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn sha1sum(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg("sha1sum", args)?;
+    let s = sole_string("sha1sum", args)?;
     Ok(Value::string(hex(&sha1::Sha1::digest(s.as_bytes()))))
 }
 
 fn sha256sum(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg("sha256sum", args)?;
+    let s = sole_string("sha256sum", args)?;
     Ok(Value::string(hex(&sha2::Sha256::digest(s.as_bytes()))))
 }
 
 fn sha512sum(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg("sha512sum", args)?;
+    let s = sole_string("sha512sum", args)?;
     Ok(Value::string(hex(&sha2::Sha512::digest(s.as_bytes()))))
 }
 
@@ -295,7 +295,7 @@ fn adler32(data: &[u8]) -> u32 {
 }
 
 fn adler32sum(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg("adler32sum", args)?;
+    let s = sole_string("adler32sum", args)?;
     Ok(Value::string(adler32(s.as_bytes()).to_string()))
 }
 
@@ -316,14 +316,14 @@ fn bcrypt_hash(password: &str) -> String {
 use ::bcrypt as bcrypt_lib;
 
 fn bcrypt(args: &[Value]) -> Result<Value, FuncError> {
-    let s = string_arg("bcrypt", args)?;
+    let s = sole_string("bcrypt", args)?;
     Ok(Value::string(bcrypt_hash(&s)))
 }
 
 fn htpasswd(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("htpasswd", args, 2)?;
-    let user = expect_string("htpasswd", &args[0])?;
-    let password = expect_string("htpasswd", &args[1])?;
+    let user = string_arg("htpasswd", args, 0)?;
+    let password = string_arg("htpasswd", args, 1)?;
     if user.contains(':') {
         return Ok(Value::string(format!("invalid username: {user}")));
     }
@@ -398,10 +398,10 @@ fn derive_password(args: &[Value]) -> Result<Value, FuncError> {
             )))
         }
     };
-    let kind = expect_string("derivePassword", &args[1])?;
-    let password = expect_string("derivePassword", &args[2])?;
-    let user = expect_string("derivePassword", &args[3])?;
-    let site = expect_string("derivePassword", &args[4])?;
+    let kind = string_arg("derivePassword", args, 1)?;
+    let password = string_arg("derivePassword", args, 2)?;
+    let user = string_arg("derivePassword", args, 3)?;
+    let site = string_arg("derivePassword", args, 4)?;
     let Some(templates) = password_templates(&kind) else {
         return Ok(Value::string(format!(
             "cannot find password template {kind}"
@@ -452,8 +452,8 @@ fn aes_key(password: &str) -> [u8; 32] {
 /// front, base64-encoded. Empty plaintext gives "".
 fn encrypt_aes(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("encryptAES", args, 2)?;
-    let password = expect_string("encryptAES", &args[0])?;
-    let plaintext = expect_string("encryptAES", &args[1])?;
+    let password = string_arg("encryptAES", args, 0)?;
+    let plaintext = string_arg("encryptAES", args, 1)?;
     if plaintext.is_empty() {
         return Ok(Value::str(""));
     }
@@ -476,8 +476,8 @@ fn encrypt_aes(args: &[Value]) -> Result<Value, FuncError> {
 /// removed by trusting the last byte; input Go would panic on is an error here.
 fn decrypt_aes(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("decryptAES", args, 2)?;
-    let password = expect_string("decryptAES", &args[0])?;
-    let crypt64 = expect_string("decryptAES", &args[1])?;
+    let password = string_arg("decryptAES", args, 0)?;
+    let crypt64 = string_arg("decryptAES", args, 1)?;
     if crypt64.is_empty() {
         return Ok(Value::str(""));
     }

@@ -8,7 +8,7 @@ use std::net::ToSocketAddrs;
 
 use rand::Rng;
 
-use super::convert::{expect_args, expect_string};
+use super::convert::{expect_args, string_arg};
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
 
@@ -18,7 +18,7 @@ pub fn register(map: &mut FuncMap) {
 
 fn get_host_by_name(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("getHostByName", args, 1)?;
-    let name = expect_string("getHostByName", &args[0])?;
+    let name = string_arg("getHostByName", args, 0)?;
     let mut addrs: Vec<String> = Vec::new();
     if let Ok(resolved) = (name.as_ref(), 0u16).to_socket_addrs() {
         for addr in resolved {

@@ -2,7 +2,7 @@
 //! `path` package) and their `os*` twins (`path/filepath`, identical on the Unix systems
 //! Helm renders on).
 
-use super::convert::{expect_args, expect_string};
+use super::convert::{expect_args, string_arg};
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
 
@@ -83,7 +83,7 @@ pub fn extension(path: &str) -> String {
 
 fn one_string<'a>(name: &str, args: &'a [Value]) -> Result<std::borrow::Cow<'a, str>, FuncError> {
     expect_args(name, args, 1)?;
-    expect_string(name, &args[0])
+    string_arg(name, args, 0)
 }
 
 fn base(args: &[Value]) -> Result<Value, FuncError> {

@@ -8,7 +8,7 @@
 use rand::seq::SliceRandom;
 use rand::{Rng, RngCore};
 
-use super::convert::{expect_args, expect_int, expect_string};
+use super::convert::{expect_args, expect_int, string_arg};
 use super::encoding::base64_encode;
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
@@ -107,7 +107,7 @@ fn uuidv4(args: &[Value]) -> Result<Value, FuncError> {
 /// `shuffle "text"`: the characters (runes) of the string in random order.
 fn shuffle(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("shuffle", args, 1)?;
-    let s = expect_string("shuffle", &args[0])?;
+    let s = string_arg("shuffle", args, 0)?;
     let mut chars: Vec<char> = s.chars().collect();
     chars.shuffle(&mut rand::thread_rng());
     Ok(Value::string(chars.into_iter().collect()))

@@ -4,7 +4,7 @@
 //! Our values do not remember every Go type a Helm value can have (`int` vs `int64`,
 //! `[]string` vs `[]interface {}`); they report the type Helm values most often have.
 
-use super::convert::{expect_args, expect_string};
+use super::convert::{expect_args, string_arg};
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
 
@@ -64,14 +64,14 @@ fn type_of(args: &[Value]) -> Result<Value, FuncError> {
 
 fn type_is(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("typeIs", args, 2)?;
-    let target = expect_string("typeIs", &args[0])?;
+    let target = string_arg("typeIs", args, 0)?;
     Ok(Value::Bool(*target == args[1].type_name()))
 }
 
 /// `typeIsLike T V`: V's type is T or `*T`.
 fn type_is_like(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("typeIsLike", args, 2)?;
-    let target = expect_string("typeIsLike", &args[0])?;
+    let target = string_arg("typeIsLike", args, 0)?;
     let t = args[1].type_name();
     Ok(Value::Bool(
         *target == t || t.strip_prefix('*') == Some(&*target),
@@ -85,7 +85,7 @@ fn kind_of(args: &[Value]) -> Result<Value, FuncError> {
 
 fn kind_is(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("kindIs", args, 2)?;
-    let target = expect_string("kindIs", &args[0])?;
+    let target = string_arg("kindIs", args, 0)?;
     Ok(Value::Bool(*target == *kind_name(&args[1])))
 }
 

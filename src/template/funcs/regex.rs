@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use ::regex::Regex;
 
-use super::convert::{expect_args, expect_int, expect_string};
+use super::convert::{expect_args, expect_int, expect_string, string_arg};
 use super::gounicode;
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
@@ -150,7 +150,9 @@ fn is_go_repeat(mut rest: impl Iterator<Item = char>) -> bool {
     false
 }
 
-/// The text of a compile error as Go words it (`error parsing regexp: …`).
+/// The text of a compile error as Go words it (`error parsing regexp: CODE: `EXPR``).
+/// Go's codes differ from the `regex` crate's wording; the common ones whose expression is
+/// the whole pattern are translated, others keep the crate's reason.
 fn parse_error(pattern: &str, err: &::regex::Error) -> String {
     let text = err.to_string();
     let reason = text
@@ -158,6 +160,11 @@ fn parse_error(pattern: &str, err: &::regex::Error) -> String {
         .rev()
         .find_map(|l| l.trim().strip_prefix("error: "))
         .unwrap_or(text.trim());
+    let reason = match reason {
+        "unclosed group" => "missing closing )",
+        "unopened group" => "unexpected )",
+        other => other,
+    };
     format!("error parsing regexp: {reason}: `{pattern}`")
 }
 
@@ -368,8 +375,8 @@ fn strings_value(items: Vec<String>) -> Value {
 
 fn regex_match(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("regexMatch", args, 2)?;
-    let pattern = expect_string("regexMatch", &args[0])?;
-    let s = expect_string("regexMatch", &args[1])?;
+    let pattern = string_arg("regexMatch", args, 0)?;
+    let s = string_arg("regexMatch", args, 1)?;
     // Sprig drops the compile error here: a bad pattern simply does not match.
     Ok(Value::Bool(
         compile(&pattern).is_ok_and(|re| re.is_match(&s)),
@@ -378,15 +385,15 @@ fn regex_match(args: &[Value]) -> Result<Value, FuncError> {
 
 fn must_regex_match(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("mustRegexMatch", args, 2)?;
-    let pattern = expect_string("mustRegexMatch", &args[0])?;
-    let s = expect_string("mustRegexMatch", &args[1])?;
+    let pattern = string_arg("mustRegexMatch", args, 0)?;
+    let s = string_arg("mustRegexMatch", args, 1)?;
     Ok(Value::Bool(compile_or_error(&pattern)?.is_match(&s)))
 }
 
 fn find_all_impl(name: &str, args: &[Value], must: bool) -> Result<Value, FuncError> {
     expect_args(name, args, 3)?;
-    let pattern = expect_string(name, &args[0])?;
-    let s = expect_string(name, &args[1])?;
+    let pattern = string_arg(name, args, 0)?;
+    let s = string_arg(name, args, 1)?;
     let n = expect_int(&args[2])?;
     let re = if must {
         compile_or_error(&pattern)?
@@ -410,8 +417,8 @@ fn must_regex_find_all(args: &[Value]) -> Result<Value, FuncError> {
 
 fn find_impl(name: &str, args: &[Value], must: bool) -> Result<Value, FuncError> {
     expect_args(name, args, 2)?;
-    let pattern = expect_string(name, &args[0])?;
-    let s = expect_string(name, &args[1])?;
+    let pattern = string_arg(name, args, 0)?;
+    let s = string_arg(name, args, 1)?;
     let re = if must {
         compile_or_error(&pattern)?
     } else {
@@ -430,9 +437,9 @@ fn must_regex_find(args: &[Value]) -> Result<Value, FuncError> {
 
 fn replace_impl(name: &str, args: &[Value], must: bool, literal: bool) -> Result<Value, FuncError> {
     expect_args(name, args, 3)?;
-    let pattern = expect_string(name, &args[0])?;
-    let s = expect_string(name, &args[1])?;
-    let repl = expect_string(name, &args[2])?;
+    let pattern = string_arg(name, args, 0)?;
+    let s = string_arg(name, args, 1)?;
+    let repl = string_arg(name, args, 2)?;
     let re = if must {
         compile_or_error(&pattern)?
     } else {
@@ -463,8 +470,8 @@ fn must_regex_replace_all_literal(args: &[Value]) -> Result<Value, FuncError> {
 
 fn split_impl(name: &str, args: &[Value], must: bool) -> Result<Value, FuncError> {
     expect_args(name, args, 3)?;
-    let pattern = expect_string(name, &args[0])?;
-    let s = expect_string(name, &args[1])?;
+    let pattern = string_arg(name, args, 0)?;
+    let s = string_arg(name, args, 1)?;
     let n = expect_int(&args[2])?;
     let re = if must {
         compile_or_error(&pattern)?
@@ -527,7 +534,7 @@ mod tests {
         assert_eq!(s("regexMatch", &["(", "abc"]), "false");
         assert_eq!(
             s("mustRegexMatch", &["(", "abc"]),
-            "ERR error parsing regexp: unclosed group: `(`"
+            "ERR error parsing regexp: missing closing ): `(`"
         );
         assert_eq!(s("regexFind", &["[0-9]+", "ab12cd34"]), "12");
         assert_eq!(s("regexFind", &["x", "abc"]), "");

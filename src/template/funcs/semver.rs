@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use ::regex::Regex;
 
-use super::convert::{expect_args, expect_string};
+use super::convert::{expect_args, expect_string, string_arg};
 use super::FuncMap;
 use crate::template::value::{FuncError, Object, Value};
 
@@ -544,8 +544,8 @@ pub fn satisfies(constraint: &str, version: &str) -> Result<bool, String> {
 
 fn semver_compare(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("semverCompare", args, 2)?;
-    let constraint = expect_string("semverCompare", &args[0])?;
-    let version = expect_string("semverCompare", &args[1])?;
+    let constraint = string_arg("semverCompare", args, 0)?;
+    let version = string_arg("semverCompare", args, 1)?;
     satisfies(&constraint, &version)
         .map(Value::Bool)
         .map_err(FuncError::new)
@@ -553,7 +553,7 @@ fn semver_compare(args: &[Value]) -> Result<Value, FuncError> {
 
 fn semver(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("semver", args, 1)?;
-    let v = Version::parse(&expect_string("semver", &args[0])?).map_err(FuncError::new)?;
+    let v = Version::parse(&string_arg("semver", args, 0)?).map_err(FuncError::new)?;
     Ok(Value::Object(Rc::new(v)))
 }
 

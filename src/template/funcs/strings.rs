@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::convert::{expect_args, expect_int, expect_string, strslice, strval};
+use super::convert::{expect_args, expect_int, string_arg, strslice, strval};
 use super::gounicode;
 use super::FuncMap;
 use crate::template::value::{FuncError, Map, Value};
@@ -64,7 +64,7 @@ fn hello(args: &[Value]) -> Result<Value, FuncError> {
 /// A string argument at `idx` (Go `string` parameter).
 fn arg<'a>(name: &str, args: &'a [Value], idx: usize) -> Result<Cow<'a, str>, FuncError> {
     match args.get(idx) {
-        Some(v) => expect_string(name, v),
+        Some(_) => string_arg(name, args, idx),
         None => Err(FuncError::new(format!("missing argument for {name}"))),
     }
 }
@@ -72,7 +72,7 @@ fn arg<'a>(name: &str, args: &'a [Value], idx: usize) -> Result<Cow<'a, str>, Fu
 /// An `int` argument at `idx`.
 fn int_arg(name: &str, args: &[Value], idx: usize) -> Result<i64, FuncError> {
     match args.get(idx) {
-        Some(v) => expect_int(v),
+        Some(v) => expect_int(v).map_err(|e| FuncError::arg_type(idx, "int", e.message)),
         None => Err(FuncError::new(format!("missing argument for {name}"))),
     }
 }

@@ -4,7 +4,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::convert::{expect_args, expect_string};
+use super::convert::{expect_args, string_arg};
 use super::strings::go_quote;
 use super::FuncMap;
 use crate::template::value::{FuncError, Map, Value};
@@ -502,7 +502,7 @@ impl std::fmt::Display for Url {
 
 fn url_parse(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("urlParse", args, 1)?;
-    let raw = expect_string("urlParse", &args[0])?;
+    let raw = string_arg("urlParse", args, 0)?;
     let url = Url::parse(&raw).map_err(|e| FuncError::new(format!("unable to parse url: {e}")))?;
     let mut dict = Map::new();
     dict.insert("scheme".into(), Value::str(&url.scheme));

@@ -40,8 +40,13 @@ metadata:
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for variant in ctx.toggles.iter().filter(|t| t.purpose == "crds-keep") {
-        // The "keep on" render is the variant when flipped on, else the main render.
-        let (on_objects, key_text) = if variant.value.truthy() {
+        // The "keep on" render: the main render when its values have the toggle on (a
+        // matrix file may have turned it off), else the variant if that flipped it on.
+        let keys: Vec<&str> = variant.key.split('.').collect();
+        let main_on = ctx.values.get_path(&keys).is_some_and(|v| v.truthy());
+        let (on_objects, key_text) = if main_on {
+            (ctx.objects, format!("{} on", variant.key))
+        } else if variant.value.truthy() {
             match &variant.objects {
                 Ok(objs) => (
                     objs.as_slice(),
@@ -50,7 +55,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 Err(_) => continue,
             }
         } else {
-            (ctx.objects, format!("{} on (its default)", variant.key))
+            continue;
         };
         for crd in on_objects
             .iter()

@@ -40,13 +40,19 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for variant in ctx.toggles.iter().filter(|t| t.purpose == "crds") {
         // The "off" render is the variant when the toggle was flipped to false, or the main
         // render when the chart defaults to off and the variant switched it on.
-        let (off_objects, variant_is_off) = if variant.value.truthy() {
+        // Decided by the values the main render really used: a matrix file may have set
+        // the toggle either way.
+        let keys: Vec<&str> = variant.key.split('.').collect();
+        let main_off = !ctx.values.get_path(&keys).is_some_and(|v| v.truthy());
+        let (off_objects, variant_is_off) = if main_off {
             (ctx.objects, false)
-        } else {
+        } else if !variant.value.truthy() {
             match &variant.objects {
                 Ok(objs) => (objs.as_slice(), true),
                 Err(_) => continue,
             }
+        } else {
+            continue;
         };
         for crd in off_objects.iter().filter(|o| is_crd(o)) {
             let message = format!(
@@ -56,7 +62,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 if variant_is_off {
                     variant.value.to_string()
                 } else {
-                    "its default (off)".to_string()
+                    "off".to_string()
                 }
             );
             match main_crd(ctx, &crd.name) {
