@@ -300,6 +300,63 @@ fn every_format_renders() {
     }
 }
 
+/// Toggle detection end to end: a working `crds.install` toggle satisfies the CRD toggle
+/// rules, a missing one and a broken one are reported on the CRD.
+#[test]
+fn crd_toggles_are_detected_by_rendering() {
+    let crd_rules = |chart: &Path| -> Vec<(String, String)> {
+        let r = run(opm().args(["lint", chart.to_str().unwrap(), "--no-config", "-o", "json"]));
+        json(&r.stdout)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"].as_str().unwrap().starts_with("crd-toggle"))
+            .map(|d| {
+                (
+                    d["rule"].as_str().unwrap().to_string(),
+                    d["object"]["name"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(CHART);
+    let crd = |dir: &Path| dir.join("templates").join("crd.yaml");
+
+    let working = tmp.path().join("working");
+    copy_dir(&src, &working);
+    assert_eq!(crd_rules(&working), vec![]);
+
+    let missing = tmp.path().join("missing");
+    copy_dir(&src, &missing);
+    let text = std::fs::read_to_string(crd(&missing)).unwrap();
+    let body: Vec<&str> = text.lines().filter(|l| !l.starts_with("{{-")).collect();
+    std::fs::write(crd(&missing), body.join("\n") + "\n").unwrap();
+    assert_eq!(
+        crd_rules(&missing),
+        vec![(
+            "crd-toggle-missing".to_string(),
+            "widgets.example.com".to_string()
+        )]
+    );
+
+    let broken = tmp.path().join("broken");
+    copy_dir(&src, &broken);
+    let text = std::fs::read_to_string(crd(&broken)).unwrap();
+    std::fs::write(
+        crd(&broken),
+        text.replace("if .Values.crds.install", "if or .Values.crds.install true"),
+    )
+    .unwrap();
+    assert_eq!(
+        crd_rules(&broken),
+        vec![(
+            "crd-toggle-ineffective".to_string(),
+            "widgets.example.com".to_string()
+        )]
+    );
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {

@@ -518,28 +518,22 @@ struct RenderJob {
     api_versions: Vec<String>,
 }
 
-/// A render's output, as plain (sendable) data.
+/// A render's output, as plain (sendable) data: the rendered text of every template.
+/// Documents are split and parsed on the linting thread, once per distinct document text
+/// across all renders of a chart (CRDs and most objects are identical in every render,
+/// and YAML parsing is what a lint run spends its time on).
 struct RenderOut {
-    /// (template path `chart/templates/x.yaml`, document text, hook events).
-    docs: Vec<(String, String, Vec<String>)>,
+    /// (template path `chart/templates/x.yaml`, rendered text), in path order.
+    files: Vec<(String, String)>,
     /// The coalesced values, as JSON.
     values_json: String,
 }
 
 fn render_job(job: &RenderJob) -> Result<RenderOut, crate::error::Error> {
-    let req = render::command::RenderRequest {
-        release_name: job.release_name.clone(),
-        chart: job.chart.clone(),
-        namespace: job.namespace.clone(),
-        values: job.values.clone(),
-        kube_version: job.kube_version.clone(),
-        api_versions: job.api_versions.clone(),
-        ..Default::default()
-    };
-    let loaded = chart::load(&req.chart)?;
-    let user = req.values.merge()?;
+    let loaded = chart::load(&job.chart)?;
+    let user = job.values.merge()?;
     let (prepared, coalesced) = chart::prepare(loaded, user)?;
-    let kube_version = match &req.kube_version {
+    let kube_version = match &job.kube_version {
         Some(v) => {
             Some(KubeVersion::parse(v).map_err(|e| crate::error::Error::Usage(e.to_string()))?)
         }
@@ -547,25 +541,21 @@ fn render_job(job: &RenderJob) -> Result<RenderOut, crate::error::Error> {
     };
     let options = RenderOptions {
         release: ReleaseOptions {
-            name: req.release_name.clone(),
-            namespace: req.namespace.clone(),
+            name: job.release_name.clone(),
+            namespace: job.namespace.clone(),
             revision: 1,
             is_upgrade: false,
         },
         kube_version,
-        extra_api_versions: req.api_versions.clone(),
+        extra_api_versions: job.api_versions.clone(),
         strict: false,
     };
     let files = render::render_files(&prepared, &coalesced, &options)?;
-    let sorted = render::sort_manifests(&files.files)?;
-    let docs = sorted
-        .manifests
-        .into_iter()
-        .chain(sorted.hooks)
-        .map(|m| (m.source, m.content, m.hook_events))
-        .collect();
     let values_json = crate::yaml::to_json(&coalesced).unwrap_or_else(|_| "{}".to_string());
-    Ok(RenderOut { docs, values_json })
+    Ok(RenderOut {
+        files: files.files.into_iter().collect(),
+        values_json,
+    })
 }
 
 /// Run renders concurrently (each on its own thread: template values are not `Send`).
@@ -775,46 +765,63 @@ fn kube_minor(v: Option<&str>) -> String {
     }
 }
 
-/// Parse a render's documents into objects with template source locations.
-fn objects_of(out: &RenderOut, p: &PreparedChart, namespace: &str) -> Vec<LintObject> {
+/// Parsed documents by their text, shared by all renders of a chart.
+type ParseCache = HashMap<String, Value>;
+
+/// Parse a render's documents into objects with template source locations. A document
+/// that is not valid YAML fails the render, as it does in Helm.
+fn objects_of(
+    out: &RenderOut,
+    p: &PreparedChart,
+    namespace: &str,
+    cache: &mut ParseCache,
+) -> Result<Vec<LintObject>, String> {
     let prefix = format!("{}/", p.chart_name);
-    let mut ordinals: HashMap<String, (usize, HashMap<String, usize>)> = HashMap::new();
     let mut objects = Vec::new();
-    for (source, content, hooks) in &out.docs {
-        let Ok(doc) = crate::yaml::load_str(content, source) else {
-            continue;
-        };
-        if doc.is_nil() {
-            continue;
-        }
+    for (source, text) in &out.files {
         let rel = source.strip_prefix(&prefix).unwrap_or(source).to_string();
-        let kind = doc
-            .get("kind")
-            .and_then(|k| scalar_string(&k))
-            .unwrap_or_default();
-        let (ordinal, by_kind) = ordinals.entry(rel.clone()).or_default();
-        let kind_ordinal = by_kind.entry(kind.clone()).or_default();
-        let text = p.template_texts.get(&rel).cloned();
-        let line = text
-            .as_deref()
-            .map(|t| source_map::document_line(t, &kind, *kind_ordinal, *ordinal))
-            .unwrap_or(1);
-        *ordinal += 1;
-        *kind_ordinal += 1;
-        let source = SourceLocation {
-            file: rel,
-            line,
-            column: None,
-        };
-        objects.extend(lint_objects(
-            doc,
-            namespace,
-            Some(source),
-            text,
-            hooks.clone(),
-        ));
+        let template = p.template_texts.get(&rel).cloned();
+        let mut ordinal = 0;
+        let mut by_kind: HashMap<String, usize> = HashMap::new();
+        for (_, content) in render::output::split_documents(text) {
+            let doc = match cache.get(content) {
+                Some(v) => v.clone(),
+                None => {
+                    let v = crate::yaml::load_str(content, source)
+                        .map_err(|e| format!("YAML parse error on {source}: {e}"))?;
+                    cache.insert(content.to_string(), v.clone());
+                    v
+                }
+            };
+            if doc.is_nil() {
+                continue;
+            }
+            let kind = doc
+                .get("kind")
+                .and_then(|k| scalar_string(&k))
+                .unwrap_or_default();
+            let kind_ordinal = by_kind.entry(kind.clone()).or_default();
+            let line = template
+                .as_deref()
+                .map(|t| source_map::document_line(t, &kind, *kind_ordinal, ordinal))
+                .unwrap_or(1);
+            ordinal += 1;
+            *kind_ordinal += 1;
+            let location = SourceLocation {
+                file: rel.clone(),
+                line,
+                column: None,
+            };
+            objects.extend(lint_objects(
+                doc,
+                namespace,
+                Some(location),
+                template.clone(),
+                Vec::new(),
+            ));
+        }
     }
-    objects
+    Ok(objects)
 }
 
 fn lint_chart(
@@ -850,15 +857,29 @@ fn lint_chart(
             None => {}
         }
     }
-    let parsed: Vec<(Option<String>, Vec<LintObject>, Value)> = renders
-        .iter()
-        .map(|(label, out)| {
-            let values = crate::yaml::load_str(&out.values_json, "values").unwrap_or(Value::Nil);
-            (label.clone(), objects_of(out, p, ns), values)
-        })
-        .collect();
+    let mut cache = ParseCache::new();
+    let mut parsed: Vec<(Option<String>, Vec<LintObject>, Value)> = Vec::new();
+    for (label, out) in &renders {
+        let values = crate::yaml::load_str(&out.values_json, "values").unwrap_or(Value::Nil);
+        let objects = objects_of(out, p, ns, &mut cache).map_err(|message| {
+            let error = Box::new(crate::error::Error::Usage(message));
+            match label {
+                Some(values) => LintError::RenderValues {
+                    chart: shown.clone(),
+                    values: values.clone(),
+                    error,
+                },
+                None => LintError::Render {
+                    chart: shown.clone(),
+                    error,
+                },
+            }
+        })?;
+        parsed.push((label.clone(), objects, values));
+    }
     // Toggle variants: keep a candidate's renders when one of them changes the guarded
-    // objects (or fails to render, which the toggle rules report).
+    // objects (or fails to render, which the toggle rules report), or when its key is named
+    // for the purpose, so a broken `crds.install` is reported as ineffective.
     let default_objects = parsed.first().map(|(_, o, _)| o.as_slice()).unwrap_or(&[]);
     let mut variants_by_candidate: BTreeMap<usize, Vec<ToggleVariant>> = BTreeMap::new();
     let mut confirmed = vec![false; p.candidates.len()];
@@ -866,9 +887,11 @@ fn lint_chart(
         let Some(c) = p.candidates.get(*ci) else {
             continue;
         };
-        let objects = match out {
-            Ok(o) => {
-                let objs = objects_of(&o, p, ns);
+        let objects = match out
+            .map_err(|e| e.to_string())
+            .and_then(|o| objects_of(&o, p, ns, &mut cache))
+        {
+            Ok(objs) => {
                 if toggles::confirmed(c.purpose, default_objects, &objs) {
                     confirmed[*ci] = true;
                 }
@@ -876,7 +899,7 @@ fn lint_chart(
             }
             Err(e) => {
                 confirmed[*ci] = true;
-                Err(e.to_string())
+                Err(e)
             }
         };
         variants_by_candidate
@@ -892,7 +915,10 @@ fn lint_chart(
     }
     let variants: Vec<ToggleVariant> = variants_by_candidate
         .into_iter()
-        .filter(|(ci, _)| confirmed.get(*ci).copied().unwrap_or(false))
+        .filter(|(ci, _)| {
+            let ok = confirmed.get(*ci).copied().unwrap_or(false);
+            p.candidates.get(*ci).is_some_and(|c| toggles::keep(c, ok))
+        })
         .flat_map(|(_, v)| v)
         .collect();
     let mut diags = Vec::new();

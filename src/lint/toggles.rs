@@ -21,7 +21,7 @@ use super::LintObject;
 use crate::template::Value;
 
 /// At most this many variant renders per chart.
-pub const MAX_RENDERS: usize = 8;
+pub const MAX_RENDERS: usize = 6;
 
 /// The API version a `.Capabilities.APIVersions.Has` check for the Prometheus operator
 /// looks for.
@@ -32,9 +32,9 @@ pub const PURPOSES: &[&str] = &[
     "crds",
     "crds-keep",
     "rbac",
+    "service-account",
     "monitoring",
     "webhooks",
-    "service-account",
     "network-policy",
 ];
 
@@ -87,6 +87,22 @@ fn name_score(purpose: &str, key: &str) -> i32 {
         .filter(|(_, h)| k.contains(*h))
         .map(|(i, _)| 10 - i as i32)
         .sum()
+}
+
+/// Whether the key names the purpose itself (not just `enabled`/`create`).
+fn is_named(purpose: &str, key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    let words: &[&str] = match purpose {
+        "crds" => &["crd"],
+        "crds-keep" => &["keep"],
+        "rbac" => &["rbac"],
+        "service-account" => &["serviceaccount"],
+        "monitoring" => &["monitor", "prometheusrule"],
+        "webhooks" => &["webhook"],
+        "network-policy" => &["networkpolic"],
+        _ => &[],
+    };
+    words.iter().any(|w| k.contains(w))
 }
 
 /// Something a template emits that a toggle may guard.
@@ -385,15 +401,22 @@ pub struct ToggleCandidate {
     pub purpose: &'static str,
     /// The chart default (a bool).
     pub default: bool,
+    /// The key is named for its purpose (`crds.install`, `rbac.create`): kept even when
+    /// flipping it changes nothing, since then the toggle itself is broken — which is what
+    /// the toggle rules report.
+    pub named: bool,
+    /// The chart's templates check for the Prometheus operator's API
+    /// (`.Capabilities.APIVersions.Has "monitoring.coreos.com/v1"`).
+    pub capability_checked: bool,
 }
 
 impl ToggleCandidate {
     /// The renders this candidate needs: (value to set, extra API versions). Monitoring
-    /// toggles are rendered without and with the Prometheus operator's API, since templates
-    /// often also check `.Capabilities.APIVersions.Has "monitoring.coreos.com/v1"`.
+    /// toggles are rendered without the Prometheus operator's API and, when the templates
+    /// check for it, also with it (otherwise both renders would be the same).
     pub fn renders(&self) -> Vec<(bool, Vec<String>)> {
         let flipped = !self.default;
-        if self.purpose == "monitoring" {
+        if self.purpose == "monitoring" && self.capability_checked {
             vec![
                 (flipped, Vec::new()),
                 (flipped, vec![MONITORING_API.to_string()]),
@@ -429,6 +452,10 @@ fn default_bool(values: &Value, path: &str) -> Option<bool> {
 /// Find toggle candidates: for each purpose, the best-ranked bool key that guards its kinds,
 /// within the render budget.
 pub fn detect(src: &ChartSources<'_>) -> Vec<ToggleCandidate> {
+    let capability_checked = src
+        .templates
+        .iter()
+        .any(|(_, t)| t.contains("monitoring.coreos.com"));
     // All defines from every template (helpers included), and top-level scans.
     let mut defines: BTreeMap<String, Scan> = BTreeMap::new();
     let mut tops: Vec<Scan> = Vec::new();
@@ -518,6 +545,8 @@ pub fn detect(src: &ChartSources<'_>) -> Vec<ToggleCandidate> {
                 key: key.clone(),
                 purpose,
                 default,
+                named: is_named(purpose, key),
+                capability_checked: capability_checked && *purpose == "monitoring",
             };
             match best.get(purpose) {
                 Some((s, _)) if *s >= score => {}
@@ -604,6 +633,12 @@ fn helper_paths(name: &str, defines: &BTreeMap<String, Scan>, depth: usize) -> B
         }
     }
     out
+}
+
+/// Whether a candidate's variants are kept: its flip changed the guarded objects
+/// ([`confirmed`]) or its key is named for the purpose.
+pub fn keep(candidate: &ToggleCandidate, confirmed: bool) -> bool {
+    confirmed || candidate.named
 }
 
 /// Whether flipping the toggle really changed the guarded objects: for `crds-keep`, the
@@ -701,13 +736,14 @@ mod tests {
                 ("crds.install".to_string(), "crds", true),
                 ("crds.keep".to_string(), "crds-keep", false),
                 ("rbac.create".to_string(), "rbac", true),
+                ("serviceAccount.create".to_string(), "service-account", true),
+                // Two renders (the template checks the API): the budget is spent, so the
+                // NetworkPolicy toggle is left out.
                 (
                     "metrics.serviceMonitor.enabled".to_string(),
                     "monitoring",
                     false
                 ),
-                ("serviceAccount.create".to_string(), "service-account", true),
-                ("networkPolicy.enabled".to_string(), "network-policy", false),
             ]
         );
     }
@@ -775,11 +811,18 @@ mod tests {
             vec![ToggleCandidate {
                 key: "prometheus.enabled".into(),
                 purpose: "monitoring",
-                default: false
+                default: false,
+                named: false,
+                capability_checked: false,
             }]
         );
+        assert_eq!(got[0].renders(), vec![(true, vec![])]);
+        let checked = ToggleCandidate {
+            capability_checked: true,
+            ..got[0].clone()
+        };
         assert_eq!(
-            got[0].renders(),
+            checked.renders(),
             vec![(true, vec![]), (true, vec![MONITORING_API.to_string()])]
         );
         assert_eq!(got[0].set_expr(true), "prometheus.enabled=true");
