@@ -3,6 +3,7 @@
 //! The binary (`kubectl-opm`) is a thin wrapper over this library; see `docs/architecture.md`
 //! for how the layers fit together (template → chart → render → manifest → commands).
 
+pub mod crd;
 pub mod lint;
 pub mod report;
 pub mod template;

@@ -1,0 +1,476 @@
+//! Reading an `openAPIV3Schema` into a [`Schema`] tree while checking that it is
+//! *structural*, as Kubernetes requires for `apiextensions.k8s.io/v1` CRDs:
+//! - every node has a `type` (`object`, `array`, `string`, `integer`, `number`, `boolean`),
+//!   unless it sets `x-kubernetes-int-or-string` or `x-kubernetes-preserve-unknown-fields`;
+//!   the root is an `object`;
+//! - `properties`/`additionalProperties` belong to objects, `items` (one schema, not a list)
+//!   to arrays, and an array must say what its items are;
+//! - `properties` and `additionalProperties` are mutually exclusive;
+//! - `$ref`, `definitions`, `dependencies`, `patternProperties`, `additionalItems` are absent;
+//! - `allOf`/`anyOf`/`oneOf`/`not` only add value validations: no `type`, `default`,
+//!   `nullable`, `description`, `title`, `additionalProperties` or `x-kubernetes-*` inside
+//!   them — except the int-or-string idiom `anyOf: [{type: integer}, {type: string}]`.
+//!
+//! A diff of non-structural schemas would compare shapes the API server never enforces, so
+//! such input is refused with the path of the first offending node.
+
+use std::collections::BTreeMap;
+
+use super::model::{canonical_json, AdditionalProperties, Schema, ValidationRule};
+use crate::template::Value;
+
+/// Where and why a schema is not structural.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructuralError {
+    /// Dotted path of the node (`spec.ports[*]`), empty for the root.
+    pub path: String,
+    pub reason: String,
+}
+
+const TYPES: [&str; 6] = ["object", "array", "string", "integer", "number", "boolean"];
+const FORBIDDEN: [&str; 6] = [
+    "$ref",
+    "definitions",
+    "dependencies",
+    "patternProperties",
+    "additionalItems",
+    "$schema",
+];
+const COMBINATORS: [&str; 4] = ["allOf", "anyOf", "oneOf", "not"];
+
+/// Read and check the root of a version's schema.
+pub fn parse_schema(root: &Value) -> Result<Schema, StructuralError> {
+    let mut path = String::new();
+    let schema = parse_node(root, &mut path)?;
+    if schema.type_name.as_deref() != Some("object") {
+        return Err(StructuralError {
+            path: String::new(),
+            reason: "type must be object at the root".to_string(),
+        });
+    }
+    Ok(schema)
+}
+
+fn error(path: &str, reason: impl Into<String>) -> StructuralError {
+    StructuralError {
+        path: path.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn parse_node(v: &Value, path: &mut String) -> Result<Schema, StructuralError> {
+    let Value::Map(map) = v else {
+        return Err(error(path, "a schema must be a mapping"));
+    };
+    let map = map.borrow();
+    let mut s = Schema::default();
+    for key in FORBIDDEN {
+        if map.contains_key(key) {
+            return Err(error(path, format!("{key} is not allowed")));
+        }
+    }
+    s.int_or_string = flag(&map, "x-kubernetes-int-or-string", path)?;
+    s.preserve_unknown_fields = flag(&map, "x-kubernetes-preserve-unknown-fields", path)?;
+    s.embedded_resource = flag(&map, "x-kubernetes-embedded-resource", path)?;
+    s.nullable = flag(&map, "nullable", path)?;
+    s.unique_items = flag(&map, "uniqueItems", path)?;
+    s.exclusive_minimum = flag(&map, "exclusiveMinimum", path)?;
+    s.exclusive_maximum = flag(&map, "exclusiveMaximum", path)?;
+    s.type_name = match map.get("type") {
+        None => None,
+        Some(Value::String(t)) if TYPES.contains(&&**t) => Some(t.to_string()),
+        Some(Value::String(t)) if t.is_empty() => None,
+        Some(other) => {
+            return Err(error(
+                path,
+                format!(
+                    "type {other} is not one of object, array, string, integer, number, boolean"
+                ),
+            ))
+        }
+    };
+    if s.type_name.is_none() && !s.int_or_string && !s.preserve_unknown_fields {
+        return Err(error(
+            path,
+            "type is missing (set a type, or x-kubernetes-int-or-string / x-kubernetes-preserve-unknown-fields: true)",
+        ));
+    }
+    s.description = text(&map, "description", path)?;
+    s.format = text(&map, "format", path)?;
+    s.pattern = text(&map, "pattern", path)?;
+    s.list_type = text(&map, "x-kubernetes-list-type", path)?;
+    s.map_type = text(&map, "x-kubernetes-map-type", path)?;
+    s.list_map_keys = texts(&map, "x-kubernetes-list-map-keys", path)?;
+    s.required = texts(&map, "required", path)?;
+    s.enum_values = match map.get("enum") {
+        None => None,
+        Some(Value::List(l)) => Some(l.iter().cloned().collect()),
+        Some(_) => return Err(error(path, "enum must be a list")),
+    };
+    s.default = map.get("default").cloned();
+    s.minimum = number(&map, "minimum", path)?;
+    s.maximum = number(&map, "maximum", path)?;
+    s.multiple_of = number(&map, "multipleOf", path)?;
+    s.min_length = number(&map, "minLength", path)?;
+    s.max_length = number(&map, "maxLength", path)?;
+    s.min_items = number(&map, "minItems", path)?;
+    s.max_items = number(&map, "maxItems", path)?;
+    s.min_properties = number(&map, "minProperties", path)?;
+    s.max_properties = number(&map, "maxProperties", path)?;
+    s.validations = validations(&map, path)?;
+
+    let is_object = s.type_name.as_deref() == Some("object");
+    let typed = s.type_name.is_some();
+    if let Some(props) = map.get("properties") {
+        if typed && !is_object {
+            return Err(error(path, "properties is only allowed with type object"));
+        }
+        let Value::Map(props) = props else {
+            return Err(error(path, "properties must be a mapping"));
+        };
+        let mut out = BTreeMap::new();
+        for (name, child) in props.borrow().iter() {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(name);
+            let parsed = parse_node(child, path)?;
+            path.truncate(len);
+            out.insert(name.clone(), parsed);
+        }
+        s.properties = out;
+    }
+    match map.get("additionalProperties") {
+        None => {}
+        Some(Value::Bool(b)) => s.additional_properties = Some(AdditionalProperties::Allowed(*b)),
+        Some(child @ Value::Map(_)) => {
+            if typed && !is_object {
+                return Err(error(
+                    path,
+                    "additionalProperties is only allowed with type object",
+                ));
+            }
+            let len = path.len();
+            path.push_str("{*}");
+            let parsed = parse_node(child, path)?;
+            path.truncate(len);
+            s.additional_properties = Some(AdditionalProperties::Schema(Box::new(parsed)));
+        }
+        Some(_) => {
+            return Err(error(
+                path,
+                "additionalProperties must be a boolean or a schema",
+            ))
+        }
+    }
+    if map.contains_key("properties") && s.allows_extra_keys() {
+        return Err(error(
+            path,
+            "properties and additionalProperties are mutually exclusive",
+        ));
+    }
+    match map.get("items") {
+        None => {
+            if s.type_name.as_deref() == Some("array") {
+                return Err(error(path, "items must be specified for type array"));
+            }
+        }
+        Some(child @ Value::Map(_)) => {
+            if typed && s.type_name.as_deref() != Some("array") {
+                return Err(error(path, "items is only allowed with type array"));
+            }
+            let len = path.len();
+            path.push_str("[*]");
+            let parsed = parse_node(child, path)?;
+            path.truncate(len);
+            s.items = Some(Box::new(parsed));
+        }
+        Some(Value::List(_)) => {
+            return Err(error(
+                path,
+                "items must be one schema, not a list (tuple validation is not structural)",
+            ))
+        }
+        Some(_) => return Err(error(path, "items must be a schema")),
+    }
+
+    let mut combinators = crate::template::value::Map::new();
+    for key in COMBINATORS {
+        if let Some(c) = map.get(key) {
+            check_value_validation(key, c, s.int_or_string, path)?;
+            combinators.insert(key.to_string(), c.clone());
+        }
+    }
+    if !combinators.is_empty() {
+        s.combinators = Some(canonical_json(&Value::map(combinators)));
+    }
+    Ok(s)
+}
+
+/// Keys that must not appear inside `allOf`/`anyOf`/`oneOf`/`not`.
+fn forbidden_in_value_validation(key: &str) -> bool {
+    matches!(
+        key,
+        "type" | "default" | "nullable" | "description" | "title" | "additionalProperties"
+    ) || key.starts_with("x-kubernetes-")
+}
+
+/// Check a combinator's branches. `int_or_string` allows `type` in the branches of the
+/// idiom `anyOf: [{type: integer}, {type: string}]` (also when nested one `allOf` deep).
+fn check_value_validation(
+    key: &str,
+    v: &Value,
+    int_or_string: bool,
+    path: &str,
+) -> Result<(), StructuralError> {
+    let branches: Vec<Value> = match (key, v) {
+        ("not", Value::Map(_)) => vec![v.clone()],
+        (_, Value::List(l)) if key != "not" => l.iter().cloned().collect(),
+        _ => return Err(error(path, format!("{key} has the wrong shape"))),
+    };
+    for branch in &branches {
+        let Value::Map(m) = branch else {
+            return Err(error(path, format!("{key} entries must be schemas")));
+        };
+        let m = m.borrow();
+        for k in m.keys() {
+            let idiom = k == "type" && int_or_string && (key == "anyOf" || key == "allOf");
+            if forbidden_in_value_validation(k) && !idiom {
+                return Err(error(
+                    path,
+                    format!("{key} must only hold value validations, but sets {k}"),
+                ));
+            }
+        }
+        for nested in COMBINATORS {
+            if let Some(c) = m.get(nested) {
+                let allow = int_or_string && key == "allOf" && nested == "anyOf";
+                check_value_validation(nested, c, allow, path)?;
+            }
+        }
+        if let Some(Value::Map(props)) = m.get("properties") {
+            for child in props.borrow().values() {
+                check_nested(child, path)?;
+            }
+        }
+        if let Some(items) = m.get("items") {
+            check_nested(items, path)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_nested(v: &Value, path: &str) -> Result<(), StructuralError> {
+    let Value::Map(m) = v else {
+        return Ok(());
+    };
+    let m = m.borrow();
+    for k in m.keys() {
+        if forbidden_in_value_validation(k) {
+            return Err(error(
+                path,
+                format!("value validations inside allOf/anyOf/oneOf/not must not set {k}"),
+            ));
+        }
+    }
+    for nested in COMBINATORS {
+        if let Some(c) = m.get(nested) {
+            check_value_validation(nested, c, false, path)?;
+        }
+    }
+    Ok(())
+}
+
+fn flag(map: &crate::template::value::Map, key: &str, path: &str) -> Result<bool, StructuralError> {
+    match map.get(key) {
+        None | Some(Value::Nil) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(error(path, format!("{key} must be a boolean"))),
+    }
+}
+
+fn text(
+    map: &crate::template::value::Map,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, StructuralError> {
+    match map.get(key) {
+        None | Some(Value::Nil) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.to_string())),
+        Some(_) => Err(error(path, format!("{key} must be a string"))),
+    }
+}
+
+fn texts(
+    map: &crate::template::value::Map,
+    key: &str,
+    path: &str,
+) -> Result<Vec<String>, StructuralError> {
+    match map.get(key) {
+        None | Some(Value::Nil) => Ok(Vec::new()),
+        Some(Value::List(l)) => l
+            .iter()
+            .map(|x| match x {
+                Value::String(s) => Ok(s.to_string()),
+                _ => Err(error(path, format!("{key} must be a list of strings"))),
+            })
+            .collect(),
+        Some(_) => Err(error(path, format!("{key} must be a list of strings"))),
+    }
+}
+
+fn number(
+    map: &crate::template::value::Map,
+    key: &str,
+    path: &str,
+) -> Result<Option<f64>, StructuralError> {
+    match map.get(key) {
+        None | Some(Value::Nil) => Ok(None),
+        Some(Value::Float(f)) => Ok(Some(*f)),
+        Some(Value::Int(i)) => Ok(Some(*i as f64)),
+        Some(_) => Err(error(path, format!("{key} must be a number"))),
+    }
+}
+
+fn validations(
+    map: &crate::template::value::Map,
+    path: &str,
+) -> Result<Vec<ValidationRule>, StructuralError> {
+    let Some(v) = map.get("x-kubernetes-validations") else {
+        return Ok(Vec::new());
+    };
+    let Value::List(list) = v else {
+        return Err(error(path, "x-kubernetes-validations must be a list"));
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for entry in list.iter() {
+        let Value::Map(m) = entry else {
+            return Err(error(
+                path,
+                "x-kubernetes-validations entries must be mappings",
+            ));
+        };
+        let mut details = m.borrow().clone();
+        let rule = match details.remove("rule") {
+            Some(Value::String(r)) => r.to_string(),
+            _ => return Err(error(path, "x-kubernetes-validations entry without a rule")),
+        };
+        out.push(ValidationRule {
+            rule,
+            details: canonical_json(&Value::map(details)),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(src: &str) -> Result<Schema, StructuralError> {
+        parse_schema(&crate::yaml::load_str(src, "s.yaml").unwrap())
+    }
+
+    fn reason(src: &str) -> (String, String) {
+        let e = check(src).unwrap_err();
+        (e.path, e.reason)
+    }
+
+    #[test]
+    fn missing_type_is_not_structural() {
+        assert_eq!(
+            reason("type: object\nproperties:\n  spec:\n    properties: {a: {type: string}}\n"),
+            (
+                "spec".to_string(),
+                "type is missing (set a type, or x-kubernetes-int-or-string / x-kubernetes-preserve-unknown-fields: true)".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn untyped_nodes_are_fine_with_the_escape_hatches() {
+        let s = check("type: object\nproperties:\n  raw: {x-kubernetes-preserve-unknown-fields: true}\n  port:\n    x-kubernetes-int-or-string: true\n    anyOf: [{type: integer}, {type: string}]\n").unwrap();
+        assert!(s.properties["raw"].preserve_unknown_fields);
+        assert!(s.properties["port"].int_or_string);
+    }
+
+    #[test]
+    fn root_must_be_an_object() {
+        assert_eq!(
+            reason("type: string\n"),
+            (String::new(), "type must be object at the root".to_string())
+        );
+    }
+
+    #[test]
+    fn shape_rules() {
+        assert_eq!(
+            reason("type: object\nproperties:\n  l: {type: array}\n"),
+            (
+                "l".to_string(),
+                "items must be specified for type array".to_string()
+            )
+        );
+        assert_eq!(
+            reason("type: object\nproperties:\n  l: {type: array, items: [{type: string}]}\n"),
+            (
+                "l".to_string(),
+                "items must be one schema, not a list (tuple validation is not structural)"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            reason("type: object\nproperties:\n  m:\n    type: object\n    properties: {a: {type: string}}\n    additionalProperties: {type: string}\n"),
+            ("m".to_string(), "properties and additionalProperties are mutually exclusive".to_string())
+        );
+        assert_eq!(
+            reason(
+                "type: object\nproperties:\n  s: {type: string, properties: {a: {type: string}}}\n"
+            ),
+            (
+                "s".to_string(),
+                "properties is only allowed with type object".to_string()
+            )
+        );
+        assert_eq!(
+            reason("type: object\nproperties:\n  m: {type: object, additionalProperties: {type: array, items: {$ref: '#/x'}}}\n"),
+            ("m{*}[*]".to_string(), "$ref is not allowed".to_string())
+        );
+        assert_eq!(
+            reason("type: object\nproperties:\n  t: {type: strin}\n"),
+            (
+                "t".to_string(),
+                "type strin is not one of object, array, string, integer, number, boolean"
+                    .to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn combinators_hold_value_validations_only() {
+        assert_eq!(
+            reason("type: object\nproperties:\n  a:\n    type: string\n    anyOf: [{type: string}, {default: x}]\n"),
+            ("a".to_string(), "anyOf must only hold value validations, but sets type".to_string())
+        );
+        assert_eq!(
+            reason("type: object\nproperties:\n  a:\n    type: object\n    oneOf:\n    - properties: {b: {type: string}}\n"),
+            (
+                "a".to_string(),
+                "value validations inside allOf/anyOf/oneOf/not must not set type".to_string()
+            )
+        );
+        let ok = check("type: object\nproperties:\n  a:\n    type: object\n    properties: {b: {type: string}, c: {type: string}}\n    oneOf: [{required: [b]}, {required: [c]}]\n").unwrap();
+        assert_eq!(
+            ok.properties["a"].combinators.as_deref(),
+            Some(r#"{"oneOf":[{"required":["b"]},{"required":["c"]}]}"#)
+        );
+    }
+
+    #[test]
+    fn validation_rules_split_rule_from_details() {
+        let s = check("type: object\nx-kubernetes-validations:\n- rule: self.a == 1\n  message: a must be 1\n").unwrap();
+        assert_eq!(s.validations[0].rule, "self.a == 1");
+        assert_eq!(s.validations[0].details, r#"{"message":"a must be 1"}"#);
+    }
+}
