@@ -541,7 +541,7 @@ status:
         assert_eq!(ports.list_map_keys, vec!["name"]);
         let port = &ports.items.as_ref().unwrap().properties["port"];
         assert!(port.int_or_string && port.type_name.is_none());
-        assert!(port.combinators.is_some());
+        assert!(port.combinators.is_none());
         assert_eq!(spec.validations.len(), 1);
         assert_eq!(spec.validations[0].rule, "self.size > 0");
     }

@@ -199,6 +199,10 @@ fn parse_node(v: &Value, path: &mut String) -> Result<Schema, StructuralError> {
     for key in COMBINATORS {
         if let Some(c) = map.get(key) {
             check_value_validation(key, c, s.int_or_string, path)?;
+            // The int-or-string idiom only spells out the flag; it validates nothing more.
+            if s.int_or_string && key == "anyOf" && is_int_or_string_idiom(c) {
+                continue;
+            }
             combinators.insert(key.to_string(), c.clone());
         }
     }
@@ -206,6 +210,26 @@ fn parse_node(v: &Value, path: &mut String) -> Result<Schema, StructuralError> {
         s.combinators = Some(canonical_json(&Value::map(combinators)));
     }
     Ok(s)
+}
+
+/// `[{type: integer}, {type: string}]` (either order).
+fn is_int_or_string_idiom(v: &Value) -> bool {
+    let Value::List(l) = v else {
+        return false;
+    };
+    let mut types: Vec<String> = Vec::new();
+    for branch in l.iter() {
+        let Value::Map(m) = branch else {
+            return false;
+        };
+        let m = m.borrow();
+        match (m.len(), m.get("type")) {
+            (1, Some(Value::String(t))) => types.push(t.to_string()),
+            _ => return false,
+        }
+    }
+    types.sort();
+    types == ["integer", "string"]
 }
 
 /// Keys that must not appear inside `allOf`/`anyOf`/`oneOf`/`not`.
@@ -393,6 +417,7 @@ mod tests {
         let s = check("type: object\nproperties:\n  raw: {x-kubernetes-preserve-unknown-fields: true}\n  port:\n    x-kubernetes-int-or-string: true\n    anyOf: [{type: integer}, {type: string}]\n").unwrap();
         assert!(s.properties["raw"].preserve_unknown_fields);
         assert!(s.properties["port"].int_or_string);
+        assert_eq!(s.properties["port"].combinators, None);
     }
 
     #[test]
