@@ -6,7 +6,10 @@
 //! `-` for an empty version or field. `UPDATE_EXPECT=1 cargo test --test crd_diff` rewrites
 //! the files from the current output, to be reviewed as a diff.
 
+mod support;
+
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use opm::crd::{diff_crds, source::load_path, Change};
 
@@ -70,27 +73,9 @@ fn fixture_pairs_give_the_expected_findings() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// True when running in CI, where a missing corpus is a failure instead of a skip.
-fn is_ci() -> bool {
-    matches!(
-        std::env::var("CI").map(|v| v.to_ascii_lowercase()),
-        Ok(ref v) if v == "true" || v == "1"
-    )
-}
-
-/// `$OPM_CORPUS/crd-history`, or `None` (skip) when OPM_CORPUS is unset outside CI.
+/// `$OPM_CORPUS/crd-history`, or `None` (skip; a failure with CI=true) without a corpus.
 fn crd_history() -> Option<PathBuf> {
-    let hint = "Set OPM_CORPUS to the corpus directory (the one holding MANIFEST.md).";
-    match std::env::var_os("OPM_CORPUS") {
-        Some(dir) if !dir.is_empty() && Path::new(&dir).join("crd-history").is_dir() => {
-            Some(Path::new(&dir).join("crd-history"))
-        }
-        _ if is_ci() => panic!("OPM_CORPUS/crd-history is missing and CI=true. {hint}"),
-        _ => {
-            eprintln!("SKIPPED: OPM_CORPUS/crd-history is missing. {hint}");
-            None
-        }
-    }
+    support::require_corpus().map(|c| c.join("crd-history"))
 }
 
 /// Release order of snapshot files: by the numbers in their names
@@ -264,5 +249,269 @@ fn manifest_breaking(crd: &str, old: &str, new: &str) -> &'static [&'static str]
             &["crd-field-removed v1 status.azurePVCUpdateEnabled"]
         }
         _ => &[],
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The command end to end.
+
+fn opm() -> Command {
+    let mut cmd = Command::new(support::opm_bin());
+    cmd.current_dir(testdata()).env_remove("HELM_NAMESPACE");
+    cmd
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = opm().arg("crd").arg("diff").args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn json_output_carries_crd_version_field_and_breaking() {
+    let (code, stdout, _) = run(&[
+        "field-removed-subtree/old.yaml",
+        "field-removed-subtree/new.yaml",
+        "-o",
+        "json",
+        "--no-config",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({
+            "diagnostics": [{
+                "rule": "crd-field-removed",
+                "severity": "error",
+                "message": "v1 spec.tls: field removed (was object); manifests that set spec.tls are rejected by strict field validation (kubectl's default), and the value is pruned from custom resources on their next write",
+                "object": {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "name": "widgets.example.com"},
+                "field": "spec.tls",
+                "crdVersion": "v1",
+                "breaking": true
+            }],
+            "summary": {"error": 1, "warning": 0, "info": 0}
+        })
+    );
+}
+
+#[test]
+fn version_level_findings_have_an_empty_field() {
+    let (code, stdout, _) = run(&[
+        "version-unserved/old.yaml",
+        "version-unserved/new.yaml",
+        "-o",
+        "json",
+        "--no-config",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["rule"], "crd-version-unserved");
+    assert_eq!(d["crdVersion"], "v1beta1");
+    assert_eq!(d["field"], "");
+    assert_eq!(d["breaking"], true);
+}
+
+#[test]
+fn safe_changes_exit_zero() {
+    let (code, stdout, _) = run(&["safe-only/old.yaml", "safe-only/new.yaml", "--no-config"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout
+        .ends_with("0 error(s), 1 warning(s), 10 info; 0 breaking change(s) (fail on error)\n"));
+    // --fail-on warning makes the storage-version move (a warning) fail the run.
+    let (code, _, _) = run(&[
+        "safe-only/old.yaml",
+        "safe-only/new.yaml",
+        "--no-config",
+        "--fail-on",
+        "warning",
+    ]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn levels_from_flags_and_config() {
+    // Turned off, a breaking check no longer fails the run.
+    let (code, stdout, _) = run(&[
+        "field-removed/old.yaml",
+        "field-removed/new.yaml",
+        "--no-config",
+        "--level",
+        "crd-field-removed=off",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\"diagnostics\": []"), "{stdout}");
+    // Lowered to a warning: reported, still breaking, but below --fail-on.
+    let (code, stdout, _) = run(&[
+        "field-removed/old.yaml",
+        "field-removed/new.yaml",
+        "--no-config",
+        "--level",
+        "crd-field-removed=warning",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["severity"], "warning");
+    assert_eq!(v["diagnostics"][0]["breaking"], true);
+    // The same from .opm.yaml.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join(".opm.yaml");
+    std::fs::write(&config, "crdDiff:\n  rules:\n    crd-field-removed: off\n").unwrap();
+    let (code, _, _) = run(&[
+        "field-removed/old.yaml",
+        "field-removed/new.yaml",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let (code, _, stderr) = run(&[
+        "field-removed/old.yaml",
+        "field-removed/new.yaml",
+        "--level",
+        "crd-nope=off",
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "Error: unknown crd diff check \"crd-nope\" (kubectl opm crd diff --list-rules shows them)\n"
+    );
+}
+
+#[test]
+fn explain_adds_the_remediation() {
+    let (_, stdout, _) = run(&[
+        "version-removed/old.yaml",
+        "version-removed/new.yaml",
+        "--no-config",
+        "--explain",
+    ]);
+    assert!(
+        stdout.contains(
+            "  = help: Stop serving the version first (served: false) for a deprecation period"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_exit_2() {
+    let good = "identical/old.yaml";
+    let cases = [
+        (
+            "_errors/not-a-crd.yaml",
+            "Error: _errors/not-a-crd.yaml: no CustomResourceDefinition found (the file holds no document of kind CustomResourceDefinition)\n",
+        ),
+        (
+            "_errors/no-schema.yaml",
+            "Error: _errors/no-schema.yaml: CustomResourceDefinition widgets.example.com version v1 has no schema (spec.versions[].schema.openAPIV3Schema); a diff needs one for every version\n",
+        ),
+        (
+            "_errors/non-structural.yaml",
+            "Error: _errors/non-structural.yaml: CustomResourceDefinition widgets.example.com version v1: schema is not structural at spec.size: type is missing (set a type, or x-kubernetes-int-or-string / x-kubernetes-preserve-unknown-fields: true)\n",
+        ),
+        (
+            "_errors/broken.yaml",
+            "Error: _errors/broken.yaml:6:1: did not find expected ',' or ']'\n",
+        ),
+        ("missing.yaml", "Error: missing.yaml: no such file or directory\n"),
+    ];
+    for (input, message) in cases {
+        let (code, stdout, stderr) = run(&[input, good, "--no-config"]);
+        assert_eq!(
+            (code, stdout.as_str(), stderr.as_str()),
+            (2, "", message),
+            "{input}"
+        );
+    }
+}
+
+#[test]
+fn git_inputs() {
+    if Command::new("git").arg("--version").output().is_err() {
+        support::missing::<()>("git", "Install git.");
+        return;
+    }
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    let crds = repo.path().join("crds");
+    std::fs::create_dir(&crds).unwrap();
+    std::fs::copy(
+        testdata().join("field-removed/old.yaml"),
+        crds.join("widgets.yaml"),
+    )
+    .unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "one"]);
+    git(&["tag", "v1"]);
+    std::fs::copy(
+        testdata().join("field-removed/new.yaml"),
+        crds.join("widgets.yaml"),
+    )
+    .unwrap();
+    let opm_in_repo = |args: &[&str]| {
+        let out = Command::new(support::opm_bin())
+            .args(["crd", "diff", "--no-config"])
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // A directory at a tag against the work tree.
+    let (code, stdout, _) = opm_in_repo(&["git:v1:crds", "crds", "-o", "json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["field"], "spec.schedule");
+    // A file at a ref against itself.
+    let (code, _, _) = opm_in_repo(&["git:HEAD:crds/widgets.yaml", "git:v1:crds/widgets.yaml"]);
+    assert_eq!(code, 0);
+    let (code, stdout, stderr) = opm_in_repo(&["git:v9:crds", "crds"]);
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (2, "", "Error: git:v9:crds: unknown git ref \"v9\"\n")
+    );
+    let (code, _, stderr) = opm_in_repo(&["git:v1:nope", "crds"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("Error: git:v1:nope: \"nope\" does not exist at v1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn list_rules_names_every_check() {
+    let out = opm()
+        .args(["crd", "diff", "--list-rules"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for meta in opm::crd::rules::RULES {
+        assert!(text.contains(meta.id), "{}", meta.id);
     }
 }

@@ -1,5 +1,6 @@
 //! Command-line definitions (clap) and wiring to the library. No logic beyond that.
 
+mod crd;
 mod render;
 
 pub use render::format_error;
@@ -30,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Render a chart like `helm template`, without a helm binary.
     Render(Box<render::RenderArgs>),
+    /// CustomResourceDefinitions: `crd diff` classifies schema changes as breaking or safe.
+    Crd(Box<crd::CrdArgs>),
     /// Print the version of kubectl-opm and the Helm version it renders like.
     Version(VersionArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -63,6 +66,7 @@ pub struct CompletionArgs {
 pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Render(args) => render::run(*args),
+        Command::Crd(args) => crd::run(*args),
         Command::Version(args) => {
             let version = env!("CARGO_PKG_VERSION");
             let helm = crate::render::capabilities::HELM_VERSION;

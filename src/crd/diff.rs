@@ -37,14 +37,18 @@ pub struct Change {
 }
 
 impl Change {
-    /// The one-line message: what changed, old → new, and the impact.
+    /// The one-line message: field, what changed, old → new, and the impact.
     pub fn message(&self) -> String {
-        let mut m = String::new();
-        if !self.field.is_empty() {
-            m.push_str(&self.field);
-            m.push_str(": ");
+        if self.field.is_empty() {
+            self.message_without_field()
+        } else {
+            format!("{}: {}", self.field, self.message_without_field())
         }
-        m.push_str(&self.what);
+    }
+
+    /// What changed, old → new, and the impact.
+    pub fn message_without_field(&self) -> String {
+        let mut m = self.what.clone();
         match (&self.old, &self.new) {
             (Some(o), Some(n)) => m.push_str(&format!(" ({o} → {n})")),
             (Some(o), None) => m.push_str(&format!(" (was {o})")),
@@ -332,7 +336,7 @@ impl Differ<'_> {
                     "",
                     true,
                     what,
-                    Some(name.to_string()),
+                    None,
                     None,
                     format!(
                         "clients and manifests using {group}/{name} fail, and the API server refuses the CRD update while objects are still stored as {name}"

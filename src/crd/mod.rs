@@ -6,6 +6,7 @@
 //! version has a structural schema) → [`diff::diff_crds`] → [`diff::Change`]s → with the
 //! rule levels of [`rules::Levels`] applied, [`crate::report::Diagnostic`]s.
 
+pub mod command;
 pub mod config;
 pub mod diff;
 pub mod model;
@@ -68,4 +69,17 @@ pub enum CrdError {
     /// A configuration problem (`.opm.yaml`, `--level`).
     #[error("{0}")]
     Config(String),
+    /// Something outside the input failed (git is not installed).
+    #[error("{0}")]
+    Environment(String),
+}
+
+impl CrdError {
+    /// Process exit code: 3 for the environment, 2 for bad input.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CrdError::Environment(_) => 3,
+            _ => 2,
+        }
+    }
 }
