@@ -45,11 +45,49 @@ impl DiffOutcome {
     }
 }
 
+/// Stack for the threads that read a side: rendering a chart recurses as deep as Helm's
+/// `include` limit allows (the memory is only reserved, not used).
+const LOADER_STACK: usize = 256 * 1024 * 1024;
+
 /// Read both sides and diff them.
 pub fn diff(req: &DiffRequest) -> Result<DiffOutcome, CrdError> {
-    let old = load_source(&req.old, &req.chart)?;
-    let new = load_source(&req.new, &req.chart)?;
+    let (old, new) = load_both(req)?;
     Ok(diff_loaded(&old, &new, req))
+}
+
+/// Read the two sides at the same time: each is independent work (rendering a chart,
+/// parsing megabytes of YAML), and the model they produce is plain data.
+pub fn load_both(req: &DiffRequest) -> Result<(Vec<Crd>, Vec<Crd>), CrdError> {
+    std::thread::scope(|scope| {
+        let spawn = |spec: &'_ str| {
+            let spec = spec.to_string();
+            let chart = &req.chart;
+            std::thread::Builder::new()
+                .stack_size(LOADER_STACK)
+                .spawn_scoped(scope, move || load_source(&spec, chart))
+        };
+        let old = spawn(&req.old);
+        // If no thread can be started, read the new side here.
+        let new = match spawn(&req.new) {
+            Ok(handle) => join(handle)?,
+            Err(_) => load_source(&req.new, &req.chart)?,
+        };
+        let old = match old {
+            Ok(handle) => join(handle)?,
+            Err(_) => load_source(&req.old, &req.chart)?,
+        };
+        Ok((old, new))
+    })
+}
+
+fn join(
+    handle: std::thread::ScopedJoinHandle<'_, Result<Vec<Crd>, CrdError>>,
+) -> Result<Vec<Crd>, CrdError> {
+    handle.join().unwrap_or_else(|_| {
+        Err(CrdError::Environment(
+            "internal error: reading CRDs panicked".to_string(),
+        ))
+    })
 }
 
 /// Diff CRDs that are already read.
@@ -112,4 +150,16 @@ pub fn to_diagnostic(
         d.help = Some(change.rule.meta().remediation.to_string());
     }
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_model_can_cross_threads() {
+        fn send<T: Send>() {}
+        send::<Crd>();
+        send::<CrdError>();
+    }
 }

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{canonical_json, AdditionalProperties, Crd, CrdVersion, Schema};
+use super::model::{AdditionalProperties, Crd, CrdVersion, Schema};
 use super::rules::{Breaking, CrdRule};
 use crate::template::value::format_float_g;
 
@@ -557,7 +557,7 @@ impl Differ<'_> {
     /// children should not be compared.
     fn types(&mut self, path: &str, old: &Schema, new: &Schema) -> bool {
         let s = subject(path);
-        let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "any".to_string());
+        let show = |t: &Option<&str>| t.unwrap_or("any").to_string();
         if old.int_or_string && !new.int_or_string {
             self.push(
                 CrdRule::IntOrStringRemoved,
@@ -571,7 +571,7 @@ impl Differ<'_> {
             return true;
         }
         if !old.int_or_string && new.int_or_string {
-            match old.type_name.as_deref() {
+            match old.type_name {
                 None | Some("integer") | Some("string") => {
                     self.push(
                         CrdRule::IntOrStringAdded,
@@ -685,8 +685,8 @@ impl Differ<'_> {
             ),
             _ => {}
         }
-        let od = old.default.as_ref().map(canonical_json);
-        let nd = new.default.as_ref().map(canonical_json);
+        let od = old.default.clone();
+        let nd = new.default.clone();
         if od != nd {
             let (what, impact) = match (&od, &nd) {
                 (None, Some(_)) => ("default added", format!("custom resources that omit {s} now get the default when they are read or written")),
@@ -728,9 +728,7 @@ impl Differ<'_> {
 
     fn enums(&mut self, path: &str, old: &Schema, new: &Schema) {
         let s = subject(path);
-        let show = |v: &[crate::template::Value]| -> Vec<String> {
-            v.iter().map(canonical_json).collect()
-        };
+        let show = |v: &[String]| -> Vec<String> { v.to_vec() };
         match (&old.enum_values, &new.enum_values) {
             (None, Some(n)) => self.push(
                 CrdRule::EnumAdded,
@@ -1153,7 +1151,7 @@ impl Differ<'_> {
                     &child,
                     true,
                     "field removed".to_string(),
-                    o.type_name.clone(),
+                    o.type_name.map(str::to_string),
                     None,
                     format!("manifests that set {child} are rejected by strict field validation (kubectl's default), and the value is pruned from custom resources on their next write"),
                 );
@@ -1177,7 +1175,7 @@ impl Differ<'_> {
                     true,
                     "new required field".to_string(),
                     None,
-                    n.type_name.clone(),
+                    n.type_name.map(str::to_string),
                     format!(
                         "custom resources {} without {child} are rejected on their next update",
                         if path.is_empty() {
@@ -1198,7 +1196,7 @@ impl Differ<'_> {
                     false,
                     "field added".to_string(),
                     None,
-                    n.type_name.clone(),
+                    n.type_name.map(str::to_string),
                     impact,
                 );
             }

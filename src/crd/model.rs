@@ -126,12 +126,15 @@ pub struct ValidationRule {
 pub struct Schema {
     /// `object`, `array`, `string`, `integer`, `number`, `boolean`; `None` only with
     /// int-or-string or preserve-unknown-fields.
-    pub type_name: Option<String>,
-    pub description: Option<String>,
+    pub type_name: Option<&'static str>,
+    /// A fingerprint of the description: descriptions are only compared, never shown.
+    pub description: Option<u64>,
     pub format: Option<String>,
     pub pattern: Option<String>,
-    pub enum_values: Option<Vec<Value>>,
-    pub default: Option<Value>,
+    /// Enum values as canonical JSON (`"fast"`, `3`), in the order given.
+    pub enum_values: Option<Vec<String>>,
+    /// The default as canonical JSON.
+    pub default: Option<String>,
     pub nullable: bool,
     pub minimum: Option<f64>,
     pub exclusive_minimum: bool,
@@ -526,14 +529,14 @@ status:
         let spec = &v1.schema.properties["spec"];
         assert!(v1.schema.requires("spec"));
         let size = &spec.properties["size"];
-        assert_eq!(size.type_name.as_deref(), Some("integer"));
+        assert_eq!(size.type_name, Some("integer"));
         assert_eq!(size.minimum, Some(1.0));
         assert_eq!(size.maximum, Some(10.0));
         assert!(size.exclusive_maximum && !size.exclusive_minimum);
-        assert_eq!(size.default, Some(Value::Float(3.0)));
+        assert_eq!(size.default.as_deref(), Some("3"));
         assert_eq!(
             spec.properties["mode"].enum_values,
-            Some(vec![Value::str("a"), Value::str("b")])
+            Some(vec!["\"a\"".to_string(), "\"b\"".to_string()])
         );
         assert!(spec.properties["labels"].allows_extra_keys());
         let ports = &spec.properties["ports"];

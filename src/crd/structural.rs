@@ -42,7 +42,7 @@ const COMBINATORS: [&str; 4] = ["allOf", "anyOf", "oneOf", "not"];
 pub fn parse_schema(root: &Value) -> Result<Schema, StructuralError> {
     let mut path = String::new();
     let schema = parse_node(root, &mut path)?;
-    if schema.type_name.as_deref() != Some("object") {
+    if schema.type_name != Some("object") {
         return Err(StructuralError {
             path: String::new(),
             reason: "type must be object at the root".to_string(),
@@ -64,64 +64,78 @@ fn parse_node(v: &Value, path: &mut String) -> Result<Schema, StructuralError> {
     };
     let map = map.borrow();
     let mut s = Schema::default();
-    for key in FORBIDDEN {
-        if map.contains_key(key) {
-            return Err(error(path, format!("{key} is not allowed")));
+    // Children and combinators are read after the node's own keywords, which decide
+    // whether they are allowed.
+    let mut properties = None;
+    let mut items = None;
+    let mut additional = None;
+    let mut combinators: Vec<(&str, &Value)> = Vec::new();
+    // One pass over the node's keys: a schema node has a handful of them, and CRDs have
+    // tens of thousands of nodes, so this beats looking up every keyword.
+    for (key, value) in map.iter() {
+        let v = value;
+        match key.as_str() {
+            "type" => {
+                s.type_name = match v {
+                    Value::String(t) if t.is_empty() => None,
+                    Value::String(t) => match TYPES.iter().find(|known| ***known == **t) {
+                        Some(known) => Some(*known),
+                        None => return Err(bad_type(path, v)),
+                    },
+                    other => return Err(bad_type(path, other)),
+                }
+            }
+            "description" => s.description = text(v, key, path)?.map(|d| fingerprint(&d)),
+            "format" => s.format = text(v, key, path)?,
+            "pattern" => s.pattern = text(v, key, path)?,
+            "x-kubernetes-list-type" => s.list_type = text(v, key, path)?,
+            "x-kubernetes-map-type" => s.map_type = text(v, key, path)?,
+            "x-kubernetes-list-map-keys" => s.list_map_keys = texts(v, key, path)?,
+            "required" => s.required = texts(v, key, path)?,
+            "enum" => match v {
+                Value::List(l) => s.enum_values = Some(l.iter().map(canonical_json).collect()),
+                _ => return Err(error(path, "enum must be a list")),
+            },
+            "default" => s.default = Some(canonical_json(v)),
+            "nullable" => s.nullable = flag(v, key, path)?,
+            "uniqueItems" => s.unique_items = flag(v, key, path)?,
+            "exclusiveMinimum" => s.exclusive_minimum = flag(v, key, path)?,
+            "exclusiveMaximum" => s.exclusive_maximum = flag(v, key, path)?,
+            "x-kubernetes-int-or-string" => s.int_or_string = flag(v, key, path)?,
+            "x-kubernetes-preserve-unknown-fields" => {
+                s.preserve_unknown_fields = flag(v, key, path)?
+            }
+            "x-kubernetes-embedded-resource" => s.embedded_resource = flag(v, key, path)?,
+            "minimum" => s.minimum = number(v, key, path)?,
+            "maximum" => s.maximum = number(v, key, path)?,
+            "multipleOf" => s.multiple_of = number(v, key, path)?,
+            "minLength" => s.min_length = number(v, key, path)?,
+            "maxLength" => s.max_length = number(v, key, path)?,
+            "minItems" => s.min_items = number(v, key, path)?,
+            "maxItems" => s.max_items = number(v, key, path)?,
+            "minProperties" => s.min_properties = number(v, key, path)?,
+            "maxProperties" => s.max_properties = number(v, key, path)?,
+            "x-kubernetes-validations" => s.validations = validations(v, path)?,
+            "properties" => properties = Some(v),
+            "items" => items = Some(v),
+            "additionalProperties" => additional = Some(v),
+            "allOf" | "anyOf" | "oneOf" | "not" => combinators.push((key.as_str(), v)),
+            k if FORBIDDEN.contains(&k) => {
+                return Err(error(path, format!("{k} is not allowed")));
+            }
+            _ => {}
         }
     }
-    s.int_or_string = flag(&map, "x-kubernetes-int-or-string", path)?;
-    s.preserve_unknown_fields = flag(&map, "x-kubernetes-preserve-unknown-fields", path)?;
-    s.embedded_resource = flag(&map, "x-kubernetes-embedded-resource", path)?;
-    s.nullable = flag(&map, "nullable", path)?;
-    s.unique_items = flag(&map, "uniqueItems", path)?;
-    s.exclusive_minimum = flag(&map, "exclusiveMinimum", path)?;
-    s.exclusive_maximum = flag(&map, "exclusiveMaximum", path)?;
-    s.type_name = match map.get("type") {
-        None => None,
-        Some(Value::String(t)) if TYPES.contains(&&**t) => Some(t.to_string()),
-        Some(Value::String(t)) if t.is_empty() => None,
-        Some(other) => {
-            return Err(error(
-                path,
-                format!(
-                    "type {other} is not one of object, array, string, integer, number, boolean"
-                ),
-            ))
-        }
-    };
     if s.type_name.is_none() && !s.int_or_string && !s.preserve_unknown_fields {
         return Err(error(
             path,
             "type is missing (set a type, or x-kubernetes-int-or-string / x-kubernetes-preserve-unknown-fields: true)",
         ));
     }
-    s.description = text(&map, "description", path)?;
-    s.format = text(&map, "format", path)?;
-    s.pattern = text(&map, "pattern", path)?;
-    s.list_type = text(&map, "x-kubernetes-list-type", path)?;
-    s.map_type = text(&map, "x-kubernetes-map-type", path)?;
-    s.list_map_keys = texts(&map, "x-kubernetes-list-map-keys", path)?;
-    s.required = texts(&map, "required", path)?;
-    s.enum_values = match map.get("enum") {
-        None => None,
-        Some(Value::List(l)) => Some(l.iter().cloned().collect()),
-        Some(_) => return Err(error(path, "enum must be a list")),
-    };
-    s.default = map.get("default").cloned();
-    s.minimum = number(&map, "minimum", path)?;
-    s.maximum = number(&map, "maximum", path)?;
-    s.multiple_of = number(&map, "multipleOf", path)?;
-    s.min_length = number(&map, "minLength", path)?;
-    s.max_length = number(&map, "maxLength", path)?;
-    s.min_items = number(&map, "minItems", path)?;
-    s.max_items = number(&map, "maxItems", path)?;
-    s.min_properties = number(&map, "minProperties", path)?;
-    s.max_properties = number(&map, "maxProperties", path)?;
-    s.validations = validations(&map, path)?;
 
-    let is_object = s.type_name.as_deref() == Some("object");
     let typed = s.type_name.is_some();
-    if let Some(props) = map.get("properties") {
+    let is_object = s.type_name == Some("object");
+    if let Some(props) = properties {
         if typed && !is_object {
             return Err(error(path, "properties is only allowed with type object"));
         }
@@ -141,7 +155,7 @@ fn parse_node(v: &Value, path: &mut String) -> Result<Schema, StructuralError> {
         }
         s.properties = out;
     }
-    match map.get("additionalProperties") {
+    match additional {
         None => {}
         Some(Value::Bool(b)) => s.additional_properties = Some(AdditionalProperties::Allowed(*b)),
         Some(child @ Value::Map(_)) => {
@@ -164,20 +178,20 @@ fn parse_node(v: &Value, path: &mut String) -> Result<Schema, StructuralError> {
             ))
         }
     }
-    if map.contains_key("properties") && s.allows_extra_keys() {
+    if properties.is_some() && s.allows_extra_keys() {
         return Err(error(
             path,
             "properties and additionalProperties are mutually exclusive",
         ));
     }
-    match map.get("items") {
+    match items {
         None => {
-            if s.type_name.as_deref() == Some("array") {
+            if s.type_name == Some("array") {
                 return Err(error(path, "items must be specified for type array"));
             }
         }
         Some(child @ Value::Map(_)) => {
-            if typed && s.type_name.as_deref() != Some("array") {
+            if typed && s.type_name != Some("array") {
                 return Err(error(path, "items is only allowed with type array"));
             }
             let len = path.len();
@@ -195,21 +209,35 @@ fn parse_node(v: &Value, path: &mut String) -> Result<Schema, StructuralError> {
         Some(_) => return Err(error(path, "items must be a schema")),
     }
 
-    let mut combinators = crate::template::value::Map::new();
-    for key in COMBINATORS {
-        if let Some(c) = map.get(key) {
-            check_value_validation(key, c, s.int_or_string, path)?;
-            // The int-or-string idiom only spells out the flag; it validates nothing more.
-            if s.int_or_string && key == "anyOf" && is_int_or_string_idiom(c) {
-                continue;
-            }
-            combinators.insert(key.to_string(), c.clone());
+    let mut kept = crate::template::value::Map::new();
+    for (key, c) in combinators {
+        check_value_validation(key, c, s.int_or_string, path)?;
+        // The int-or-string idiom only spells out the flag; it validates nothing more.
+        if s.int_or_string && key == "anyOf" && is_int_or_string_idiom(c) {
+            continue;
         }
+        kept.insert(key.to_string(), c.clone());
     }
-    if !combinators.is_empty() {
-        s.combinators = Some(canonical_json(&Value::map(combinators)));
+    if !kept.is_empty() {
+        s.combinators = Some(canonical_json(&Value::map(kept)));
     }
     Ok(s)
+}
+
+fn bad_type(path: &str, v: &Value) -> StructuralError {
+    error(
+        path,
+        format!("type {v} is not one of object, array, string, integer, number, boolean"),
+    )
+}
+
+/// A 64-bit fingerprint of a text we only ever compare (descriptions are long, numerous,
+/// and never printed), so the model does not keep a copy of each.
+fn fingerprint(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// `[{type: integer}, {type: string}]` (either order).
@@ -306,64 +334,46 @@ fn check_nested(v: &Value, path: &str) -> Result<(), StructuralError> {
     Ok(())
 }
 
-fn flag(map: &crate::template::value::Map, key: &str, path: &str) -> Result<bool, StructuralError> {
-    match map.get(key) {
-        None | Some(Value::Nil) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(error(path, format!("{key} must be a boolean"))),
+fn flag(v: &Value, key: &str, path: &str) -> Result<bool, StructuralError> {
+    match v {
+        Value::Nil => Ok(false),
+        Value::Bool(b) => Ok(*b),
+        _ => Err(error(path, format!("{key} must be a boolean"))),
     }
 }
 
-fn text(
-    map: &crate::template::value::Map,
-    key: &str,
-    path: &str,
-) -> Result<Option<String>, StructuralError> {
-    match map.get(key) {
-        None | Some(Value::Nil) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.to_string())),
-        Some(_) => Err(error(path, format!("{key} must be a string"))),
+fn text(v: &Value, key: &str, path: &str) -> Result<Option<String>, StructuralError> {
+    match v {
+        Value::Nil => Ok(None),
+        Value::String(s) => Ok(Some(s.to_string())),
+        _ => Err(error(path, format!("{key} must be a string"))),
     }
 }
 
-fn texts(
-    map: &crate::template::value::Map,
-    key: &str,
-    path: &str,
-) -> Result<Vec<String>, StructuralError> {
-    match map.get(key) {
-        None | Some(Value::Nil) => Ok(Vec::new()),
-        Some(Value::List(l)) => l
+fn texts(v: &Value, key: &str, path: &str) -> Result<Vec<String>, StructuralError> {
+    match v {
+        Value::Nil => Ok(Vec::new()),
+        Value::List(l) => l
             .iter()
             .map(|x| match x {
                 Value::String(s) => Ok(s.to_string()),
                 _ => Err(error(path, format!("{key} must be a list of strings"))),
             })
             .collect(),
-        Some(_) => Err(error(path, format!("{key} must be a list of strings"))),
+        _ => Err(error(path, format!("{key} must be a list of strings"))),
     }
 }
 
-fn number(
-    map: &crate::template::value::Map,
-    key: &str,
-    path: &str,
-) -> Result<Option<f64>, StructuralError> {
-    match map.get(key) {
-        None | Some(Value::Nil) => Ok(None),
-        Some(Value::Float(f)) => Ok(Some(*f)),
-        Some(Value::Int(i)) => Ok(Some(*i as f64)),
-        Some(_) => Err(error(path, format!("{key} must be a number"))),
+fn number(v: &Value, key: &str, path: &str) -> Result<Option<f64>, StructuralError> {
+    match v {
+        Value::Nil => Ok(None),
+        Value::Float(f) => Ok(Some(*f)),
+        Value::Int(i) => Ok(Some(*i as f64)),
+        _ => Err(error(path, format!("{key} must be a number"))),
     }
 }
 
-fn validations(
-    map: &crate::template::value::Map,
-    path: &str,
-) -> Result<Vec<ValidationRule>, StructuralError> {
-    let Some(v) = map.get("x-kubernetes-validations") else {
-        return Ok(Vec::new());
-    };
+fn validations(v: &Value, path: &str) -> Result<Vec<ValidationRule>, StructuralError> {
     let Value::List(list) = v else {
         return Err(error(path, "x-kubernetes-validations must be a list"));
     };
