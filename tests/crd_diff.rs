@@ -290,6 +290,7 @@ fn json_output_carries_crd_version_field_and_breaking() {
                 "message": "v1 spec.tls: field removed (was object); manifests that set spec.tls are rejected by strict field validation (kubectl's default), and the value is pruned from custom resources on their next write",
                 "object": {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "name": "widgets.example.com"},
                 "field": "spec.tls",
+                "docs": "https://kubectl-opm.dev/rules/crd-field-removed",
                 "crdVersion": "v1",
                 "breaking": true
             }],
@@ -320,8 +321,12 @@ fn version_level_findings_have_an_empty_field() {
 fn safe_changes_exit_zero() {
     let (code, stdout, _) = run(&["safe-only/old.yaml", "safe-only/new.yaml", "--no-config"]);
     assert_eq!(code, 0, "{stdout}");
-    assert!(stdout
-        .ends_with("0 error(s), 1 warning(s), 10 info; 0 breaking change(s) (fail on error)\n"));
+    assert!(
+        stdout.ends_with(
+            "passed: 0 errors, 1 warning, 10 info (failing on error and above)\n0 breaking change(s)\n"
+        ),
+        "{stdout}"
+    );
     // --fail-on warning makes the storage-version move (a warning) fail the run.
     let (code, _, _) = run(&[
         "safe-only/old.yaml",
@@ -500,6 +505,53 @@ fn git_inputs() {
     assert!(
         stderr.starts_with("Error: git:v1:nope: \"nope\" does not exist at v1"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn every_output_format() {
+    let pair = [
+        "enum-value-removed/old.yaml",
+        "enum-value-removed/new.yaml",
+        "--no-config",
+    ];
+    let with = |format: &str| {
+        let mut args = pair.to_vec();
+        args.extend(["-o", format]);
+        run(&args)
+    };
+    let (code, stdout, _) = with("text");
+    assert_eq!(code, 1);
+    assert!(stdout.starts_with("error[crd-enum-value-removed]: v1 spec.mode: enum values removed: [\"safe\"] ([\"fast\", \"safe\"] → [\"fast\"]); custom resources that set spec.mode to a removed value are rejected on their next update\n  = object: CustomResourceDefinition widgets.example.com (spec.mode)\n"), "{stdout}");
+    let (code, stdout, _) = with("sarif");
+    assert_eq!(code, 1);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["ruleId"],
+        "crd-enum-value-removed"
+    );
+    let (_, stdout, _) = with("github");
+    assert!(
+        stdout.starts_with("::error title=crd-enum-value-removed::"),
+        "{stdout}"
+    );
+    let (_, stdout, _) = with("junit");
+    assert!(stdout.starts_with("<?xml"), "{stdout}");
+    assert!(stdout.contains("crd-enum-value-removed"));
+    let (_, stdout, _) = with("markdown");
+    assert!(
+        stdout.contains("| error | [`crd-enum-value-removed`]"),
+        "{stdout}"
+    );
+    // Version-level findings show no empty field to people.
+    let (_, stdout, _) = run(&[
+        "version-unserved/old.yaml",
+        "version-unserved/new.yaml",
+        "--no-config",
+    ]);
+    assert!(
+        stdout.contains("  = object: CustomResourceDefinition widgets.example.com\n"),
+        "{stdout}"
     );
 }
 

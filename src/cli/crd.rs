@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use crate::crd::command::{diff_loaded, load_both, DiffOutcome, DiffRequest};
 use crate::crd::config::{apply_config, find_config};
-use crate::crd::rules::{Breaking, Levels, RULES};
+use std::io::IsTerminal;
+
+use crate::crd::rules::{docs_url, Breaking, Levels, RULES};
 use crate::crd::source::ChartOptions;
 use crate::error::Error;
-use crate::report::{Diagnostic, Severity, Summary};
+use crate::report::{write, Format, ReportMeta, RuleInfo, Severity};
 
 #[derive(Debug, clap::Args)]
 pub struct CrdArgs {
@@ -178,7 +180,12 @@ fn run_diff(args: CrdDiffArgs) -> Result<i32, Error> {
     let (old, new) = load_both(&req)?;
     let outcome = diff_loaded(&old, &new, &req);
     let fail_on = Severity::from(args.fail_on);
-    let text = write_report(args.output, &outcome, fail_on)?;
+    let text = write_report(
+        args.output,
+        &outcome,
+        fail_on,
+        format!("{} → {}", req.old, req.new),
+    );
     super::write_stdout(text.as_bytes());
     let code = if outcome.fails(fail_on) { 1 } else { 0 };
     // The process ends right after this; freeing schema trees of tens of thousands of
@@ -209,45 +216,66 @@ fn write_report(
     format: ReportFormat,
     outcome: &DiffOutcome,
     fail_on: Severity,
-) -> Result<String, Error> {
-    let diags = &outcome.diagnostics;
-    match format {
-        ReportFormat::Json => Ok(json(diags)),
-        ReportFormat::Text => Ok(text(diags, fail_on)),
-        other => Err(Error::Usage(format!(
-            "-o {} is not available for crd diff in this build; use -o json or -o text",
-            format!("{other:?}").to_lowercase()
-        ))),
+    target: String,
+) -> String {
+    let meta = ReportMeta {
+        fail_on,
+        color: format == ReportFormat::Text && use_color(),
+        rules: RULES
+            .iter()
+            .map(|m| RuleInfo {
+                id: m.id.to_string(),
+                family: "crd-diff".to_string(),
+                severity: match m.breaking {
+                    Breaking::Never => m.safe_level,
+                    _ => Severity::Error,
+                },
+                summary: m.summary.to_string(),
+                doc: format!("{}\n\n## Fix\n\n{}", m.summary, m.remediation),
+                docs_url: docs_url(m.id),
+            })
+            .collect(),
+        targets: vec![target],
+        ..ReportMeta::default()
+    };
+    let format = match format {
+        ReportFormat::Text => Format::Text,
+        ReportFormat::Json => Format::Json,
+        ReportFormat::Sarif => Format::Sarif,
+        ReportFormat::Junit => Format::Junit,
+        ReportFormat::Github => Format::Github,
+        ReportFormat::Markdown => Format::Markdown,
+    };
+    // JSON keeps `"field": ""` for version-level findings (consumers key on it); the
+    // formats for people show no empty field.
+    let mut text = if format == Format::Json {
+        write(format, &outcome.diagnostics, &meta)
+    } else {
+        let shown: Vec<_> = outcome
+            .diagnostics
+            .iter()
+            .cloned()
+            .map(|mut d| {
+                if d.field.as_deref() == Some("") {
+                    d.field = None;
+                }
+                d
+            })
+            .collect();
+        write(format, &shown, &meta)
+    };
+    if format == Format::Text {
+        let breaking = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.breaking == Some(true))
+            .count();
+        text.push_str(&format!("{breaking} breaking change(s)\n"));
     }
-}
-
-fn json(diags: &[Diagnostic]) -> String {
-    let doc = serde_json::json!({
-        "diagnostics": diags,
-        "summary": Summary::of(diags),
-    });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
     text
 }
 
-fn text(diags: &[Diagnostic], fail_on: Severity) -> String {
-    let mut out = String::new();
-    for d in diags {
-        out.push_str(&format!("{}[{}]: {}\n", d.severity, d.rule, d.message));
-        if let Some(o) = &d.object {
-            out.push_str(&format!("  = object: {} {}\n", o.kind, o.name));
-        }
-        if let Some(help) = &d.help {
-            out.push_str(&format!("  = help: {help}\n"));
-        }
-        out.push('\n');
-    }
-    let s = Summary::of(diags);
-    let breaking = diags.iter().filter(|d| d.breaking == Some(true)).count();
-    out.push_str(&format!(
-        "{} error(s), {} warning(s), {} info; {breaking} breaking change(s) (fail on {fail_on})\n",
-        s.error, s.warning, s.info
-    ));
-    out
+/// Colour for people at a terminal, never when `NO_COLOR` is set (no-color.org).
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

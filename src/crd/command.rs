@@ -149,6 +149,7 @@ pub fn to_diagnostic(
     if explain {
         d.help = Some(change.rule.meta().remediation.to_string());
     }
+    d.docs = Some(super::rules::docs_url(change.rule.id()));
     d
 }
 

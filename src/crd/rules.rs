@@ -211,6 +211,14 @@ crd_rules! {
         "Nothing to do.";
 }
 
+/// Where a check's documentation lives (the same site as the lint rules').
+pub const DOCS_BASE: &str = "https://kubectl-opm.dev/rules/";
+
+/// The documentation page of a check.
+pub fn docs_url(id: &str) -> String {
+    format!("{DOCS_BASE}{id}")
+}
+
 impl CrdRule {
     pub fn meta(self) -> &'static CrdRuleMeta {
         // The table is generated in enum order, so the discriminant is the index.
