@@ -567,3 +567,119 @@ fn list_rules_names_every_check() {
         assert!(text.contains(meta.id), "{}", meta.id);
     }
 }
+
+/// Rules and fields of the findings in a JSON report.
+fn findings(stdout: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(stdout).unwrap();
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} {} {}",
+                d["rule"].as_str().unwrap(),
+                d["object"]["name"].as_str().unwrap(),
+                d["crdVersion"].as_str().unwrap(),
+                d["field"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn chart_inputs_count_crds_dir_and_templated_crds() {
+    // widgets comes from crds/, gadgets from a template guarded by crds.gadgets.
+    let (code, stdout, stderr) = run(&[
+        "_charts/widgets-1",
+        "_charts/widgets-2",
+        "--no-config",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        findings(&stdout),
+        [
+            "crd-enum-value-removed gadgets.example.com v1 spec.size",
+            "crd-field-removed widgets.example.com v1 spec.schedule",
+        ]
+    );
+    // Values apply to both sides: without the templated CRD only crds/ is compared.
+    let (_, stdout, _) = run(&[
+        "_charts/widgets-1",
+        "_charts/widgets-2",
+        "--no-config",
+        "-o",
+        "json",
+        "--set",
+        "crds.gadgets=false",
+    ]);
+    assert_eq!(
+        findings(&stdout),
+        ["crd-field-removed widgets.example.com v1 spec.schedule"]
+    );
+    // A packaged chart against a plain CRD file.
+    let dir = tempfile::tempdir().unwrap();
+    let tgz = dir.path().join("widgets-1.0.0.tgz");
+    let file = std::fs::File::create(&tgz).unwrap();
+    let mut archive = tar::Builder::new(flate2::write::GzEncoder::new(
+        file,
+        flate2::Compression::default(),
+    ));
+    archive
+        .append_dir_all("widgets", testdata().join("_charts/widgets-1"))
+        .unwrap();
+    archive.into_inner().unwrap().finish().unwrap();
+    let (code, stdout, stderr) = run(&[
+        tgz.to_str().unwrap(),
+        "field-removed/new.yaml",
+        "--no-config",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        findings(&stdout),
+        [
+            "crd-removed gadgets.example.com  ",
+            "crd-field-removed widgets.example.com v1 spec.schedule",
+        ]
+    );
+}
+
+#[test]
+fn a_chart_that_fails_to_render_is_bad_input() {
+    let (code, stdout, stderr) = run(&[
+        "_charts/widgets-1",
+        "_charts/widgets-2",
+        "--no-config",
+        "--set",
+        "crds=oops",
+    ]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(stderr.starts_with("Error: _charts/widgets-"), "{stderr}");
+}
+
+/// The corpus charts diffed against themselves: every CRD is read (crds/ files and
+/// templated CRDs) and nothing is reported.
+#[test]
+fn corpus_charts_against_themselves() {
+    let Some(corpus) = support::require_corpus() else {
+        return;
+    };
+    for (chart, extra) in [
+        ("velero", &[][..]),
+        ("cert-manager", &["--set", "crds.enabled=true"][..]),
+        ("kube-prometheus-stack", &[][..]),
+        ("argo-cd", &[][..]),
+    ] {
+        let path = corpus.join("charts").join(chart);
+        let path = path.to_str().unwrap();
+        let mut args = vec![path, path, "--no-config", "-o", "json"];
+        args.extend(extra);
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 0, "{chart}: {stderr}");
+        assert!(findings(&stdout).is_empty(), "{chart}: {stdout}");
+    }
+}
