@@ -25,6 +25,9 @@ pub enum Error {
     /// A flag value that makes no sense (`--kube-version banana`, bad `--set`).
     #[error("{0}")]
     Usage(String),
+    /// CRDs that cannot be read or compared (`crd diff`).
+    #[error(transparent)]
+    Crd(#[from] crate::crd::CrdError),
     /// A file we had to write could not be written (`--output-dir`).
     #[error("{path}: {source}")]
     Write {
@@ -44,6 +47,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Write { .. } => 3,
+            Error::Crd(e) => e.exit_code(),
             _ => 2,
         }
     }

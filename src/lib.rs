@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod crd;
 pub mod error;
 pub mod lint;
 pub mod render;

@@ -1,6 +1,7 @@
 //! Command-line definitions (clap) and wiring to the library. No logic beyond that.
 
 mod lint;
+mod crd;
 mod render;
 
 pub use render::format_error;
@@ -35,6 +36,8 @@ pub enum Command {
     Render(Box<render::RenderArgs>),
     /// Lint operator charts and manifests with operator-aware rules.
     Lint(lint::LintArgs),
+    /// CustomResourceDefinitions: `crd diff` classifies schema changes as breaking or safe.
+    Crd(Box<crd::CrdArgs>),
     /// Print the version of kubectl-opm and the Helm version it renders like.
     Version(VersionArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -69,6 +72,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Render(args) => render::run(*args),
         Command::Lint(args) => lint::run(args),
+        Command::Crd(args) => crd::run(*args),
         Command::Version(args) => {
             let version = env!("CARGO_PKG_VERSION");
             let helm = crate::render::capabilities::HELM_VERSION;

@@ -1,0 +1,332 @@
+//! Where CRDs come from: a file, a directory of files, a chart (directory or `.tgz`,
+//! rendered with its values; `crds/` files and templated CRDs both count), or a chart at a
+//! git ref (`git:REF:path/to/chart`). Each side of a diff is one source.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::model::{collect_crds, parse_crds, Crd};
+use super::CrdError;
+use crate::render::command::{render, RenderRequest};
+
+/// How charts are rendered (the same for both sides of a diff), spelled like
+/// `helm template`'s flags.
+#[derive(Debug, Clone, Default)]
+pub struct ChartOptions {
+    pub release_name: String,
+    pub namespace: String,
+    pub values: crate::chart::ValuesOptions,
+    pub kube_version: Option<String>,
+    pub api_versions: Vec<String>,
+}
+
+/// Read the CRDs of one side: `git:REF:PATH`, a chart (directory with `Chart.yaml`, or a
+/// `.tgz`), a directory of CRD files, or a file.
+pub fn load_source(spec: &str, chart: &ChartOptions) -> Result<Vec<Crd>, CrdError> {
+    if let Some(rest) = spec.strip_prefix("git:") {
+        return load_git(spec, rest, chart);
+    }
+    load_local(Path::new(spec), spec, chart)
+}
+
+fn load_local(path: &Path, shown: &str, chart: &ChartOptions) -> Result<Vec<Crd>, CrdError> {
+    if is_chart(path) {
+        load_chart(path, shown, chart)
+    } else {
+        load_path(path)
+    }
+}
+
+/// A chart directory (holds `Chart.yaml`) or a packaged chart (gzip data).
+fn is_chart(path: &Path) -> bool {
+    if path.is_dir() {
+        return path.join("Chart.yaml").is_file();
+    }
+    let mut magic = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .map(|_| magic == [0x1f, 0x8b])
+        .unwrap_or(false)
+}
+
+/// Render a chart and collect its CRDs as `helm install --include-crds` would apply them:
+/// the `crds/` files of the chart and its subcharts, and CRDs its templates (or hooks)
+/// produce with the given values.
+pub fn load_chart(path: &Path, shown: &str, opts: &ChartOptions) -> Result<Vec<Crd>, CrdError> {
+    let req = RenderRequest {
+        release_name: if opts.release_name.is_empty() {
+            "release-name".to_string()
+        } else {
+            opts.release_name.clone()
+        },
+        chart: path.to_path_buf(),
+        namespace: if opts.namespace.is_empty() {
+            "default".to_string()
+        } else {
+            opts.namespace.clone()
+        },
+        values: opts.values.clone(),
+        kube_version: opts.kube_version.clone(),
+        api_versions: opts.api_versions.clone(),
+        include_crds: true,
+        ..RenderRequest::default()
+    };
+    let (_, result) = render(&req).map_err(|e| CrdError::Chart {
+        source_name: shown.to_string(),
+        message: e.to_string(),
+    })?;
+    let mut crds = Vec::new();
+    for file in &result.crds {
+        crds.extend(parse_crds(&file.content, &file.source)?);
+    }
+    for m in result.sorted.manifests.iter().chain(&result.sorted.hooks) {
+        if m.kind == super::model::CRD_KIND {
+            collect_crds(&m.object, &m.source, &mut crds)?;
+        }
+    }
+    if crds.is_empty() {
+        return Err(CrdError::NoCrds {
+            source_name: shown.to_string(),
+            detail: " (the chart renders none with these values, and has no crds/ files)"
+                .to_string(),
+        });
+    }
+    check_unique(&crds, shown)?;
+    Ok(crds)
+}
+
+/// `git:REF:PATH`: the file, directory or chart at PATH (relative to the current
+/// directory, as `git show REF:./PATH` reads it) in commit REF of the repository around the
+/// current directory. The tree is copied to a temporary directory, read, and removed.
+fn load_git(spec: &str, rest: &str, chart: &ChartOptions) -> Result<Vec<Crd>, CrdError> {
+    let git_err = |message: String| CrdError::Git {
+        spec: spec.to_string(),
+        message,
+    };
+    let (reference, path) = rest.split_once(':').ok_or_else(|| {
+        git_err("expected git:REF:PATH (e.g. git:v1.2.0:charts/my-operator)".to_string())
+    })?;
+    if reference.is_empty() {
+        return Err(git_err("the git ref is empty".to_string()));
+    }
+    let path = path.trim_start_matches("./").trim_end_matches('/');
+    let object = if path.is_empty() {
+        format!("{reference}:./")
+    } else {
+        format!("{reference}:./{path}")
+    };
+    // `^{commit}` makes git say "unknown ref" rather than "path not in tree" when the ref
+    // itself is wrong.
+    git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        &format!("{reference}^{{commit}}"),
+    ])
+    .map_err(|e| e.into_error(spec, &format!("unknown git ref {reference:?}")))?;
+    let kind = git(&["cat-file", "-t", &object])
+        .map_err(|e| e.into_error(spec, &format!("{path:?} does not exist at {reference}")))?;
+    let kind = String::from_utf8_lossy(&kind).trim().to_string();
+    let name = Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "root".to_string());
+    let tmp =
+        TempDir::new().map_err(|e| git_err(format!("cannot create a temporary directory: {e}")))?;
+    let target = tmp.path.join(&name);
+    match kind.as_str() {
+        "blob" => {
+            let bytes = git(&["cat-file", "blob", &object])
+                .map_err(|e| e.into_error(spec, "cannot read"))?;
+            std::fs::write(&target, bytes)
+                .map_err(|e| git_err(format!("cannot write {}: {e}", target.display())))?;
+        }
+        "tree" => {
+            let tar = git(&["archive", "--format=tar", &object])
+                .map_err(|e| e.into_error(spec, "cannot read"))?;
+            std::fs::create_dir_all(&target)
+                .map_err(|e| git_err(format!("cannot create {}: {e}", target.display())))?;
+            tar::Archive::new(tar.as_slice())
+                .unpack(&target)
+                .map_err(|e| git_err(format!("cannot unpack the tree: {e}")))?;
+        }
+        other => {
+            return Err(git_err(format!(
+                "{path:?} at {reference} is a {other}, not a file or directory"
+            )))
+        }
+    }
+    let mut crds = load_local(&target, spec, chart).map_err(|e| relabel(e, &target, spec))?;
+    for crd in &mut crds {
+        crd.file = relabel_path(&crd.file, &target, spec);
+    }
+    Ok(crds)
+}
+
+/// Error messages name `git:REF:PATH`, not the temporary copy.
+fn relabel(err: CrdError, tmp: &Path, spec: &str) -> CrdError {
+    let text = err.to_string();
+    let shown = relabel_path(&text, tmp, spec);
+    if shown == text {
+        return err;
+    }
+    CrdError::Git {
+        spec: spec.to_string(),
+        message: shown.replace(&format!("{spec}: "), ""),
+    }
+}
+
+fn relabel_path(text: &str, tmp: &Path, spec: &str) -> String {
+    text.replace(&tmp.display().to_string(), spec)
+}
+
+/// A git failure: git missing, or git's own message.
+enum GitFailure {
+    Missing(String),
+    Failed(String),
+}
+
+impl GitFailure {
+    /// The error to report: a missing git is the environment's fault (exit 3), anything
+    /// else is bad input.
+    fn into_error(self, spec: &str, what: &str) -> CrdError {
+        match self {
+            GitFailure::Missing(e) => CrdError::Environment(format!("{spec}: cannot run git: {e}")),
+            GitFailure::Failed(stderr) => CrdError::Git {
+                spec: spec.to_string(),
+                message: if stderr.is_empty() {
+                    what.to_string()
+                } else {
+                    format!("{what} ({stderr})")
+                },
+            },
+        }
+    }
+}
+
+fn git(args: &[&str]) -> Result<Vec<u8>, GitFailure> {
+    let out = Command::new("git")
+        .args(args)
+        .output()
+        .map_err(|e| GitFailure::Missing(e.to_string()))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        Err(GitFailure::Failed(
+            stderr.trim().trim_start_matches("fatal: ").to_string(),
+        ))
+    }
+}
+
+/// A directory under the system temp dir, removed when dropped.
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new() -> std::io::Result<TempDir> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("kubectl-opm-crd-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path)?;
+        Ok(TempDir { path })
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Read the CRDs of a file or directory input.
+pub fn load_path(path: &Path) -> Result<Vec<Crd>, CrdError> {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| CrdError::Io {
+        path: shown.clone(),
+        message: io_message(&e),
+    })?;
+    let mut crds = Vec::new();
+    if meta.is_dir() {
+        let mut files = Vec::new();
+        collect_files(path, &mut files)?;
+        for file in &files {
+            let name = file
+                .strip_prefix(path)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| file.display().to_string());
+            let text = read(file)?;
+            crds.extend(parse_crds(&text, &format!("{shown}/{name}"))?);
+        }
+        if crds.is_empty() {
+            return Err(CrdError::NoCrds {
+                source_name: shown,
+                detail: format!(" in {} YAML file(s)", files.len()),
+            });
+        }
+    } else {
+        let text = read(path)?;
+        crds = parse_crds(&text, &shown)?;
+        if crds.is_empty() {
+            return Err(CrdError::NoCrds {
+                source_name: shown,
+                detail: " (the file holds no document of kind CustomResourceDefinition)"
+                    .to_string(),
+            });
+        }
+    }
+    check_unique(&crds, &shown)?;
+    Ok(crds)
+}
+
+/// Refuse a side that defines the same CRD twice: which one would be compared?
+pub fn check_unique(crds: &[Crd], source_name: &str) -> Result<(), CrdError> {
+    for (i, c) in crds.iter().enumerate() {
+        if crds.iter().skip(i + 1).any(|d| d.name == c.name) {
+            return Err(CrdError::Duplicate {
+                source_name: source_name.to_string(),
+                crd: c.name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<String, CrdError> {
+    std::fs::read_to_string(path).map_err(|e| CrdError::Io {
+        path: path.display().to_string(),
+        message: io_message(&e),
+    })
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::InvalidData => "not a UTF-8 text file".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// YAML and JSON files under `dir`, sorted, skipping hidden entries.
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CrdError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| CrdError::Io {
+        path: dir.display().to_string(),
+        message: io_message(&e),
+    })?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for p in paths {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') {
+            continue;
+        }
+        if p.is_dir() {
+            collect_files(&p, out)?;
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
