@@ -5,5 +5,6 @@
 
 pub mod lint;
 pub mod report;
+pub mod schema;
 pub mod template;
 pub mod yaml;
