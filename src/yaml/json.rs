@@ -249,3 +249,472 @@ pub fn base64_encode(data: &[u8]) -> String {
     }
     out
 }
+
+/// A JSON document Go's `json.Unmarshal` would reject, with Go's message
+/// (`invalid character 'x' looking for beginning of value`, `unexpected end of JSON input`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct JsonParseError(pub String);
+
+/// `json.Unmarshal` into `interface{}`: objects become maps, arrays lists, numbers float64.
+pub fn from_json(src: &str) -> Result<Value, JsonParseError> {
+    let (v, type_error) = from_json_lenient(src)?;
+    match type_error {
+        Some(e) => Err(e),
+        None => Ok(v),
+    }
+}
+
+/// Like [`from_json`], but a value that is syntactically fine and only out of range for its
+/// Go type (`1e400`) becomes nil and is reported beside the decoded value, as Go's decoder
+/// keeps going after such errors.
+pub fn from_json_lenient(src: &str) -> Result<(Value, Option<JsonParseError>), JsonParseError> {
+    let mut p = JsonParser {
+        s: src.as_bytes(),
+        src,
+        i: 0,
+        depth: 0,
+        type_error: None,
+    };
+    p.skip_ws();
+    let v = p.value()?;
+    p.skip_ws();
+    if let Some(c) = p.peek_char() {
+        return Err(JsonParseError(format!(
+            "invalid character {} after top-level value",
+            quote_char(c)
+        )));
+    }
+    Ok((v, p.type_error.map(JsonParseError)))
+}
+
+/// Go's `quoteChar` for error messages.
+fn quote_char(c: char) -> String {
+    match c {
+        '\'' => "'\\''".to_string(),
+        '"' => "'\"'".to_string(),
+        c => {
+            let q = format!("{:?}", c.to_string());
+            // Rust's Debug quoting matches strconv.Quote for the characters JSON errors show.
+            format!("'{}'", &q[1..q.len() - 1])
+        }
+    }
+}
+
+struct JsonParser<'a> {
+    s: &'a [u8],
+    src: &'a str,
+    i: usize,
+    depth: usize,
+    /// The first value that parsed but did not fit its Go type (a number out of range).
+    type_error: Option<String>,
+}
+
+/// Go allows 10000 levels; we stop at 1000 so that deep input cannot overflow the stack of
+/// a small thread. Real documents come nowhere near either.
+const JSON_MAX_DEPTH: usize = 1000;
+
+impl JsonParser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn peek_char(&self) -> Option<char> {
+        self.src.get(self.i..).and_then(|r| r.chars().next())
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn eof() -> JsonParseError {
+        JsonParseError("unexpected end of JSON input".to_string())
+    }
+
+    fn invalid(&self, context: &str) -> JsonParseError {
+        match self.peek_char() {
+            Some(c) => JsonParseError(format!("invalid character {} {context}", quote_char(c))),
+            None => Self::eof(),
+        }
+    }
+
+    fn value(&mut self) -> Result<Value, JsonParseError> {
+        match self.peek() {
+            None => Err(Self::eof()),
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(),
+            Some(b'"') => Ok(Value::string(self.string()?)),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::Nil),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.invalid("looking for beginning of value")),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), JsonParseError> {
+        self.depth += 1;
+        if self.depth > JSON_MAX_DEPTH {
+            return Err(JsonParseError("exceeded max depth".to_string()));
+        }
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &str, v: Value) -> Result<Value, JsonParseError> {
+        for (k, expected) in word.bytes().enumerate() {
+            match self.peek() {
+                None => return Err(Self::eof()),
+                Some(c) if c == expected => self.i += 1,
+                Some(_) if k == 0 => return Err(self.invalid("looking for beginning of value")),
+                Some(_) => {
+                    return Err(self.invalid(&format!(
+                        "in literal {word} (expecting {})",
+                        quote_char(char::from(expected))
+                    )))
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    fn number(&mut self) -> Result<Value, JsonParseError> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    self.i += 1;
+                }
+            }
+            None => {
+                return Err(JsonParseError(
+                    "invalid character ' ' in numeric literal".into(),
+                ))
+            }
+            Some(_) => return Err(self.invalid("in numeric literal")),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            match self.peek() {
+                Some(c) if c.is_ascii_digit() => {}
+                None => {
+                    return Err(JsonParseError(
+                        "invalid character ' ' after decimal point in numeric literal".into(),
+                    ))
+                }
+                Some(_) => return Err(self.invalid("after decimal point in numeric literal")),
+            }
+            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                self.i += 1;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            match self.peek() {
+                Some(c) if c.is_ascii_digit() => {}
+                None => {
+                    return Err(JsonParseError(
+                        "invalid character ' ' in exponent of numeric literal".into(),
+                    ))
+                }
+                Some(_) => return Err(self.invalid("in exponent of numeric literal")),
+            }
+            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                self.i += 1;
+            }
+        }
+        let text = self.src.get(start..self.i).unwrap_or("0");
+        match text.parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok(Value::Float(f)),
+            _ => {
+                // Go records the type error, leaves the value nil and keeps decoding.
+                if self.type_error.is_none() {
+                    self.type_error = Some(format!(
+                        "json: cannot unmarshal number {text} into Go value of type float64"
+                    ));
+                }
+                Ok(Value::Nil)
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonParseError> {
+        let mut n = 0u32;
+        for _ in 0..4 {
+            let d = match self.peek() {
+                None => return Err(Self::eof()),
+                Some(c) => match char::from(c).to_digit(16) {
+                    Some(d) => d,
+                    None => return Err(self.invalid("in \\u hexadecimal character escape")),
+                },
+            };
+            self.i += 1;
+            n = n * 16 + d;
+        }
+        Ok(n)
+    }
+
+    fn string(&mut self) -> Result<String, JsonParseError> {
+        // Opening quote.
+        self.i += 1;
+        let mut out = String::new();
+        loop {
+            let start = self.i;
+            while let Some(c) = self.peek() {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            out.push_str(self.src.get(start..self.i).unwrap_or(""));
+            match self.peek() {
+                None => return Err(Self::eof()),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let Some(e) = self.peek() else {
+                        return Err(Self::eof());
+                    };
+                    self.i += 1;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&hi)
+                                && self.s.get(self.i) == Some(&b'\\')
+                                && self.s.get(self.i + 1) == Some(&b'u')
+                            {
+                                let save = self.i;
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                    out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
+                                    continue;
+                                }
+                                self.i = save;
+                            }
+                            out.push(char::from_u32(hi).unwrap_or('\u{FFFD}'));
+                        }
+                        _ => {
+                            self.i -= 1;
+                            return Err(self.invalid("in string escape code"));
+                        }
+                    }
+                }
+                Some(_) => return Err(self.invalid("in string literal")),
+            }
+        }
+    }
+
+    fn array(&mut self) -> Result<Value, JsonParseError> {
+        self.enter()?;
+        self.i += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(Value::list(items));
+        }
+        loop {
+            self.skip_ws();
+            items.push(self.value()?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    break;
+                }
+                None => return Err(Self::eof()),
+                Some(_) => return Err(self.invalid("after array element")),
+            }
+        }
+        self.depth -= 1;
+        Ok(Value::list(items))
+    }
+
+    fn object(&mut self) -> Result<Value, JsonParseError> {
+        self.enter()?;
+        self.i += 1;
+        let mut map = crate::template::value::Map::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(Value::map(map));
+        }
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(b'"') => {}
+                None => return Err(Self::eof()),
+                Some(_) => return Err(self.invalid("looking for beginning of object key string")),
+            }
+            let key = self.string()?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b':') => self.i += 1,
+                None => return Err(Self::eof()),
+                Some(_) => return Err(self.invalid("after object key")),
+            }
+            self.skip_ws();
+            let v = self.value()?;
+            map.insert(key, v);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    break;
+                }
+                None => return Err(Self::eof()),
+                Some(_) => return Err(self.invalid("after object key:value pair")),
+            }
+        }
+        self.depth -= 1;
+        Ok(Value::map(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::load_str;
+
+    // Expected strings are helm v4 output of toJson / toPrettyJson / toRawJson / fromJson.
+
+    const SAMPLE: &str = r#"
+html: "<a href='x'>&</a>"
+ls: "a\u2028b\u2029c"
+ctl: "\x01\x1f\b\f\t\n\r\"\\/"
+nums: [0, 1, -1, 0.5, 1e6, 1e20, 1e21, 1e-6, 1e-7, 1.5e-7, 123456789012345678, 0.000001234, 100000000000000000000000]
+empty: {}
+el: []
+nested: {a: [1, {b: null}], c: true}
+emoji: "😀é"
+"#;
+
+    #[test]
+    fn encoders_match_helm() {
+        let v = load_str(SAMPLE, "v").unwrap();
+        assert_eq!(
+            to_json(&v).unwrap(),
+            r#"{"ctl":"\u0001\u001f\b\f\t\n\r\"\\/","el":[],"emoji":"😀é","empty":{},"html":"\u003ca href='x'\u003e\u0026\u003c/a\u003e","ls":"a\u2028b\u2029c","nested":{"a":[1,{"b":null}],"c":true},"nums":[0,1,-1,0.5,1000000,100000000000000000000,1e+21,0.000001,1e-7,1.5e-7,123456789012345680,0.000001234,1e+23]}"#
+        );
+        assert_eq!(
+            to_raw_json(&v).unwrap(),
+            r#"{"ctl":"\u0001\u001f\b\f\t\n\r\"\\/","el":[],"emoji":"😀é","empty":{},"html":"<a href='x'>&</a>","ls":"a\u2028b\u2029c","nested":{"a":[1,{"b":null}],"c":true},"nums":[0,1,-1,0.5,1000000,100000000000000000000,1e+21,0.000001,1e-7,1.5e-7,123456789012345680,0.000001234,1e+23]}"#
+        );
+        let nested = v.get("nested").unwrap();
+        assert_eq!(
+            to_pretty_json(&nested).unwrap(),
+            "{\n  \"a\": [\n    1,\n    {\n      \"b\": null\n    }\n  ],\n  \"c\": true\n}"
+        );
+        let mixed = Value::list(vec![
+            Value::list(vec![]),
+            Value::empty_map(),
+            Value::Float(1.0),
+        ]);
+        assert_eq!(to_pretty_json(&mixed).unwrap(), "[\n  [],\n  {},\n  1\n]");
+        assert_eq!(to_pretty_json(&Value::empty_map()).unwrap(), "{}");
+    }
+
+    #[test]
+    fn unsupported_values() {
+        assert_eq!(
+            to_json(&Value::Float(f64::NAN)).unwrap_err().to_string(),
+            "json: unsupported value: NaN"
+        );
+        assert_eq!(
+            to_json(&Value::Float(f64::NEG_INFINITY))
+                .unwrap_err()
+                .to_string(),
+            "json: unsupported value: -Inf"
+        );
+    }
+
+    fn err(src: &str) -> String {
+        from_json(src).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn decoder_errors_match_go() {
+        assert_eq!(err("{\"a\" 1}"), "invalid character '1' after object key");
+        assert_eq!(
+            err("{\"a\": tru}"),
+            "invalid character '}' in literal true (expecting 'e')"
+        );
+        assert_eq!(
+            err("{\"a\": [1,]}"),
+            "invalid character ']' looking for beginning of value"
+        );
+        assert_eq!(
+            err("{\"a\": \"\\x\"}"),
+            "invalid character 'x' in string escape code"
+        );
+        assert_eq!(
+            err("{\"a\": 1} x"),
+            "invalid character 'x' after top-level value"
+        );
+        assert_eq!(
+            err("{\"a\": 01}"),
+            "invalid character '1' after object key:value pair"
+        );
+        assert_eq!(
+            err("{\"a\": -}"),
+            "invalid character '}' in numeric literal"
+        );
+        assert_eq!(
+            err("{\"a\": 1."),
+            "invalid character ' ' after decimal point in numeric literal"
+        );
+        assert_eq!(err(""), "unexpected end of JSON input");
+        assert_eq!(
+            err("{'a': 1}"),
+            "invalid character '\\'' looking for beginning of object key string"
+        );
+        assert_eq!(
+            err("{\"a\": \"x\ty\"}"),
+            "invalid character '\\t' in string literal"
+        );
+        assert_eq!(
+            err("{\"a\": 1e400}"),
+            "json: cannot unmarshal number 1e400 into Go value of type float64"
+        );
+        let (v, e) = from_json_lenient("{\"a\": 1e400}").unwrap();
+        assert!(e.is_some());
+        assert_eq!(to_json(&v).unwrap(), r#"{"a":null}"#);
+    }
+
+    #[test]
+    fn decoding() {
+        let v = from_json("{\"a\":\"\\ud83d\\ude00\\ud800x\", \"n\": [1, 2.5, -0, true, null]}")
+            .unwrap();
+        assert_eq!(v.get("a").unwrap().as_str(), Some("😀\u{FFFD}x"));
+        assert_eq!(
+            to_json(&v).unwrap(),
+            r#"{"a":"😀�x","n":[1,2.5,-0,true,null]}"#
+        );
+        assert!(matches!(from_json(" 3 ").unwrap(), Value::Float(x) if x == 3.0));
+    }
+}

@@ -27,12 +27,47 @@ use crate::template::value::{Map, Value};
 pub struct YamlError {
     /// File name as the caller gave it (`values.yaml`, `templates/x.yaml`, …).
     pub file: String,
-    /// 1-based line; 0 when the problem has no position (e.g. a JSON conversion failure).
+    /// 1-based line; 0 when the problem has no position.
     pub line: usize,
     /// 1-based column; 0 when unknown.
     pub column: usize,
     /// What went wrong, worded like go-yaml / sigs.k8s.io/yaml where that is practical.
     pub message: String,
+    /// Which stage failed; decides how Helm words the error.
+    pub kind: YamlErrorKind,
+}
+
+/// The stage of Helm's YAML → JSON → Go pipeline that refused the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlErrorKind {
+    /// Not well-formed YAML (libyaml scanner/parser).
+    Syntax,
+    /// Well-formed, but go-yaml could not decode it (bad anchor, tag mismatch, complex key).
+    Decode,
+    /// Decoded, but not representable as JSON (null or huge map key, `.inf`).
+    Convert,
+    /// Fine YAML of the wrong shape for its use (a list where values must be a map), or a
+    /// bad document separator; the message is Helm's complete text.
+    Shape,
+}
+
+impl YamlError {
+    /// The text Helm shows for this error from sigs.k8s.io/yaml, e.g.
+    /// `error converting YAML to JSON: yaml: line 2: mapping values are not allowed in this context`
+    /// (what `fromYaml` puts under "Error").
+    pub fn helm_message(&self) -> String {
+        match self.kind {
+            YamlErrorKind::Syntax if self.line > 1 => format!(
+                "error converting YAML to JSON: yaml: line {}: {}",
+                self.line, self.message
+            ),
+            YamlErrorKind::Syntax | YamlErrorKind::Decode => {
+                format!("error converting YAML to JSON: yaml: {}", self.message)
+            }
+            YamlErrorKind::Convert => format!("error converting YAML to JSON: {}", self.message),
+            YamlErrorKind::Shape => self.message.clone(),
+        }
+    }
 }
 
 impl fmt::Display for YamlError {
@@ -50,6 +85,9 @@ impl fmt::Display for YamlError {
 /// If the stream holds several documents only the first is returned, as go-yaml's
 /// `Unmarshal` does.
 pub fn load_str(src: &str, file: &str) -> Result<Value, YamlError> {
+    if let Some(v) = super::fast::load_first(src) {
+        return Ok(v);
+    }
     with_tab_fixes(src, file, |loader| {
         loader.expect_stream_start()?;
         Ok(loader.next_document()?.unwrap_or(Value::Nil))
@@ -59,6 +97,106 @@ pub fn load_str(src: &str, file: &str) -> Result<Value, YamlError> {
 /// Load every document of a multi-document stream (`---` separated). Empty documents load
 /// as `Nil`; an empty stream yields no documents.
 pub fn load_all(src: &str, file: &str) -> Result<Vec<Value>, YamlError> {
+    if let Some(docs) = super::fast::load_all(src) {
+        return Ok(docs);
+    }
+    with_tab_fixes(src, file, |loader| {
+        loader.expect_stream_start()?;
+        let mut docs = Vec::new();
+        while let Some(doc) = loader.next_document()? {
+            docs.push(doc);
+        }
+        Ok(docs)
+    })
+}
+
+/// Helm 4's `LoadValues` for a values file: the text is cut into documents at lines starting
+/// with `---` (as Kubernetes' YAML reader does), each document must be a map (or empty), and
+/// the maps are merged in order, later values winning and nested maps merged recursively.
+pub fn load_values(src: &str, file: &str) -> Result<Map, YamlError> {
+    let mut values = Map::new();
+    let mut chunk_start = 0usize;
+    let mut chunk_first_line = 1usize;
+    let mut offset = 0usize;
+    let mut line_no = 0usize;
+    let mut chunks: Vec<(usize, usize, usize)> = Vec::new();
+    for line in src.split_inclusive('\n') {
+        line_no += 1;
+        if let Some(rest) = line.strip_prefix("---") {
+            let trimmed = rest.trim();
+            if !trimmed.is_empty() && !trimmed.starts_with('#') {
+                return Err(YamlError {
+                    file: file.to_string(),
+                    line: line_no,
+                    column: 4,
+                    message: format!(
+                        "error reading yaml document: invalid Yaml document separator: {trimmed}"
+                    ),
+                    kind: YamlErrorKind::Shape,
+                });
+            }
+            if offset > chunk_start {
+                chunks.push((chunk_start, offset, chunk_first_line));
+            }
+            chunk_start = offset + line.len();
+            chunk_first_line = line_no + 1;
+        }
+        offset += line.len();
+    }
+    if offset > chunk_start {
+        chunks.push((chunk_start, offset, chunk_first_line));
+    }
+    for (from, to, first_line) in chunks {
+        let text = src.get(from..to).unwrap_or("");
+        let doc = load_str(text, file).map_err(|mut e| {
+            if e.line > 0 {
+                e.line += first_line - 1;
+            }
+            e
+        })?;
+        match doc {
+            Value::Nil => {}
+            Value::Map(m) => {
+                let m = m.borrow();
+                merge_maps(&mut values, &m);
+            }
+            other => {
+                let kind = match other {
+                    Value::List(_) => "array",
+                    Value::String(_) => "string",
+                    Value::Bool(_) => "bool",
+                    _ => "number",
+                };
+                return Err(YamlError {
+                    file: file.to_string(),
+                    line: first_line,
+                    column: 1,
+                    message: format!(
+                        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"
+                    ),
+                    kind: YamlErrorKind::Shape,
+                });
+            }
+        }
+    }
+    Ok(values)
+}
+
+/// Helm's `MergeMaps`: `b` over `a`, recursing where both sides hold maps.
+fn merge_maps(a: &mut Map, b: &Map) {
+    for (k, v) in b {
+        if let (Value::Map(bm), Some(Value::Map(am))) = (v, a.get(k)) {
+            let mut merged = am.borrow().clone();
+            merge_maps(&mut merged, &bm.borrow());
+            a.insert(k.clone(), Value::map(merged));
+            continue;
+        }
+        a.insert(k.clone(), v.clone());
+    }
+}
+
+/// [`load_all`] without the fast path: the general parser only.
+pub fn load_all_general(src: &str, file: &str) -> Result<Vec<Value>, YamlError> {
     with_tab_fixes(src, file, |loader| {
         loader.expect_stream_start()?;
         let mut docs = Vec::new();
@@ -113,12 +251,13 @@ fn with_tab_fixes<T>(
     Err(err)
 }
 
-/// Nesting deeper than this is refused instead of overflowing the stack.
-const MAX_DEPTH: usize = 5000;
+/// Nesting deeper than this is refused instead of overflowing the stack (go-yaml has no
+/// such limit, but no real values file or manifest comes close).
+const MAX_DEPTH: usize = 400;
 
 /// A resolved plain scalar before the JSON round trip, keeping the Go type that matters for
 /// how a mapping key is printed.
-enum Scalar<'a> {
+pub(crate) enum Scalar<'a> {
     Null,
     Bool(bool),
     Int(i64),
@@ -137,6 +276,13 @@ enum Node {
 
 struct Loader<'a> {
     parser: Parser<'a, StrInput<'a>>,
+    src: &'a str,
+    /// Anchors whose node is still being built: an alias to one is self-reference.
+    open_anchors: Vec<usize>,
+    /// First mapping key JSON cannot represent (reported after decoding succeeds).
+    key_error: Option<YamlError>,
+    /// First value JSON cannot represent (`.inf`), reported after key errors.
+    value_error: Option<YamlError>,
     file: &'a str,
     anchors: HashMap<usize, Value>,
     /// Current collection nesting, bounded by `MAX_DEPTH`.
@@ -149,6 +295,10 @@ impl<'a> Loader<'a> {
     fn new(src: &'a str, file: &'a str) -> Self {
         Loader {
             parser: Parser::new_from_str(src),
+            src,
+            open_anchors: Vec::new(),
+            key_error: None,
+            value_error: None,
             file,
             anchors: HashMap::new(),
             depth: 0,
@@ -157,12 +307,35 @@ impl<'a> Loader<'a> {
     }
 
     fn error_at(&self, span: &Span, message: impl Into<String>) -> YamlError {
+        self.error_kind(span, message, YamlErrorKind::Decode)
+    }
+
+    fn error_kind(
+        &self,
+        span: &Span,
+        message: impl Into<String>,
+        kind: YamlErrorKind,
+    ) -> YamlError {
         YamlError {
             file: self.file.to_string(),
             line: span.start.line(),
             column: span.start.col() + 1,
             message: message.into(),
+            kind,
         }
+    }
+
+    /// The anchor or alias name written at `span` (`*name` / `&name`), for messages.
+    fn name_at(&self, span: &Span) -> String {
+        let start = span.start.index();
+        let text = match self.src.char_indices().nth(start) {
+            Some((b, _)) => self.src.get(b..).unwrap_or(""),
+            None => "",
+        };
+        text.trim_start_matches(['*', '&'])
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .collect()
     }
 
     fn scan_error(&mut self, err: &ScanError) -> YamlError {
@@ -172,12 +345,16 @@ impl<'a> Loader<'a> {
         {
             self.tab_fix_at = Some(err.marker().index());
         }
-        YamlError {
-            file: self.file.to_string(),
-            line: err.marker().line(),
-            column: err.marker().col() + 1,
-            message: translate_scan_error(err.info()),
+        let span = Span::empty(*err.marker());
+        if err.info().contains("unknown anchor") {
+            let name = self.name_at(&span);
+            return self.error_at(&span, format!("unknown anchor '{name}' referenced"));
         }
+        self.error_kind(
+            &span,
+            translate_scan_error(err.info()),
+            YamlErrorKind::Syntax,
+        )
     }
 
     fn next(&mut self) -> Result<(Event<'a>, Span), YamlError> {
@@ -191,7 +368,8 @@ impl<'a> Loader<'a> {
                 file: self.file.to_string(),
                 line: 0,
                 column: 0,
-                message: "unexpected end of stream".to_string(),
+                message: "found unexpected end of stream".to_string(),
+                kind: YamlErrorKind::Syntax,
             }),
         }
     }
@@ -216,6 +394,8 @@ impl<'a> Loader<'a> {
         }
         // Anchors are scoped to their document.
         self.anchors.clear();
+        self.key_error = None;
+        self.value_error = None;
         let (ev, span) = self.next()?;
         let doc = match ev {
             Event::DocumentEnd => return Ok(Some(Value::Nil)),
@@ -233,6 +413,9 @@ impl<'a> Loader<'a> {
                 _ => return Err(self.error_at(&span, "did not find expected <document end>")),
             }
         }
+        if let Some(e) = self.key_error.take().or_else(|| self.value_error.take()) {
+            return Err(e);
+        }
         Ok(Some(value))
     }
 
@@ -244,7 +427,17 @@ impl<'a> Loader<'a> {
                     .map_err(|m| self.error_at(&span, m))?;
                 let value = match scalar {
                     Scalar::Merge => return Ok(Node::Merge),
-                    s => scalar_value(s).map_err(|m| self.error_at(&span, m))?,
+                    s => match scalar_value(s) {
+                        Ok(v) => v,
+                        Err(m) => {
+                            // json.Marshal runs after the whole document was converted.
+                            if self.value_error.is_none() {
+                                self.value_error =
+                                    Some(self.error_kind(&span, m, YamlErrorKind::Convert));
+                            }
+                            Value::Nil
+                        }
+                    },
                 };
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.clone());
@@ -255,10 +448,11 @@ impl<'a> Loader<'a> {
                 // go-yaml decodes an alias by decoding the anchored node again, so every use
                 // is an independent copy (which matters once templates mutate maps).
                 Some(v) => Ok(Node::Value(v.deep_copy())),
-                None => Err(self.error_at(&span, "unknown anchor referenced")),
+                None => Err(self.alias_error(id, &span)),
             },
             Event::SequenceStart(anchor, _) => {
                 self.enter(&span)?;
+                self.open_anchors.push(anchor);
                 let mut items = Vec::new();
                 loop {
                     let (ev, span) = self.next()?;
@@ -271,6 +465,7 @@ impl<'a> Loader<'a> {
                     }
                 }
                 self.depth -= 1;
+                self.open_anchors.pop();
                 let value = Value::list(items);
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.deep_copy());
@@ -279,8 +474,10 @@ impl<'a> Loader<'a> {
             }
             Event::MappingStart(anchor, _) => {
                 self.enter(&span)?;
+                self.open_anchors.push(anchor);
                 let map = self.mapping()?;
                 self.depth -= 1;
+                self.open_anchors.pop();
                 let value = Value::map(map);
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.deep_copy());
@@ -288,6 +485,15 @@ impl<'a> Loader<'a> {
                 Ok(Node::Value(value))
             }
             _ => Err(self.error_at(&span, "did not find expected node content")),
+        }
+    }
+
+    fn alias_error(&self, id: usize, span: &Span) -> YamlError {
+        let name = self.name_at(span);
+        if self.open_anchors.contains(&id) {
+            self.error_at(span, format!("anchor '{name}' value contains itself"))
+        } else {
+            self.error_at(span, format!("unknown anchor '{name}' referenced"))
         }
     }
 
@@ -304,7 +510,9 @@ impl<'a> Loader<'a> {
         let mut map = Map::new();
         loop {
             let (ev, key_span) = self.next()?;
-            let key = match ev {
+            // A key that JSON cannot carry is only reported once the whole document has
+            // decoded: go-yaml finishes first, sigs.k8s.io/yaml converts afterwards.
+            let key: Result<Option<String>, String> = match ev {
                 Event::MappingEnd => return Ok(map),
                 Event::Scalar(text, style, anchor, tag) => {
                     let scalar = resolve_scalar(text, style, tag.as_deref())
@@ -315,16 +523,22 @@ impl<'a> Loader<'a> {
                         }
                     }
                     match scalar {
-                        Scalar::Merge => None,
-                        s => Some(scalar_key(s).map_err(|m| self.error_at(&key_span, m))?),
+                        Scalar::Merge => Ok(None),
+                        s => scalar_key(s).map(Some),
                     }
                 }
                 Event::Alias(id) => match self.anchors.get(&id) {
-                    Some(v) => Some(value_key(v).map_err(|m| self.error_at(&key_span, m))?),
-                    None => return Err(self.error_at(&key_span, "unknown anchor referenced")),
+                    Some(v) => value_key(v).map(Some),
+                    None => return Err(self.alias_error(id, &key_span)),
                 },
-                Event::SequenceStart(..) | Event::MappingStart(..) => {
-                    return Err(self.error_at(&key_span, "invalid map key"));
+                ev @ (Event::SequenceStart(..) | Event::MappingStart(..)) => {
+                    let key = match self.node(ev, key_span)? {
+                        Node::Value(v) => v,
+                        Node::Merge => Value::str("<<"),
+                    };
+                    return Err(
+                        self.error_at(&key_span, format!("invalid map key: {}", go_sharp_v(&key)))
+                    );
                 }
                 _ => return Err(self.error_at(&key_span, "did not find expected key")),
             };
@@ -334,11 +548,18 @@ impl<'a> Loader<'a> {
                 Node::Merge => Value::str("<<"),
             };
             match key {
-                Some(k) => {
+                Ok(Some(k)) => {
                     // Duplicate keys: go-yaml v2 (non-strict) keeps the last one.
                     map.insert(k, value);
                 }
-                None => self.merge(&mut map, value, &span)?,
+                Ok(None) => self.merge(&mut map, value, &span)?,
+                Err(prefix) => {
+                    if self.key_error.is_none() {
+                        let message = format!("{prefix}, value: {}", go_sharp_v(&value));
+                        self.key_error =
+                            Some(self.error_kind(&key_span, message, YamlErrorKind::Convert));
+                    }
+                }
             }
         }
     }
@@ -373,16 +594,25 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// Reword the parser's messages into libyaml's where they differ, since users know those.
+/// Reword the parser's messages into libyaml's where they differ, since users know those
+/// (`while parsing a flow sequence, expected ',' or ']'` → `did not find expected ',' or ']'`).
 fn translate_scan_error(info: &str) -> String {
     let lower = info.to_ascii_lowercase();
     if lower.contains("mapping values are not allowed") {
-        "mapping values are not allowed in this context".to_string()
-    } else if lower.contains("cannot start any token") || lower.starts_with("unexpected character")
-    {
-        "found character that cannot start any token".to_string()
+        return "mapping values are not allowed in this context".to_string();
+    }
+    if lower.contains("cannot start any token") || lower.starts_with("unexpected character") {
+        return "found character that cannot start any token".to_string();
+    }
+    // libyaml's Go port reports the problem without the "while …" context.
+    let core = match info.split_once(", ") {
+        Some((context, rest)) if context.starts_with("while ") => rest,
+        _ => info,
+    };
+    if core.starts_with("expected ") {
+        format!("did not find {core}")
     } else {
-        info.to_string()
+        core.to_string()
     }
 }
 
@@ -393,6 +623,10 @@ fn core_tag(tag: Option<&Tag>) -> Option<&str> {
     match tag {
         None => Some(""),
         Some(t) if t.handle == YAML_CORE => Some(t.suffix.as_str()),
+        // A verbatim tag, `!<tag:yaml.org,2002:int>`.
+        Some(t) if t.handle.is_empty() && t.suffix.starts_with(YAML_CORE) => {
+            t.suffix.get(YAML_CORE.len()..)
+        }
         Some(t) if t.handle == "!" && t.suffix.is_empty() => Some("!"),
         Some(_) => None,
     }
@@ -419,11 +653,7 @@ fn resolve_scalar<'a>(
         "binary" => decode_base64(&text)
             .map(|bytes| Scalar::Str(Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())))
             .ok_or_else(|| "!!binary value contains invalid base64 data".to_string()),
-        "null" => {
-            // `!!null` is not a resolvable tag in go-yaml v2 but decoding it yields nil.
-            Ok(Scalar::Null)
-        }
-        "bool" | "int" | "float" | "timestamp" => {
+        "bool" | "int" | "float" | "timestamp" | "null" => {
             let resolved = resolve_plain(text.clone());
             let rtag = match &resolved {
                 Scalar::Null => "null",
@@ -432,7 +662,7 @@ fn resolve_scalar<'a>(
                 Scalar::Float(_) => "float",
                 Scalar::Merge => "merge",
                 Scalar::Str(s) => {
-                    if tag == "timestamp" && looks_like_timestamp(s) {
+                    if tag == "timestamp" && parse_timestamp(s) {
                         "timestamp"
                     } else {
                         "str"
@@ -455,6 +685,24 @@ fn resolve_scalar<'a>(
         // Other core tags (`!!map` on a scalar, …): left as the text.
         _ => Ok(Scalar::Str(text)),
     }
+}
+
+/// [`resolve_plain`] for the fast loader.
+pub(crate) fn resolve_plain_text(text: &str) -> Option<Scalar<'_>> {
+    Some(resolve_plain(Cow::Borrowed(text)))
+}
+
+/// A plain key as JSON sees it, or `None` when it would be an error.
+pub(crate) fn scalar_key_text(s: Scalar<'_>) -> Option<String> {
+    match s {
+        Scalar::Merge => None,
+        s => scalar_key(s).ok(),
+    }
+}
+
+/// A plain value after the JSON round trip, or `None` when it would be an error.
+pub(crate) fn scalar_value_text(s: Scalar<'_>) -> Option<Value> {
+    scalar_value(s).ok()
 }
 
 /// go-yaml v2's implicit resolution of a plain scalar (YAML 1.1 booleans, nulls, numbers).
@@ -640,13 +888,159 @@ fn parse_go_decimal_float(s: &str) -> Option<f64> {
     }
 }
 
-/// Loose check for go-yaml's timestamp formats (`2006-1-2` with optional time part).
-fn looks_like_timestamp(s: &str) -> bool {
+/// Whether go-yaml's `resolve("", s)` leaves `s` a string, i.e. the emitter may write it
+/// plain without it reading back as a bool, null, number or timestamp.
+pub(crate) fn resolves_as_string(s: &str) -> bool {
+    match resolve_plain(Cow::Borrowed(s)) {
+        // go-yaml's table has no entry for '<', so "<<" resolves to a string here.
+        Scalar::Str(_) | Scalar::Merge => {
+            !(s.as_bytes().first().is_some_and(|c| c.is_ascii_digit()) && parse_timestamp(s))
+        }
+        _ => false,
+    }
+}
+
+/// YAML 1.1 base-60 floats (`1:20`, `-3:25:45.5`): go-yaml no longer reads them as numbers
+/// but quotes them on output for older parsers.
+/// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`
+pub(crate) fn is_base60_float(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() >= 8
-        && b.iter().take(4).all(u8::is_ascii_digit)
-        && b.get(4) == Some(&b'-')
-        && s[5..].split(['-', 'T', 't', ' ']).nth(1).is_some()
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    if !b.get(i).is_some_and(u8::is_ascii_digit) || !s.contains(':') {
+        return false;
+    }
+    i += 1;
+    while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
+        i += 1;
+    }
+    let mut groups = 0;
+    while b.get(i) == Some(&b':') {
+        i += 1;
+        // [0-5]?[0-9]
+        let d1 = b.get(i).copied();
+        let d2 = b.get(i + 1).copied();
+        match (d1, d2) {
+            (Some(x @ b'0'..=b'5'), Some(y)) if y.is_ascii_digit() => {
+                let _ = x;
+                i += 2;
+            }
+            (Some(x), _) if x.is_ascii_digit() => i += 1,
+            _ => return false,
+        }
+        groups += 1;
+    }
+    if groups == 0 {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
+            i += 1;
+        }
+    }
+    i == b.len()
+}
+
+/// go-yaml's `parseTimestamp`: Go's `time.Parse` with the layouts `2006-1-2T15:4:5.999999999Z07:00`
+/// (also with a lower-case `t`), `2006-1-2 15:4:5.999999999` and `2006-1-2`.
+pub(crate) fn parse_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return false;
+    }
+    let year: u32 = b[..4]
+        .iter()
+        .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'));
+    let mut i = 5;
+    // Go's getnum: one or two digits.
+    let num = |i: &mut usize| -> Option<u32> {
+        let d1 = b.get(*i).filter(|c| c.is_ascii_digit())?;
+        *i += 1;
+        let mut n = u32::from(d1 - b'0');
+        if let Some(d2) = b.get(*i).filter(|c| c.is_ascii_digit()) {
+            *i += 1;
+            n = n * 10 + u32::from(d2 - b'0');
+        }
+        Some(n)
+    };
+    let Some(month) = num(&mut i) else {
+        return false;
+    };
+    if b.get(i) != Some(&b'-') {
+        return false;
+    }
+    i += 1;
+    let Some(day) = num(&mut i) else { return false };
+    if !(1..=12).contains(&month) {
+        return false;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if day < 1 || day > days {
+        return false;
+    }
+    if i == b.len() {
+        return true;
+    }
+    let with_zone = match b[i] {
+        b'T' | b't' => true,
+        b' ' => false,
+        _ => return false,
+    };
+    i += 1;
+    let Some(hour) = num(&mut i) else {
+        return false;
+    };
+    if b.get(i) != Some(&b':') {
+        return false;
+    }
+    i += 1;
+    let Some(minute) = num(&mut i) else {
+        return false;
+    };
+    if b.get(i) != Some(&b':') {
+        return false;
+    }
+    i += 1;
+    let Some(second) = num(&mut i) else {
+        return false;
+    };
+    if hour > 23 || minute > 59 || second > 59 {
+        return false;
+    }
+    // Optional fraction: a period or comma followed by digits.
+    if matches!(b.get(i), Some(b'.' | b',')) && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    if !with_zone {
+        return i == b.len();
+    }
+    match b.get(i) {
+        Some(b'Z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            let rest = &b[i + 1..];
+            rest.len() == 5
+                && rest[0].is_ascii_digit()
+                && rest[1].is_ascii_digit()
+                && rest[2] == b':'
+                && rest[3].is_ascii_digit()
+                && rest[4].is_ascii_digit()
+                && u32::from(rest[0] - b'0') * 10 + u32::from(rest[1] - b'0') <= 24
+                && u32::from(rest[3] - b'0') * 10 + u32::from(rest[4] - b'0') <= 60
+        }
+        _ => false,
+    }
 }
 
 /// A resolved scalar as a value after the JSON round trip.
@@ -689,11 +1083,7 @@ fn scalar_key(s: Scalar<'_>) -> Result<String, String> {
         Scalar::Bool(b) => b.to_string(),
         Scalar::Int(i) => i.to_string(),
         Scalar::Float(f) => float32_key(f),
-        Scalar::Uint(u) => {
-            return Err(format!(
-                "unsupported map key of type: uint64, key: {u:#x}, value: ..."
-            ))
-        }
+        Scalar::Uint(u) => return Err(format!("unsupported map key of type: uint64, key: {u:#x}")),
         Scalar::Null => return Err("unsupported map key of type: %!s(<nil>), key: <nil>".into()),
         Scalar::Merge => "<<".to_string(),
     })
@@ -708,7 +1098,32 @@ fn value_key(v: &Value) -> Result<String, String> {
         Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok((*f as i64).to_string()),
         Value::Float(f) => Ok(float32_key(*f)),
         Value::Nil => Err("unsupported map key of type: %!s(<nil>), key: <nil>".into()),
-        _ => Err("invalid map key".into()),
+        other => Err(format!("invalid map key: {}", go_sharp_v(other))),
+    }
+}
+
+/// Roughly Go's `%#v` of decoded YAML data, for error messages (`[]interface {}{"a"}`).
+fn go_sharp_v(v: &Value) -> String {
+    match v {
+        Value::Nil => "<nil>".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Value::Float(f) => crate::template::value::format_float_g(*f),
+        Value::String(s) => format!("{:?}", s.as_ref()),
+        Value::Bytes(_) | Value::Object(_) => v.to_string(),
+        Value::List(items) => {
+            let inner: Vec<String> = items.iter().map(go_sharp_v).collect();
+            format!("[]interface {{}}{{{}}}", inner.join(", "))
+        }
+        Value::Map(m) => {
+            let inner: Vec<String> = m
+                .borrow()
+                .iter()
+                .map(|(k, v)| format!("{:?}:{}", k, go_sharp_v(v)))
+                .collect();
+            format!("map[interface {{}}]interface {{}}{{{}}}", inner.join(", "))
+        }
     }
 }
 
@@ -892,6 +1307,10 @@ flow: [a, {b: c}, \"d\", 1]\nemptyflow: {}\n";
         assert_eq!(json(".inf: x"), r#"{".inf":"x"}"#);
         assert_eq!(json(".nan: y"), r#"{".nan":true}"#);
         assert_eq!(json("a:\t1"), r#"{"a":1}"#);
+        assert_eq!(
+            json("a: ! x\nb: !!str 1.5\nc: !<tag:yaml.org,2002:int> \"7\"\n"),
+            r#"{"a":"x","b":"1.5","c":7}"#
+        );
     }
 
     #[test]
@@ -929,6 +1348,69 @@ flow: [a, {b: c}, \"d\", 1]\nemptyflow: {}\n";
         assert_eq!(to_json(&docs[2]).unwrap(), r#"["x"]"#);
         assert!(load_all("", "v").unwrap().is_empty());
         assert!(load_all("# c\n", "v").unwrap().is_empty());
+    }
+
+    #[test]
+    fn values_files_are_merged_documents() {
+        // helm v4 merges the documents of values.yaml (LoadValues).
+        let v = load_values(
+            "a: 1\nm: {x: 1, q: 2}\n---\nb: 2\nm: {q: 3}\n--- # c\n",
+            "values.yaml",
+        )
+        .unwrap();
+        assert_eq!(
+            to_json(&Value::map(v)).unwrap(),
+            r#"{"a":1,"b":2,"m":{"q":3,"x":1}}"#
+        );
+        assert!(load_values("", "v").unwrap().is_empty());
+        assert!(load_values("# only\n", "v").unwrap().is_empty());
+        let e = load_values("a: 1\n---\n- x\n", "values.yaml").unwrap_err();
+        assert_eq!(
+            e.helm_message(),
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
+        );
+        let e = load_values("a: 1\n---\nb: c: d\n", "values.yaml").unwrap_err();
+        assert_eq!(e.line, 3);
+        let e = load_values("a: 1\n---foo\n", "values.yaml").unwrap_err();
+        assert!(e
+            .helm_message()
+            .contains("invalid Yaml document separator: foo"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(5000) + &"]".repeat(5000);
+        // Run on a small stack, as a template thread might have.
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || load_str(&deep, "v").map(|_| ()).map_err(|e| e.message))
+            .unwrap()
+            .join()
+            .unwrap();
+        // The parser's own recursion limit or ours, whichever trips first.
+        assert!(result.is_err());
+        let deep_block: String = (0..3000)
+            .map(|i| format!("{}- \n", "  ".repeat(i)))
+            .collect();
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                load_str(&deep_block, "v")
+                    .map(|_| ())
+                    .map_err(|e| e.message)
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(result.is_err());
+        let json = "[".repeat(5000) + &"]".repeat(5000);
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || crate::yaml::from_json(&json).map(|_| ()).map_err(|e| e.0))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(result, Err("exceeded max depth".to_string()));
     }
 
     #[test]

@@ -163,11 +163,159 @@ pub fn as_list(name: &str, v: &Value) -> Result<Vec<Value>, FuncError> {
         Value::List(items) => Ok(items.as_ref().clone()),
         Value::Bytes(b) => Ok(b.iter().map(|x| Value::Int(i64::from(*x))).collect()),
         Value::Nil => Ok(Vec::new()),
+        // A Go slice type with methods (`.Capabilities.APIVersions`).
+        Value::Object(o) => match o.entries() {
+            Some(entries) if entries.iter().all(|(k, _)| matches!(k, Value::Int(_))) => {
+                Ok(entries.into_iter().map(|(_, v)| v).collect())
+            }
+            _ => Err(FuncError::new(format!(
+                "Cannot find {name} on type {}",
+                o.type_name()
+            ))),
+        },
         other => Err(FuncError::new(format!(
             "Cannot find {name} on type {}",
             other.type_name()
         ))),
     }
+}
+
+/// Go's `reflect.DeepEqual` on template values: unlike `==` on [`Value`], numbers of different
+/// kinds are never equal (`has 1.0 (list 1)` is false in Helm, `uniq` keeps both).
+pub fn go_deep_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        // DeepEqual uses `==` on floats: NaN is not equal to itself.
+        (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Bytes(x), Value::Bytes(y)) => x == y,
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| go_deep_equal(p, q))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            if std::rc::Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (x, y) = (x.borrow(), y.borrow());
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| go_deep_equal(v, w)))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            std::rc::Rc::ptr_eq(x, y)
+                || (x.type_name() == y.type_name() && x.display() == y.display())
+        }
+        _ => false,
+    }
+}
+
+/// Sprig's `empty` (and mergo's `isEmptyValue`): nil, false, 0, and empty strings, lists and
+/// maps are empty; structs never are.
+pub fn go_empty(v: &Value) -> bool {
+    !matches!(v, Value::Object(_)) && !v.truthy()
+}
+
+/// A Go `map[string]interface{}` parameter: `None` is Go's nil map (what text/template passes
+/// for a nil argument); anything that is not a map is refused with Go's message.
+pub fn expect_map(v: &Value) -> Result<Option<super::super::value::MapRef>, FuncError> {
+    match v {
+        Value::Map(m) => Ok(Some(m.clone())),
+        Value::Nil => Ok(None),
+        other => Err(FuncError::new(format!(
+            "wrong type for value; expected map[string]interface {{}}; got {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// The message of the Go runtime panic a nil interface causes in Sprig's reflection-based
+/// functions (`reflect.TypeOf(nil).Kind()`); text/template turns the panic into an error.
+pub const NIL_DEREFERENCE: &str =
+    "runtime error: invalid memory address or nil pointer dereference";
+/// Go's message when text/template cannot pass `v` to a parameter of type `want`. A missing
+/// value reaches the function as a nil `interface {}`, which is what Go reports.
+fn wrong_type(want: &str, v: &Value) -> FuncError {
+    let got = match v {
+        Value::Nil => "interface {}".to_string(),
+        other => other.type_name(),
+    };
+    FuncError::new(format!("wrong type for value; expected {want}; got {got}"))
+}
+
+/// A Go `int` parameter: text/template passes integers only (a float64 from a values file
+/// is refused, as in Helm).
+pub fn expect_int(v: &Value) -> Result<i64, FuncError> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        other => Err(wrong_type("int", other)),
+    }
+}
+
+/// A Go `bool` parameter.
+pub fn expect_bool(v: &Value) -> Result<bool, FuncError> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        other => Err(wrong_type("bool", other)),
+    }
+}
+
+/// Go `strconv.ParseFloat(s, 64)`: no surrounding whitespace, `inf`/`nan` spellings, hex
+/// floats with a `p` exponent, underscores only after a base prefix; out of range is an error.
+pub fn parse_go_float(s: &str) -> Option<f64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let magnitude = match lower.as_str() {
+        "inf" | "infinity" => f64::INFINITY,
+        "nan" => f64::NAN,
+        _ => {
+            if let Some(hex) = lower.strip_prefix("0x") {
+                parse_hex_float(&hex.replace('_', ""))?
+            } else {
+                let ok = !lower.is_empty()
+                    && lower
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
+                    && lower.bytes().any(|b| b.is_ascii_digit());
+                if !ok {
+                    return None;
+                }
+                let x: f64 = lower.parse().ok()?;
+                if x.is_infinite() {
+                    return None;
+                }
+                x
+            }
+        }
+    };
+    Some(if neg { -magnitude } else { magnitude })
+}
+
+/// The part of a Go hex float after `0x`: hex mantissa with optional point, `p` exponent
+/// (required by Go).
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (mantissa, exp) = s.split_once('p')?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut value = 0f64;
+    for c in int.chars() {
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac.chars() {
+        value += f64::from(c.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    let x = value * 2f64.powi(exp);
+    x.is_finite().then_some(x)
 }
 
 #[cfg(test)]

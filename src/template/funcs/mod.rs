@@ -7,7 +7,28 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+pub mod builtin;
+pub mod conversion;
 pub mod convert;
+pub mod crypto;
+pub mod dates;
+pub mod defaults;
+pub mod dicts;
+pub mod encoding;
+pub mod gounicode;
+pub mod lists;
+pub mod math;
+pub mod network;
+pub mod paths;
+pub mod random;
+pub mod reflect;
+pub mod regex;
+pub mod semver;
+pub mod serialization;
+pub mod sprig_a;
+pub mod sprig_b;
+pub mod strings;
+pub mod url;
 
 use super::value::{FuncError, Value};
 

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Whole-process benchmark: `kubectl-opm render` vs `helm template` (Helm 4) on every corpus
+# chart with its default values, measured in the same run.
+#
+#   scripts/bench.sh [--runs N] [--charts a,b] [--check]
+#
+# Builds the release binary, then per chart: one warm-up run of each command, then N runs
+# (default 9) interleaved opm/helm/opm/helm..., stdout discarded. Wall time is the median;
+# peak RSS is the child's own ru_maxrss (os.wait4), median over the runs. Prints a Markdown
+# table (also saved to bench-results/) with ratios helm/opm and totals.
+# --check exits 1 unless every chart renders >= 10x faster and with <= 1/2 the peak memory.
+#
+# Environment: OPM_CORPUS (default ../shared/corpus), OPM_BIN (binary under test; extra words
+# replace `render`, e.g. OPM_BIN=".tools/helm3 template" to compare two helms), HELM4.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+runs=9
+charts=""
+check=0
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --runs) runs="$2"; shift 2 ;;
+    --runs=*) runs="${1#*=}"; shift ;;
+    --charts) charts="$2"; shift 2 ;;
+    --charts=*) charts="${1#*=}"; shift ;;
+    --check) check=1; shift ;;
+    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+corpus="${OPM_CORPUS:-$root/../shared/corpus}"
+if [ ! -f "$corpus/MANIFEST.md" ]; then
+  echo "no corpus at $corpus (set OPM_CORPUS)" >&2
+  exit 2
+fi
+corpus="$(cd "$corpus" && pwd)"
+helm="${HELM4:-$root/.tools/helm4}"
+if [ ! -x "$helm" ]; then
+  scripts/install-test-tools.sh >&2
+fi
+
+if [ -z "${OPM_BIN:-}" ]; then
+  echo "building release binary..." >&2
+  cargo build --release --locked --bin kubectl-opm >&2
+  opm="$root/target/release/kubectl-opm render"
+else
+  opm="$OPM_BIN"
+  case "$opm" in *" "*) ;; *) opm="$opm render" ;; esac
+fi
+
+mkdir -p bench-results
+out="bench-results/bench-$(date -u +%Y%m%dT%H%M%SZ).md"
+
+python3 - "$corpus" "$helm" "$opm" "$runs" "$charts" "$check" <<'PY' | tee "$out"
+import os, shlex, statistics, subprocess, sys, time
+
+corpus, helm, opm, runs, only, check = sys.argv[1:]
+runs, check = int(runs), check == "1"
+charts_dir = os.path.join(corpus, "charts")
+charts = sorted(d for d in os.listdir(charts_dir) if os.path.isfile(os.path.join(charts_dir, d, "Chart.yaml")))
+if only:
+    wanted = only.split(",")
+    charts = [c for c in charts if c in wanted]
+
+def measure(argv):
+    """Runs argv once from charts/; returns (wall seconds, peak RSS KiB, exit code, stdout bytes)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    r, w = os.pipe()
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.chdir(charts_dir)
+        os.dup2(w, 1)
+        os.dup2(devnull, 2)
+        os.close(r)
+        try:
+            os.execv(argv[0], argv)
+        finally:
+            os._exit(127)
+    os.close(w)
+    size = 0
+    while True:
+        chunk = os.read(r, 1 << 16)
+        if not chunk:
+            break
+        size += len(chunk)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - start
+    os.close(r)
+    os.close(devnull)
+    return wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status), size
+
+def args(chart):
+    return [chart, "--namespace", "corpus", "--kube-version", "1.33.0"]
+
+opm_argv = shlex.split(opm)
+helm_argv = [helm, "template", "corpus-test"]
+rows, failures = [], []
+for chart in charts:
+    a = opm_argv + ["corpus-test"] + args(chart)
+    b = helm_argv + args(chart)
+    measure(a), measure(b)  # warm-up (page cache, dynamic loader)
+    ta, tb, ma, mb, codes, size = [], [], [], [], set(), 0
+    for _ in range(runs):
+        for argv, t, m in ((a, ta, ma), (b, tb, mb)):
+            wall, rss, code, n = measure(argv)
+            t.append(wall); m.append(rss)
+            if argv is a:
+                codes.add(code)
+            else:
+                size = n
+    rows.append((chart, size, statistics.median(ta), statistics.median(tb),
+                 statistics.median(ma), statistics.median(mb), codes))
+    print(f"  {chart}: done", file=sys.stderr)
+
+print(f"\nkubectl-opm render vs helm template (Helm 4), default values, median of {runs} interleaved runs\n")
+print("| chart | output KB | opm ms | helm4 ms | time ratio (helm/opm) | opm MiB | helm4 MiB | memory ratio (helm/opm) | opm exit |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+tot_a = tot_b = 0.0
+for chart, size, ta, tb, ma, mb, codes in rows:
+    tr, mr = tb / ta, mb / ma
+    tot_a += ta; tot_b += tb
+    exit_codes = ",".join(str(c) for c in sorted(codes))
+    print(f"| {chart} | {size // 1024} | {ta * 1000:.1f} | {tb * 1000:.1f} | {tr:.1f}x | {ma / 1024:.1f} | {mb / 1024:.1f} | {mr:.1f}x | {exit_codes} |")
+    if codes != {0}:
+        failures.append(f"{chart}: render exited {exit_codes}")
+    if tr < 10:
+        failures.append(f"{chart}: time ratio {tr:.1f}x < 10x")
+    if mr < 2:
+        failures.append(f"{chart}: memory ratio {mr:.1f}x < 2x")
+if rows:
+    print(f"| **total** | | {tot_a * 1000:.1f} | {tot_b * 1000:.1f} | {tot_b / tot_a:.1f}x | | | | |")
+print()
+if failures:
+    print("Targets missed (10x time, 2x memory):")
+    for f in failures:
+        print(f"- {f}")
+else:
+    print("All charts meet the targets (10x time, 2x memory).")
+if check and failures:
+    sys.exit(1)
+PY
+echo "saved $out" >&2

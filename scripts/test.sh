@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The project's test command (README and CI call it). Installs what the tests need, then runs
+# the formatter check, clippy and the whole test suite.
+#
+#   scripts/test.sh                 everything
+#   scripts/test.sh corpus_parity   extra arguments go to `cargo nextest run` / `cargo test`
+#
+# Environment:
+#   OPM_CORPUS  chart corpus (default: ../shared/corpus next to the repo, when it exists)
+#   CI=true     missing tools or corpus fail the tests instead of skipping them
+#   OPM_BIN     binary under test instead of the built kubectl-opm (see docs/testing.md)
+# Needs only a Rust toolchain, node/npm and python3.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "test tools (.tools/)"
+scripts/install-test-tools.sh
+
+# rustfmt and clippy are rustup components; a minimal toolchain may lack them.
+if command -v rustup >/dev/null 2>&1; then
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+      step "rustup component add $component"
+      rustup component add "$component"
+    fi
+  done
+fi
+
+if [ -z "${OPM_CORPUS:-}" ] && [ -f "$root/../shared/corpus/MANIFEST.md" ]; then
+  OPM_CORPUS="$(cd "$root/../shared/corpus" && pwd)"
+  export OPM_CORPUS
+fi
+echo "OPM_CORPUS=${OPM_CORPUS:-<unset: corpus tests skip, or fail with CI=true>}" >&2
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --locked --all-targets -- -D warnings
+
+# Run every test stage even when an earlier one fails, so one run reports everything.
+status=0
+if cargo nextest --version >/dev/null 2>&1; then
+  step "cargo nextest run"
+  cargo nextest run --locked --no-fail-fast "$@" || status=$?
+  # nextest does not run doctests.
+  if [ "$#" -eq 0 ]; then
+    step "cargo test --doc"
+    cargo test --locked --doc || status=$?
+  fi
+else
+  step "cargo test"
+  cargo test --locked --no-fail-fast "$@" || status=$?
+fi
+if [ "$status" -ne 0 ]; then
+  echo "tests failed (exit $status)" >&2
+fi
+exit "$status"

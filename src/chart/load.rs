@@ -1,0 +1,423 @@
+//! Loading a chart from a directory or a `.tgz` archive, as Helm's `loader` package does.
+//!
+//! Both sources become a flat list of files (names relative to the chart root, `/`
+//! separated, UTF-8 BOM removed), which [`load_files`] sorts into the [`Chart`]: Chart.yaml,
+//! values.yaml, values.schema.json, requirements.*, Chart.lock, `templates/…`, subcharts
+//! from `charts/…` (directories and `.tgz`, recursively), and everything else into `files`
+//! (including `crds/`, README, LICENSE, `.helmignore` itself and `charts/*.prov`).
+//! `.helmignore` applies to directories only, as in Helm (archives were filtered when packed).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::template::value::Value;
+
+use super::error::ChartError;
+use super::ignore::IgnoreRules;
+use super::metadata::Metadata;
+use super::{parse_yaml, Chart, ChartFile};
+
+/// Helm refuses single files larger than this (5 MiB) …
+pub const MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
+/// … and archives that decompress to more than this (100 MiB).
+pub const MAX_CHART_SIZE: u64 = 100 * 1024 * 1024;
+
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+fn strip_bom(mut data: Vec<u8>) -> Vec<u8> {
+    if data.starts_with(UTF8_BOM) {
+        data.drain(..UTF8_BOM.len());
+    }
+    data
+}
+
+/// Load a chart from a directory or a `.tgz`/`.tar.gz` archive.
+pub fn load(path: &Path) -> Result<Chart, ChartError> {
+    let meta = std::fs::metadata(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ChartError::NotFound {
+                path: path.to_path_buf(),
+            }
+        } else {
+            ChartError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    })?;
+    if meta.is_dir() {
+        return load_dir(path);
+    }
+    let bytes = std::fs::read(path).map_err(|source| ChartError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        let name = path.display().to_string();
+        let message = if name.ends_with(".yaml") || name.ends_with(".yml") {
+            "seems to be a YAML file, but expected a chart directory or gzipped archive"
+        } else {
+            "is neither a chart directory nor a gzipped chart archive"
+        };
+        return Err(ChartError::Archive {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        });
+    }
+    load_archive(&bytes, path)
+}
+
+/// Load a chart from the bytes of a `.tgz` archive; `origin` is used in messages and as
+/// [`Chart::path`].
+pub fn load_archive(bytes: &[u8], origin: &Path) -> Result<Chart, ChartError> {
+    let files = archive_files(bytes, origin)?;
+    load_files(files, origin)
+}
+
+fn archive_err(origin: &Path, message: impl Into<String>) -> ChartError {
+    ChartError::Archive {
+        path: origin.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// Lexically clean a `/` path like Go's `path.Clean`.
+fn clean_path(p: &str) -> String {
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    if rooted {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".to_string()
+    } else {
+        joined
+    }
+}
+
+/// The files of a gzipped tar, with Helm's safety checks; the top-level directory is dropped.
+fn archive_files(bytes: &[u8], origin: &Path) -> Result<Vec<ChartFile>, ChartError> {
+    let gz = flate2::read::GzDecoder::new(bytes);
+    let mut archive = tar::Archive::new(gz);
+    let entries = archive
+        .entries()
+        .map_err(|e| archive_err(origin, format!("not a valid chart archive: {e}")))?;
+    let mut files = Vec::new();
+    let mut remaining = MAX_CHART_SIZE;
+    for entry in entries {
+        let mut entry =
+            entry.map_err(|e| archive_err(origin, format!("not a valid chart archive: {e}")))?;
+        let kind = entry.header().entry_type();
+        if kind.is_dir() || kind == tar::EntryType::XGlobalHeader || kind == tar::EntryType::XHeader
+        {
+            continue;
+        }
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        // Archives made on Windows may use backslashes.
+        let delimiter = if raw.contains('\\') { '\\' } else { '/' };
+        let parts: Vec<&str> = raw.split(delimiter).collect();
+        let first = parts.first().copied().unwrap_or("");
+        let name = parts.get(1..).unwrap_or(&[]).join("/");
+        if name.starts_with('/') {
+            return Err(archive_err(
+                origin,
+                "chart illegally contains absolute paths",
+            ));
+        }
+        let name = clean_path(&name);
+        if name == "." {
+            return Err(archive_err(
+                origin,
+                format!("chart illegally contains content outside the base directory: {raw:?}"),
+            ));
+        }
+        if name.starts_with("..") {
+            return Err(archive_err(
+                origin,
+                "chart illegally references parent directory",
+            ));
+        }
+        let b = name.as_bytes();
+        if b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'/' {
+            return Err(archive_err(origin, "chart contains illegally named files"));
+        }
+        if first == "Chart.yaml" {
+            return Err(archive_err(origin, "chart yaml not in base directory"));
+        }
+        let size = entry.header().size().unwrap_or(0);
+        if size > remaining {
+            return Err(archive_err(
+                origin,
+                format!("decompressed chart is larger than the maximum size {MAX_CHART_SIZE}"),
+            ));
+        }
+        if size > MAX_FILE_SIZE {
+            return Err(archive_err(
+                origin,
+                format!(
+                    "decompressed chart file {raw:?} is larger than the maximum file size {MAX_FILE_SIZE}"
+                ),
+            ));
+        }
+        let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        (&mut entry)
+            .take(remaining)
+            .read_to_end(&mut data)
+            .map_err(|e| archive_err(origin, format!("cannot read {raw}: {e}")))?;
+        remaining = remaining.saturating_sub(data.len() as u64);
+        if (data.len() as u64) < size || remaining == 0 {
+            return Err(archive_err(
+                origin,
+                format!("decompressed chart is larger than the maximum size {MAX_CHART_SIZE}"),
+            ));
+        }
+        files.push(ChartFile {
+            name,
+            data: strip_bom(data),
+        });
+    }
+    if files.is_empty() {
+        return Err(archive_err(origin, "no files in chart archive"));
+    }
+    Ok(files)
+}
+
+/// Load a chart directory, honouring `.helmignore` (plus Helm's default `templates/.?*`).
+fn load_dir(dir: &Path) -> Result<Chart, ChartError> {
+    let ignore_path = dir.join(".helmignore");
+    let mut rules = match std::fs::read(&ignore_path) {
+        Ok(bytes) => IgnoreRules::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| {
+            ChartError::Ignore {
+                file: ignore_path.display().to_string(),
+                line: e.line,
+                message: e.message,
+            }
+        })?,
+        Err(_) => IgnoreRules::default(),
+    };
+    rules.add_defaults();
+    let mut files = Vec::new();
+    walk(dir, "", &rules, &mut files)?;
+    load_files(files, dir)
+}
+
+/// Depth-first walk in lexical order (like Go's `filepath.Walk`), following symlinks.
+fn walk(
+    dir: &Path,
+    rel: &str,
+    rules: &IgnoreRules,
+    files: &mut Vec<ChartFile>,
+) -> Result<(), ChartError> {
+    let io_err = |path: &Path, source| ChartError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .map_err(|e| io_err(dir, e))?
+        .map(|entry| entry.map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())))
+        .collect::<Result<_, _>>()
+        .map_err(|e| io_err(dir, e))?;
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, path) in entries {
+        let rel_name = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
+        // `metadata` follows symlinks, as Helm's walker does.
+        let meta = std::fs::metadata(&path).map_err(|e| io_err(&path, e))?;
+        if meta.is_dir() {
+            if rules.ignore(&rel_name, true) {
+                continue;
+            }
+            walk(&path, &rel_name, rules, files)?;
+            continue;
+        }
+        if rules.ignore(&rel_name, false) {
+            continue;
+        }
+        if !meta.is_file() {
+            return Err(ChartError::Archive {
+                path,
+                message: "cannot load irregular file as it has file mode type bits set".to_string(),
+            });
+        }
+        if meta.len() > MAX_FILE_SIZE {
+            return Err(ChartError::Archive {
+                path,
+                message: format!("chart file is larger than the maximum file size {MAX_FILE_SIZE}"),
+            });
+        }
+        let data = std::fs::read(&path).map_err(|e| io_err(&path, e))?;
+        files.push(ChartFile {
+            name: rel_name,
+            data: strip_bom(data),
+        });
+    }
+    Ok(())
+}
+
+fn text(file: &ChartFile) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(&file.data)
+}
+
+fn file_err(name: &str, message: String) -> ChartError {
+    ChartError::File {
+        file: name.to_string(),
+        message,
+    }
+}
+
+/// A file under `charts/<name>`: its path inside the subchart (`None` for a file lying
+/// directly in `charts/`, like a `.tgz`) and its bytes.
+type SubchartFile = (Option<String>, Vec<u8>);
+
+/// Sort loaded files into a chart (Helm's `LoadFiles`).
+pub fn load_files(files: Vec<ChartFile>, origin: &Path) -> Result<Chart, ChartError> {
+    let mut metadata: Option<Metadata> = None;
+    // Chart.yaml first, wherever it is in the list.
+    for f in &files {
+        if f.name == "Chart.yaml" {
+            let doc = parse_yaml(&text(f), "Chart.yaml").map_err(|m| file_err("Chart.yaml", m))?;
+            let mut md = metadata.take().unwrap_or_default();
+            md.apply_yaml(&doc)
+                .map_err(|e| file_err("Chart.yaml", e.0))?;
+            // Helm 2 charts may lack apiVersion; Helm treats them as v1.
+            if md.api_version.is_empty() {
+                md.api_version = "v1".to_string();
+            }
+            metadata = Some(md);
+        }
+    }
+    let mut chart = Chart {
+        metadata: Metadata::default(),
+        templates: Vec::new(),
+        files: Vec::new(),
+        values: Value::empty_map(),
+        schema: None,
+        dependencies: Vec::new(),
+        path: origin.to_path_buf(),
+    };
+    // Subchart name → its files; `None` name for a file lying directly in charts/.
+    let mut subcharts: BTreeMap<String, Vec<SubchartFile>> = BTreeMap::new();
+    for f in files {
+        match f.name.as_str() {
+            "Chart.yaml" => continue,
+            "Chart.lock" => {
+                parse_yaml(&text(&f), "Chart.lock").map_err(|m| file_err("Chart.lock", m))?;
+            }
+            "values.yaml" => {
+                chart.values = super::values::parse_values_documents(&text(&f), "values.yaml")
+                    .map_err(|m| file_err("values.yaml", m))?;
+            }
+            "values.schema.json" => chart.schema = Some(f.data),
+            "requirements.yaml" => {
+                // Deprecated v1 location of dependencies; Helm merges it into the metadata.
+                let doc = parse_yaml(&text(&f), "requirements.yaml")
+                    .map_err(|m| file_err("requirements.yaml", m))?;
+                let md = metadata.get_or_insert_with(Metadata::default);
+                md.apply_yaml(&doc)
+                    .map_err(|e| file_err("requirements.yaml", e.0))?;
+                if md.api_version == "v1" {
+                    chart.files.push(f);
+                }
+            }
+            "requirements.lock" => {
+                parse_yaml(&text(&f), "requirements.lock")
+                    .map_err(|m| file_err("requirements.lock", m))?;
+                let md = metadata.get_or_insert_with(Metadata::default);
+                if md.api_version == "v1" {
+                    chart.files.push(f);
+                }
+            }
+            name if name.starts_with("templates/") => chart.templates.push(f),
+            name if name.starts_with("charts/") => {
+                if name.ends_with(".prov") {
+                    chart.files.push(f);
+                    continue;
+                }
+                let rest = &name["charts/".len()..];
+                let (sub, inner) = match rest.split_once('/') {
+                    Some((sub, inner)) => (sub.to_string(), Some(inner.to_string())),
+                    None => (rest.to_string(), None),
+                };
+                subcharts.entry(sub).or_default().push((inner, f.data));
+            }
+            _ => chart.files.push(f),
+        }
+    }
+    let Some(mut metadata) = metadata else {
+        return Err(ChartError::MissingChartYaml {
+            path: origin.to_path_buf(),
+        });
+    };
+    metadata
+        .validate()
+        .map_err(|message| ChartError::Validation {
+            path: origin.join("Chart.yaml"),
+            message,
+        })?;
+    chart.metadata = metadata;
+
+    for (name, files) in subcharts {
+        // Helm skips entries starting with `_` or `.` (e.g. `charts/.keep`).
+        if name.starts_with('_') || name.starts_with('.') {
+            continue;
+        }
+        let sub_origin = origin.join("charts").join(&name);
+        let wrap = |source: ChartError| ChartError::Subchart {
+            name: name.clone(),
+            parent: chart.metadata.name.clone(),
+            source: Box::new(source),
+        };
+        let sub = if name.ends_with(".tgz") {
+            let Some((inner, data)) = files.into_iter().next() else {
+                continue;
+            };
+            if let Some(inner) = inner {
+                return Err(wrap(archive_err(
+                    &sub_origin,
+                    format!("error unpacking subchart tar: expected {name}, got {name}/{inner}"),
+                )));
+            }
+            load_archive(&data, &sub_origin).map_err(wrap)?
+        } else {
+            // A plain file directly under charts/ (not a .tgz) becomes an empty "chart",
+            // which fails with "Chart.yaml file is missing", as in Helm.
+            let inner: Vec<ChartFile> = files
+                .into_iter()
+                .filter_map(|(inner, data)| inner.map(|name| ChartFile { name, data }))
+                .collect();
+            load_files(inner, &sub_origin).map_err(wrap)?
+        };
+        chart.dependencies.push(sub);
+    }
+    Ok(chart)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_like_go_path_clean() {
+        assert_eq!(clean_path("a/./b/../c"), "a/c");
+        assert_eq!(clean_path(""), ".");
+        assert_eq!(clean_path("../x"), "../x");
+        assert_eq!(clean_path("a/../../x"), "../x");
+    }
+}

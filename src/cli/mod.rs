@@ -1,0 +1,97 @@
+//! Command-line definitions (clap) and wiring to the library. No logic beyond that.
+
+mod render;
+
+pub use render::format_error;
+
+use std::io::Write;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::error::Error;
+
+/// Render, lint, validate, diff and roll out Kubernetes operator Helm charts.
+///
+/// Works as a kubectl plugin (`kubectl opm …`), a Helm plugin (`helm opm …`) and a
+/// standalone binary in CI and pre-commit hooks.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-opm",
+    bin_name = "kubectl-opm",
+    version,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render a chart like `helm template`, without a helm binary.
+    Render(Box<render::RenderArgs>),
+    /// Print the version of kubectl-opm and the Helm version it renders like.
+    Version(VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completion(CompletionArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VersionArgs {
+    /// Print only the version number.
+    #[arg(long)]
+    pub short: bool,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = VersionFormat::Text)]
+    pub output: VersionFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum VersionFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionArgs {
+    /// The shell to generate completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Run the parsed command; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32, Error> {
+    match cli.command {
+        Command::Render(args) => render::run(*args),
+        Command::Version(args) => {
+            let version = env!("CARGO_PKG_VERSION");
+            let helm = crate::render::capabilities::HELM_VERSION;
+            let text = match (args.output, args.short) {
+                (VersionFormat::Json, _) => format!(
+                    "{}\n",
+                    serde_json::json!({"version": version, "helmCompatibility": helm})
+                ),
+                (VersionFormat::Text, true) => format!("{version}\n"),
+                (VersionFormat::Text, false) => {
+                    format!("kubectl-opm {version} (renders like Helm {helm})\n")
+                }
+            };
+            write_stdout(text.as_bytes());
+            Ok(0)
+        }
+        Command::Completion(args) => {
+            let mut cmd = Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "kubectl-opm", &mut out);
+            write_stdout(&out);
+            Ok(0)
+        }
+    }
+}
+
+/// Write to stdout, ignoring a closed pipe (`kubectl opm render … | head`).
+pub(crate) fn write_stdout(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes);
+    let _ = stdout.flush();
+}

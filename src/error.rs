@@ -1,0 +1,69 @@
+//! The one error type commands return, and its exit code (see DESIGN.md "Contracts"):
+//! 2 for bad input or usage, 3 for the environment. Findings (exit 1) are results, not errors.
+
+use std::path::PathBuf;
+
+use crate::chart::ChartError;
+
+use crate::render::RenderError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    #[error("{0}")]
+    Render(#[from] RenderError),
+    /// A render error with the offending template line shown under it.
+    #[error("{error}\n{frame}")]
+    RenderFrame { error: RenderError, frame: String },
+    /// A values file (`-f`) or `--set*` flag that cannot be read or parsed.
+    #[error(transparent)]
+    Values(#[from] crate::chart::ValuesError),
+    /// A flag value that makes no sense (`--kube-version banana`, bad `--set`).
+    #[error("{0}")]
+    Usage(String),
+    /// A file we had to write could not be written (`--output-dir`).
+    #[error("{path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Write { .. } => 3,
+            _ => 2,
+        }
+    }
+}
+
+/// A source frame for `line` of `source` (rustc style): file:line, the line, a gutter.
+pub fn source_frame(
+    file: &str,
+    source: &str,
+    line: usize,
+    column: Option<usize>,
+) -> Option<String> {
+    let text = source.lines().nth(line.checked_sub(1)?)?;
+    let number = line.to_string();
+    let pad = " ".repeat(number.len());
+    let mut out = match column {
+        Some(col) => format!("{pad}--> {file}:{line}:{col}\n"),
+        None => format!("{pad}--> {file}:{line}\n"),
+    };
+    out.push_str(&format!("{pad} |\n{number} | {text}\n"));
+    if let Some(col) = column {
+        let caret_pad: String = text
+            .chars()
+            .take(col.saturating_sub(1))
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        out.push_str(&format!("{pad} | {caret_pad}^\n"));
+    } else {
+        out.push_str(&format!("{pad} |\n"));
+    }
+    Some(out)
+}

@@ -1,0 +1,466 @@
+//! Helm's rendering semantics on top of the template engine.
+//!
+//! Flow (as Helm's `engine.Render` and `action.renderResources` do it):
+//! 1. collect every template of the chart and its enabled subcharts, each with its scope
+//!    (`.Values` of that chart, `.Chart`, `.Files`, `.Release`, `.Capabilities`,
+//!    `.Subcharts`);
+//! 2. parse them all into one template set, in Helm's order (deepest paths first, then
+//!    reverse lexical), so that a parent chart's `define` wins over a subchart's;
+//! 3. execute each non-partial template in that order (mutations of `.Values` by `set` are
+//!    visible to later templates, as in Helm) and replace `<no value>` with "";
+//! 4. split the outputs into documents, separate hooks, sort by kind (Helm 4's install
+//!    order) and print them the way `helm template` does ([`output`]).
+
+pub mod capabilities;
+pub mod command;
+pub mod files;
+pub mod glob;
+pub mod output;
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::chart::Chart;
+use crate::template::funcs::{self, ExecContext, FuncMap};
+use crate::template::{
+    FuncError, Map, MissingKey, TemplateError, TemplateErrorKind, TemplateSet, Value,
+};
+
+pub use capabilities::{Capabilities, KubeVersion};
+pub use files::Files;
+pub use output::{sort_manifests, Manifest, SortedManifests};
+
+/// Marks the message of `required`/`fail` so errors can be reported as Helm does
+/// (`execution error at (file:line:col): message`).
+const USER_ERROR_START: &str = "\u{1}OPM_USER_ERROR_START\u{1}";
+const USER_ERROR_END: &str = "\u{1}OPM_USER_ERROR_END\u{1}";
+
+/// What the release looks like to templates (`.Release`).
+#[derive(Debug, Clone)]
+pub struct ReleaseOptions {
+    pub name: String,
+    pub namespace: String,
+    pub revision: i64,
+    pub is_upgrade: bool,
+}
+
+impl Default for ReleaseOptions {
+    fn default() -> Self {
+        ReleaseOptions {
+            name: "release-name".to_string(),
+            namespace: "default".to_string(),
+            revision: 1,
+            is_upgrade: false,
+        }
+    }
+}
+
+impl ReleaseOptions {
+    fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("Name".into(), Value::str(&self.name));
+        m.insert("Namespace".into(), Value::str(&self.namespace));
+        m.insert("IsUpgrade".into(), Value::Bool(self.is_upgrade));
+        m.insert("IsInstall".into(), Value::Bool(!self.is_upgrade));
+        m.insert("Revision".into(), Value::Int(self.revision));
+        m.insert("Service".into(), Value::str("Helm"));
+        Value::map(m)
+    }
+}
+
+/// Everything a render needs besides the chart and its values.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub release: ReleaseOptions,
+    pub kube_version: Option<KubeVersion>,
+    pub extra_api_versions: Vec<String>,
+    /// `missingkey=error` instead of Helm's default `missingkey=zero` (lint's strict mode).
+    pub strict: bool,
+}
+
+/// A rendering failure, worded like Helm's.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RenderError {
+    /// `parse error at (chart/templates/x.yaml:3): function "foo" not defined`
+    #[error("parse error at ({location}): {message}")]
+    Parse {
+        template: String,
+        line: usize,
+        location: String,
+        message: String,
+    },
+    /// A template failed while executing (Go's message, or Helm's reformatted one for
+    /// `required` and `fail`: `execution error at (file:line:col): message`).
+    #[error("{message}")]
+    Exec {
+        template: String,
+        line: usize,
+        column: Option<usize>,
+        message: String,
+    },
+    /// A rendered document is not valid YAML.
+    #[error("YAML parse error on {template}: {message}")]
+    Yaml { template: String, message: String },
+    /// The chart's `kubeVersion` constraint excludes the target version.
+    #[error(
+        "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {version}"
+    )]
+    KubeVersion { constraint: String, version: String },
+}
+
+impl RenderError {
+    /// The template file (chart-relative path with the chart name) the error is in.
+    pub fn template(&self) -> Option<&str> {
+        match self {
+            RenderError::Parse { template, .. }
+            | RenderError::Exec { template, .. }
+            | RenderError::Yaml { template, .. } => Some(template),
+            RenderError::KubeVersion { .. } => None,
+        }
+    }
+
+    /// The line in that template, when known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            RenderError::Parse { line, .. } | RenderError::Exec { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
+    fn from_template_error(err: TemplateError) -> RenderError {
+        match err.kind {
+            TemplateErrorKind::Parse => RenderError::Parse {
+                location: format!("{}:{}", err.template, err.line),
+                template: err.template,
+                line: err.line,
+                message: err.message,
+            },
+            TemplateErrorKind::Exec => {
+                let location = match err.column {
+                    Some(col) => format!("{}:{}:{}", err.template, err.line, col),
+                    None => format!("{}:{}", err.template, err.line),
+                };
+                let full = err.to_string();
+                let message = match user_error(&full) {
+                    Some(user) => format!("execution error at ({location}): {user}"),
+                    None => full,
+                };
+                RenderError::Exec {
+                    template: err.template,
+                    line: err.line,
+                    column: err.column,
+                    message,
+                }
+            }
+        }
+    }
+}
+
+/// The message of a `required`/`fail` call inside an error text, if there is one.
+fn user_error(text: &str) -> Option<&str> {
+    let start = text.find(USER_ERROR_START)? + USER_ERROR_START.len();
+    let end = text[start..].find(USER_ERROR_END)? + start;
+    Some(&text[start..end])
+}
+
+/// The outputs of one render, before sorting into documents.
+#[derive(Debug, Clone, Default)]
+pub struct RenderedFiles {
+    /// Template path (`chart/templates/x.yaml`) → rendered text, for every non-partial
+    /// template except NOTES.txt files.
+    pub files: BTreeMap<String, String>,
+    /// The root chart's rendered NOTES.txt, if any.
+    pub notes: Option<String>,
+}
+
+/// One template to render, with the scope (`.`) it sees.
+struct Renderable {
+    source: Rc<str>,
+    scope: Value,
+    base_path: String,
+}
+
+/// Build the function map Helm gives templates: Go builtins (in the engine), Sprig, Helm's
+/// serialisation functions, and `include`, `tpl`, `required`, `fail`, `lookup`,
+/// `getHostByName`.
+pub fn helm_funcs() -> FuncMap {
+    let mut map = FuncMap::new();
+    funcs::sprig_a::register_sprig_a(&mut map);
+    funcs::sprig_b::register_sprig_b(&mut map);
+    funcs::serialization::register(&mut map);
+    map.insert_host(
+        "include",
+        Rc::new(|ctx: &mut dyn ExecContext, args: &[Value]| {
+            let [name, data] = args else {
+                return Err(FuncError::new(format!(
+                    "wrong number of args for include: want 2 got {}",
+                    args.len()
+                )));
+            };
+            let name = funcs::convert::expect_string("include", name)?;
+            ctx.execute_template(&name, data.clone()).map(Value::string)
+        }),
+    );
+    map.insert_host(
+        "tpl",
+        Rc::new(|ctx: &mut dyn ExecContext, args: &[Value]| {
+            let [source, data] = args else {
+                return Err(FuncError::new(format!(
+                    "wrong number of args for tpl: want 2 got {}",
+                    args.len()
+                )));
+            };
+            let source = funcs::convert::expect_string("tpl", source)?;
+            let out = ctx.execute_source(&source, data.clone()).map_err(|e| {
+                FuncError::new(format!(
+                    "error during tpl function execution for {:?}: {}",
+                    source, e.message
+                ))
+            })?;
+            Ok(Value::string(out.replace("<no value>", "")))
+        }),
+    );
+    map.insert("required", |args: &[Value]| {
+        let [message, value] = args else {
+            return Err(FuncError::new(format!(
+                "wrong number of args for required: want 2 got {}",
+                args.len()
+            )));
+        };
+        let message = funcs::convert::expect_string("required", message)?;
+        let missing = match value {
+            Value::Nil => true,
+            Value::String(s) => s.is_empty(),
+            _ => false,
+        };
+        if missing {
+            return Err(FuncError::new(format!(
+                "{USER_ERROR_START}{message}{USER_ERROR_END}"
+            )));
+        }
+        Ok(value.clone())
+    });
+    map.insert("fail", |args: &[Value]| {
+        let [message] = args else {
+            return Err(FuncError::new(format!(
+                "wrong number of args for fail: want 1 got {}",
+                args.len()
+            )));
+        };
+        let message = funcs::convert::expect_string("fail", message)?;
+        Err(FuncError::new(format!(
+            "{USER_ERROR_START}{message}{USER_ERROR_END}"
+        )))
+    });
+    // Offline, `lookup` finds nothing: Helm returns an empty map.
+    map.insert("lookup", |args: &[Value]| {
+        if args.len() != 4 {
+            return Err(FuncError::new(format!(
+                "wrong number of args for lookup: want 4 got {}",
+                args.len()
+            )));
+        }
+        Ok(Value::empty_map())
+    });
+    // Helm disables DNS lookups unless --enable-dns is given.
+    map.insert("getHostByName", |args: &[Value]| {
+        funcs::convert::expect_args("getHostByName", args, 1)?;
+        Ok(Value::str(""))
+    });
+    map
+}
+
+/// The full path of a chart inside the render: `root`, `root/charts/sub`, …
+fn collect_templates(
+    chart: &Chart,
+    parent_scope: Option<&Value>,
+    full_path: &str,
+    top: &TopLevel,
+    templates: &mut BTreeMap<String, Renderable>,
+) -> Value {
+    let is_root = parent_scope.is_none();
+    let mut chart_meta = chart.metadata.to_value();
+    if let Value::Map(m) = &mut chart_meta {
+        m.borrow_mut().insert("IsRoot".into(), Value::Bool(is_root));
+    }
+    let values = match parent_scope {
+        None => top.values.clone(),
+        // A subchart sees the parent's `.Values.<name>` when it is a map (Helm's
+        // `values.Table("Values." + name)`), else empty values.
+        Some(parent) => match parent.get("Values").and_then(|v| v.get(chart.name())) {
+            Some(v @ Value::Map(_)) => v,
+            _ => Value::empty_map(),
+        },
+    };
+    let subcharts = Value::empty_map();
+    let files: BTreeMap<String, Rc<[u8]>> = chart
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), Rc::from(f.data.as_slice())))
+        .collect();
+    let mut scope = Map::new();
+    scope.insert("Chart".into(), chart_meta);
+    scope.insert("Files".into(), Files::new(files).into_value());
+    scope.insert("Release".into(), top.release.clone());
+    scope.insert("Capabilities".into(), top.capabilities.clone());
+    scope.insert("Values".into(), values);
+    scope.insert("Subcharts".into(), subcharts.clone());
+    let scope = Value::map(scope);
+
+    for dep in &chart.dependencies {
+        let child_path = format!("{full_path}/charts/{}", dep.name());
+        let child_scope = collect_templates(dep, Some(&scope), &child_path, top, templates);
+        if let Value::Map(m) = &subcharts {
+            m.borrow_mut().insert(dep.name().to_string(), child_scope);
+        }
+    }
+
+    let library = chart.is_library();
+    for template in &chart.templates {
+        let base = template.name.rsplit('/').next().unwrap_or(&template.name);
+        // Library charts contribute only their partials (`_*.tpl`).
+        if library && !base.starts_with('_') {
+            continue;
+        }
+        let key = format!("{full_path}/{}", template.name);
+        templates.insert(
+            key,
+            Renderable {
+                source: Rc::from(String::from_utf8_lossy(&template.data).as_ref()),
+                scope: scope.clone(),
+                base_path: format!("{full_path}/templates"),
+            },
+        );
+    }
+    scope
+}
+
+struct TopLevel {
+    values: Value,
+    release: Value,
+    capabilities: Value,
+}
+
+/// Helm's `sortTemplates`: more path segments first; equal depth in reverse lexical order.
+fn helm_template_order(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut keys: Vec<String> = names.collect();
+    keys.sort_by(|a, b| {
+        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.cmp(a))
+    });
+    keys
+}
+
+/// Render every template of `chart` (already dependency-processed) with `values` (already
+/// coalesced): Helm's `engine.Render`.
+pub fn render_files(
+    chart: &Chart,
+    values: &Value,
+    options: &RenderOptions,
+) -> Result<RenderedFiles, RenderError> {
+    let caps = Capabilities::new(options.kube_version.clone(), &options.extra_api_versions);
+    if let Some(constraint) = chart
+        .metadata
+        .kube_version
+        .as_deref()
+        .filter(|c| !c.is_empty())
+    {
+        let version = &caps.kube_version.normalized;
+        if !funcs::semver::satisfies(constraint, version).unwrap_or(false) {
+            return Err(RenderError::KubeVersion {
+                constraint: constraint.to_string(),
+                version: caps.kube_version.version.clone(),
+            });
+        }
+    }
+    let top = TopLevel {
+        values: values.clone(),
+        release: options.release.to_value(),
+        capabilities: caps.into_value(),
+    };
+    let mut templates = BTreeMap::new();
+    let root_name = chart.name().to_string();
+    collect_templates(chart, None, &root_name, &top, &mut templates);
+
+    let order = helm_template_order(templates.keys().cloned());
+    let mut set = TemplateSet::new(helm_funcs());
+    set.set_missing_key(if options.strict {
+        MissingKey::Error
+    } else {
+        MissingKey::Zero
+    });
+    for name in &order {
+        if let Some(t) = templates.get(name) {
+            set.add(name, &t.source)
+                .map_err(RenderError::from_template_error)?;
+        }
+    }
+
+    let notes_name = format!("{root_name}/templates/NOTES.txt");
+    let mut rendered = RenderedFiles::default();
+    for name in &order {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        if base.starts_with('_') {
+            continue;
+        }
+        let Some(t) = templates.get(name) else {
+            continue;
+        };
+        let mut template_info = Map::new();
+        template_info.insert("Name".into(), Value::str(name));
+        template_info.insert("BasePath".into(), Value::str(&t.base_path));
+        if let Value::Map(m) = &t.scope {
+            m.borrow_mut()
+                .insert("Template".into(), Value::map(template_info));
+        }
+        let out = set
+            .execute(name, &t.scope)
+            .map_err(RenderError::from_template_error)?;
+        let out = if out.contains("<no value>") {
+            out.replace("<no value>", "")
+        } else {
+            out
+        };
+        if name.ends_with("NOTES.txt") {
+            // Only the root chart's notes are shown (without --render-subchart-notes).
+            if *name == notes_name {
+                rendered.notes = Some(out);
+            }
+            continue;
+        }
+        rendered.files.insert(name.clone(), out);
+    }
+    Ok(rendered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_order_matches_helm() {
+        let names = [
+            "a/templates/b.yaml",
+            "a/templates/a.yaml",
+            "a/charts/sub/templates/x.yaml",
+            "a/templates/_helpers.tpl",
+        ];
+        let order = helm_template_order(names.iter().map(|s| s.to_string()));
+        assert_eq!(
+            order,
+            vec![
+                "a/charts/sub/templates/x.yaml",
+                "a/templates/b.yaml",
+                "a/templates/a.yaml",
+                "a/templates/_helpers.tpl",
+            ]
+        );
+    }
+
+    #[test]
+    fn user_errors_are_extracted() {
+        let text = format!("error calling required: {USER_ERROR_START}need x{USER_ERROR_END}");
+        assert_eq!(user_error(&text), Some("need x"));
+        assert_eq!(user_error("plain"), None);
+    }
+}

@@ -1,0 +1,350 @@
+//! From rendered template files to what `helm template` prints.
+//!
+//! Helm splits every rendered file into YAML documents, reads each document's head
+//! (`apiVersion`, `kind`, `metadata.name`, `metadata.annotations`), moves documents with a
+//! `helm.sh/hook` annotation to the hooks, and sorts both lists by kind in Helm 4's install
+//! order (webhook configurations right after workloads), stable within a kind so file path
+//! order and order within a file are kept.
+
+use std::collections::BTreeMap;
+
+use super::RenderError;
+use crate::template::Value;
+
+/// Helm 4's `releaseutil.InstallOrder`.
+pub const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// Hook events Helm knows; a document naming any other event is dropped entirely.
+const HOOK_EVENTS: &[&str] = &[
+    "pre-install",
+    "post-install",
+    "pre-delete",
+    "post-delete",
+    "pre-upgrade",
+    "post-upgrade",
+    "pre-rollback",
+    "post-rollback",
+    "test",
+    "test-success",
+];
+
+/// One rendered YAML document and where it came from.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Template path, as in `# Source:` (`chart/templates/x.yaml`).
+    pub source: String,
+    /// Document text (leading whitespace trimmed, as Helm does).
+    pub content: String,
+    /// 1-based line in the rendered file where the document starts.
+    pub start_line: usize,
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    /// Hook events (`helm.sh/hook`), lower-cased; empty for ordinary manifests.
+    pub hook_events: Vec<String>,
+    /// The parsed document (Nil for comment-only documents).
+    pub object: Value,
+}
+
+impl Manifest {
+    pub fn is_test_hook(&self) -> bool {
+        self.hook_events
+            .iter()
+            .any(|e| e == "test" || e == "test-success")
+    }
+}
+
+/// Manifests and hooks in the order Helm installs (and prints) them.
+#[derive(Debug, Clone, Default)]
+pub struct SortedManifests {
+    pub manifests: Vec<Manifest>,
+    pub hooks: Vec<Manifest>,
+}
+
+/// Helm 4.1's document separator: `(?:^|\s*\n)---\s*` (Go's `\s` is ASCII whitespace).
+fn separator() -> &'static regex::Regex {
+    static SEP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    SEP.get_or_init(|| {
+        regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*")
+            .unwrap_or_else(|_| unreachable!("constant regex"))
+    })
+}
+
+/// Helm's `SplitManifests`: the text is trimmed, split at the separator, empty pieces are
+/// dropped and each piece is trimmed. Returns (1-based start line in `text`, document).
+pub fn split_documents(text: &str) -> Vec<(usize, &str)> {
+    let trimmed = text.trim();
+    let base = text.len() - text.trim_start().len();
+    let mut pieces = Vec::new();
+    let mut last = 0;
+    for m in separator().find_iter(trimmed) {
+        pieces.push((last, m.start()));
+        last = m.end();
+    }
+    pieces.push((last, trimmed.len()));
+    let mut docs = Vec::new();
+    for (from, to) in pieces {
+        let piece = &trimmed[from..to];
+        if piece.is_empty() {
+            continue;
+        }
+        let offset = base + from + (piece.len() - piece.trim_start().len());
+        let line = 1 + text[..offset].matches('\n').count();
+        docs.push((line, piece.trim()));
+    }
+    docs
+}
+
+fn kind_rank(kind: &str) -> Option<usize> {
+    INSTALL_ORDER.iter().position(|k| *k == kind)
+}
+
+/// Helm's `lessByKind`: known kinds in install order, unknown kinds after them sorted by
+/// name; the sort is stable.
+pub fn sort_by_kind(items: &mut [Manifest]) {
+    items.sort_by(|a, b| match (kind_rank(&a.kind), kind_rank(&b.kind)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.kind.cmp(&b.kind),
+    });
+}
+
+fn string_at(v: &Value, path: &[&str]) -> String {
+    match v.get_path(path) {
+        Some(Value::String(s)) => s.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Parse a document head the way Helm's `SimpleHead` unmarshalling sees it.
+fn parse_head(source: &str, start_line: usize, doc: &str) -> Result<Manifest, RenderError> {
+    let object = crate::yaml::load_str(doc, source).map_err(|e| RenderError::Yaml {
+        template: source.to_string(),
+        message: e.helm_message(),
+    })?;
+    let mut hook_events = Vec::new();
+    let mut keep = true;
+    if let Some(Value::String(hooks)) =
+        object.get_path(&["metadata", "annotations", "helm.sh/hook"])
+    {
+        for event in hooks.split(',') {
+            let event = event.trim().to_ascii_lowercase();
+            if HOOK_EVENTS.contains(&event.as_str()) {
+                hook_events.push(event);
+            } else {
+                keep = false;
+            }
+        }
+    }
+    let manifest = Manifest {
+        source: source.to_string(),
+        content: doc.to_string(),
+        start_line,
+        api_version: string_at(&object, &["apiVersion"]),
+        kind: string_at(&object, &["kind"]),
+        name: string_at(&object, &["metadata", "name"]),
+        hook_events,
+        object,
+    };
+    if !keep {
+        // Helm skips documents with an unknown hook event ("skipping unknown hooks").
+        let mut skipped = manifest;
+        skipped.hook_events = vec!["<unknown>".to_string()];
+        return Ok(skipped);
+    }
+    Ok(manifest)
+}
+
+/// Helm's `SortManifests` over rendered files (path → text).
+pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<SortedManifests, RenderError> {
+    let mut sorted = SortedManifests::default();
+    for (path, content) in files {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if base.starts_with('_') || content.trim().is_empty() {
+            continue;
+        }
+        for (line, doc) in split_documents(content) {
+            let manifest = parse_head(path, line, doc)?;
+            if manifest.hook_events.is_empty() {
+                sorted.manifests.push(manifest);
+            } else if manifest.hook_events.iter().all(|e| e != "<unknown>") {
+                sorted.hooks.push(manifest);
+            }
+        }
+    }
+    sort_by_kind(&mut sorted.manifests);
+    sort_by_kind(&mut sorted.hooks);
+    Ok(sorted)
+}
+
+/// `---\n# Source: NAME\nCONTENT\n`, Helm's framing of one document.
+pub fn write_document(out: &mut String, source: &str, content: &str) {
+    out.push_str("---\n# Source: ");
+    out.push_str(source);
+    out.push('\n');
+    out.push_str(content);
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_like_helm() {
+        let docs = split_documents("\n\na: 1  \n---\nb: 2\n--- \n\n\nc: 3\n\n");
+        let texts: Vec<&str> = docs.iter().map(|(_, d)| *d).collect();
+        assert_eq!(texts, vec!["a: 1", "b: 2", "c: 3"]);
+        let lines: Vec<usize> = docs.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, vec![3, 5, 9]);
+        // Only a newline (or the start) before `---` separates; `---` also eats what follows.
+        let docs = split_documents("---\na: x---y\n---z: 1");
+        let texts: Vec<&str> = docs.iter().map(|(_, d)| *d).collect();
+        assert_eq!(texts, vec!["a: x---y", "z: 1"]);
+    }
+
+    #[test]
+    fn kind_order_is_stable_and_unknown_last() {
+        let mk = |kind: &str, name: &str| Manifest {
+            source: String::new(),
+            content: String::new(),
+            start_line: 1,
+            api_version: String::new(),
+            kind: kind.into(),
+            name: name.into(),
+            hook_events: vec![],
+            object: Value::Nil,
+        };
+        let mut items = vec![
+            mk("ValidatingWebhookConfiguration", "v"),
+            mk("Zeta", "z"),
+            mk("Deployment", "d1"),
+            mk("Alpha", "a"),
+            mk("Service", "s"),
+            mk("Deployment", "d2"),
+            mk("ServiceAccount", "sa"),
+        ];
+        sort_by_kind(&mut items);
+        let names: Vec<&str> = items.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, vec!["sa", "s", "d1", "d2", "v", "a", "z"]);
+    }
+}
+
+/// A CRD file from a chart's `crds/` directory, printed with `--include-crds`.
+#[derive(Debug, Clone)]
+pub struct CrdFile {
+    /// `chart/crds/x.yaml` (subcharts: `chart/charts/sub/crds/x.yaml`).
+    pub source: String,
+    pub content: String,
+}
+
+/// What `helm template` writes to stdout: CRDs (with `--include-crds`) and manifests,
+/// trimmed, then hooks (unless `--no-hooks`; test hooks dropped with `--skip-tests`).
+pub fn template_text(
+    crds: &[CrdFile],
+    sorted: &SortedManifests,
+    include_crds: bool,
+    no_hooks: bool,
+    skip_tests: bool,
+) -> String {
+    let mut manifest = String::new();
+    if include_crds {
+        for crd in crds {
+            write_document(&mut manifest, &crd.source, &crd.content);
+        }
+    }
+    for m in &sorted.manifests {
+        write_document(&mut manifest, &m.source, &m.content);
+    }
+    let mut out = manifest.trim().to_string();
+    out.push('\n');
+    if !no_hooks {
+        for hook in &sorted.hooks {
+            if skip_tests && hook.is_test_hook() {
+                continue;
+            }
+            write_document(&mut out, &hook.source, &hook.content);
+        }
+    }
+    out
+}
+
+/// Go's `filepath.Match` (as `--show-only` uses it): `*` and `?` stop at `/`, classes.
+fn path_match(pattern: &str, path: &str) -> bool {
+    let escaped = pattern
+        .replace('{', "\\{")
+        .replace('}', "\\}")
+        .replace("**", "*");
+    super::glob::Glob::new(&escaped).is_some_and(|g| g.is_match(path))
+}
+
+/// `helm template --show-only`: keep the documents whose source (without the chart name)
+/// matches one of `patterns`, in pattern order. Errors name the first pattern that matched
+/// nothing, as Helm does.
+pub fn show_only(text: &str, patterns: &[String]) -> Result<String, String> {
+    let docs = split_documents(text);
+    let mut out = String::new();
+    for pattern in patterns {
+        let pattern = pattern.replace('\\', "/");
+        let mut found = false;
+        for (_, doc) in &docs {
+            let Some(source_line) = doc.lines().find(|l| l.starts_with("# Source: ")) else {
+                continue;
+            };
+            let source = &source_line["# Source: ".len()..];
+            let Some((_, rest)) = source.split_once('/') else {
+                continue;
+            };
+            if path_match(&pattern, rest) {
+                out.push_str("---\n");
+                out.push_str(doc);
+                out.push('\n');
+                found = true;
+            }
+        }
+        if !found {
+            return Err(format!("could not find template {pattern} in chart"));
+        }
+    }
+    Ok(out)
+}

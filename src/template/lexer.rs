@@ -1,0 +1,716 @@
+//! Lexer for Go `text/template` sources: turns text into items (text, delimiters, and the
+//! words of actions), each with its byte offset and line, following Go's `parse/lex.go`
+//! rules exactly (trim markers need the space: `{{- 3}}` trims, `{{-3}}` is the number -3;
+//! comments must hug their delimiters).
+//!
+//! The whole file is lexed up front into a vector; a lexing error ends the vector with an
+//! [`ItemKind::Error`] item whose text is Go's message, which the parser reports.
+
+const LEFT: &str = "{{";
+const RIGHT: &str = "}}";
+
+/// What an item is. Keywords are separate kinds, as in Go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ItemKind {
+    Error,
+    Bool,
+    Char,
+    CharConstant,
+    Complex,
+    Assign,
+    Declare,
+    Eof,
+    Field,
+    Identifier,
+    LeftDelim,
+    LeftParen,
+    Number,
+    Pipe,
+    RawString,
+    RightDelim,
+    RightParen,
+    Space,
+    String,
+    Text,
+    Variable,
+    // Keywords (Go prints them as `<word>`).
+    Block,
+    Break,
+    Continue,
+    Dot,
+    Define,
+    Else,
+    End,
+    If,
+    Nil,
+    Range,
+    Template,
+    With,
+}
+
+impl ItemKind {
+    fn is_keyword(self) -> bool {
+        matches!(
+            self,
+            ItemKind::Block
+                | ItemKind::Break
+                | ItemKind::Continue
+                | ItemKind::Dot
+                | ItemKind::Define
+                | ItemKind::Else
+                | ItemKind::End
+                | ItemKind::If
+                | ItemKind::Nil
+                | ItemKind::Range
+                | ItemKind::Template
+                | ItemKind::With
+        )
+    }
+}
+
+/// One lexed item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Item {
+    pub kind: ItemKind,
+    /// Byte offset of the item in the source.
+    pub pos: usize,
+    /// 1-based line where the item starts.
+    pub line: usize,
+    pub val: String,
+}
+
+/// Go's `item.String()`, used in "unexpected X in Y" messages.
+impl std::fmt::Display for Item {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            ItemKind::Eof => f.write_str("EOF"),
+            ItemKind::Error => f.write_str(&self.val),
+            k if k.is_keyword() => write!(f, "<{}>", self.val),
+            _ => {
+                if self.val.chars().count() > 10 {
+                    let head: String = self.val.chars().take(10).collect();
+                    write!(f, "{}...", crate::template::gofmt::quote(&head))
+                } else {
+                    f.write_str(&crate::template::gofmt::quote(&self.val))
+                }
+            }
+        }
+    }
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn is_alnum(c: char) -> bool {
+    c == '_' || c.is_alphabetic() || c.is_numeric()
+}
+
+/// Lex `src` completely. The result always ends with an `Eof` or an `Error` item.
+pub(crate) fn lex(src: &str) -> Vec<Item> {
+    let mut l = Lexer {
+        src,
+        bytes: src.as_bytes(),
+        pos: 0,
+        start: 0,
+        line_pos: 0,
+        line: 1,
+        paren_depth: 0,
+        items: Vec::new(),
+    };
+    l.run();
+    l.items
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    start: usize,
+    /// `line` is the line number at byte offset `line_pos` (kept incrementally).
+    line_pos: usize,
+    line: usize,
+    paren_depth: i32,
+    items: Vec<Item>,
+}
+
+impl Lexer<'_> {
+    fn line_at(&mut self, pos: usize) -> usize {
+        if pos >= self.line_pos {
+            let slice = self.bytes.get(self.line_pos..pos).unwrap_or_default();
+            self.line += slice.iter().filter(|&&b| b == b'\n').count();
+        } else {
+            let slice = self.bytes.get(pos..self.line_pos).unwrap_or_default();
+            self.line -= slice.iter().filter(|&&b| b == b'\n').count();
+        }
+        self.line_pos = pos;
+        self.line
+    }
+
+    fn emit(&mut self, kind: ItemKind) {
+        let val = self.src.get(self.start..self.pos).unwrap_or("").to_string();
+        let line = self.line_at(self.start);
+        self.items.push(Item {
+            kind,
+            pos: self.start,
+            line,
+            val,
+        });
+        self.start = self.pos;
+    }
+
+    fn error(&mut self, msg: String) {
+        let line = self.line_at(self.start);
+        self.items.push(Item {
+            kind: ItemKind::Error,
+            pos: self.start,
+            line,
+            val: msg,
+        });
+    }
+
+    fn rest(&self) -> &str {
+        self.src.get(self.pos..).unwrap_or("")
+    }
+
+    fn peek_char(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn next_char(&mut self) -> Option<char> {
+        let c = self.peek_char()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn accept(&mut self, valid: &str) -> bool {
+        match self.peek_char() {
+            Some(c) if valid.contains(c) => {
+                self.pos += c.len_utf8();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn accept_run(&mut self, valid: &str) {
+        while self.accept(valid) {}
+    }
+
+    /// `{{- ` : a left trim marker is a '-' followed by a space character.
+    fn has_left_trim_marker(s: &[u8]) -> bool {
+        s.len() >= 2 && s[0] == b'-' && is_space(s[1])
+    }
+
+    /// ` -}}`: a right trim marker is a space character followed by '-'.
+    fn has_right_trim_marker(s: &[u8]) -> bool {
+        s.len() >= 2 && is_space(s[0]) && s[1] == b'-'
+    }
+
+    /// Is the input at a right delimiter (possibly trim-marked)? Returns (delim, trim).
+    fn at_right_delim(&self) -> (bool, bool) {
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        if Self::has_right_trim_marker(rest)
+            && rest
+                .get(2..)
+                .is_some_and(|r| r.starts_with(RIGHT.as_bytes()))
+        {
+            return (true, true);
+        }
+        (rest.starts_with(RIGHT.as_bytes()), false)
+    }
+
+    fn run(&mut self) {
+        loop {
+            // Text up to the next left delimiter.
+            let rest = self.rest();
+            match rest.find(LEFT) {
+                Some(x) => {
+                    let delim_pos = self.pos + x;
+                    let after = self.bytes.get(delim_pos + LEFT.len()..).unwrap_or_default();
+                    let trim = Self::has_left_trim_marker(after);
+                    let mut text_end = delim_pos;
+                    if trim {
+                        while text_end > self.pos && is_space(self.bytes[text_end - 1]) {
+                            text_end -= 1;
+                        }
+                    }
+                    self.pos = text_end;
+                    if self.pos > self.start {
+                        self.emit(ItemKind::Text);
+                    }
+                    self.pos = delim_pos;
+                    self.start = delim_pos;
+                    if !self.lex_left_delim(trim) {
+                        return;
+                    }
+                }
+                None => {
+                    self.pos = self.src.len();
+                    if self.pos > self.start {
+                        self.emit(ItemKind::Text);
+                    }
+                    self.emit(ItemKind::Eof);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// At a left delimiter. Returns false when lexing must stop (error).
+    fn lex_left_delim(&mut self, trim: bool) -> bool {
+        self.pos += LEFT.len();
+        let after_marker = if trim { 2 } else { 0 };
+        if self
+            .bytes
+            .get(self.pos + after_marker..)
+            .unwrap_or_default()
+            .starts_with(b"/*")
+        {
+            self.pos += after_marker;
+            self.start = self.pos;
+            return self.lex_comment();
+        }
+        self.emit(ItemKind::LeftDelim);
+        self.pos += after_marker;
+        self.start = self.pos;
+        self.paren_depth = 0;
+        self.lex_inside_action()
+    }
+
+    fn lex_comment(&mut self) -> bool {
+        self.pos += 2;
+        let Some(x) = self.rest().find("*/") else {
+            self.error("unclosed comment".to_string());
+            return false;
+        };
+        self.pos += x + 2;
+        let (delim, trim) = self.at_right_delim();
+        if !delim {
+            self.error("comment ends before closing delimiter".to_string());
+            return false;
+        }
+        // Comments are dropped (Go only keeps them with ParseComments).
+        if trim {
+            self.pos += 2;
+        }
+        self.pos += RIGHT.len();
+        if trim {
+            self.skip_leading_space();
+        }
+        self.start = self.pos;
+        true
+    }
+
+    fn skip_leading_space(&mut self) {
+        while self.pos < self.bytes.len() && is_space(self.bytes[self.pos]) {
+            self.pos += 1;
+        }
+    }
+
+    fn lex_right_delim(&mut self, trim: bool) {
+        if trim {
+            self.pos += 2;
+            self.start = self.pos;
+        }
+        self.pos += RIGHT.len();
+        self.emit(ItemKind::RightDelim);
+        if trim {
+            self.skip_leading_space();
+            self.start = self.pos;
+        }
+    }
+
+    /// Lex the inside of an action up to and including its right delimiter.
+    fn lex_inside_action(&mut self) -> bool {
+        loop {
+            let (delim, trim) = self.at_right_delim();
+            if delim {
+                if self.paren_depth == 0 {
+                    self.lex_right_delim(trim);
+                    return true;
+                }
+                self.error("unclosed left paren".to_string());
+                return false;
+            }
+            let Some(c) = self.next_char() else {
+                self.error("unclosed action".to_string());
+                return false;
+            };
+            match c {
+                ' ' | '\t' | '\r' | '\n' => {
+                    self.pos -= 1;
+                    self.lex_space();
+                }
+                '=' => self.emit(ItemKind::Assign),
+                ':' => {
+                    if self.next_char() != Some('=') {
+                        self.error("expected :=".to_string());
+                        return false;
+                    }
+                    self.emit(ItemKind::Declare);
+                }
+                '|' => self.emit(ItemKind::Pipe),
+                '"' => {
+                    if !self.lex_quote() {
+                        return false;
+                    }
+                }
+                '`' => {
+                    if !self.lex_raw_quote() {
+                        return false;
+                    }
+                }
+                '$' => {
+                    if !self.lex_field_or_variable(ItemKind::Variable) {
+                        return false;
+                    }
+                }
+                '\'' => {
+                    if !self.lex_char() {
+                        return false;
+                    }
+                }
+                '.' if !self.peek_char().is_some_and(|d| d.is_ascii_digit()) => {
+                    if !self.lex_field_or_variable(ItemKind::Field) {
+                        return false;
+                    }
+                }
+                '.' | '+' | '-' | '0'..='9' => {
+                    self.pos -= 1;
+                    if !self.lex_number() {
+                        return false;
+                    }
+                }
+                c if is_alnum(c) => {
+                    self.pos -= c.len_utf8();
+                    if !self.lex_identifier() {
+                        return false;
+                    }
+                }
+                '(' => {
+                    self.paren_depth += 1;
+                    self.emit(ItemKind::LeftParen);
+                }
+                ')' => {
+                    self.paren_depth -= 1;
+                    if self.paren_depth < 0 {
+                        self.error("unexpected right paren".to_string());
+                        return false;
+                    }
+                    self.emit(ItemKind::RightParen);
+                }
+                c if c.is_ascii() && !c.is_ascii_control() => self.emit(ItemKind::Char),
+                c => {
+                    self.error(format!(
+                        "unrecognized character in action: {}",
+                        unicode_plus(c)
+                    ));
+                    return false;
+                }
+            }
+        }
+    }
+
+    fn lex_space(&mut self) {
+        let mut num_spaces = 0;
+        while self.pos < self.bytes.len() && is_space(self.bytes[self.pos]) {
+            self.pos += 1;
+            num_spaces += 1;
+        }
+        // A trim-marked right delimiter starts with a space: leave that space for it.
+        let from_last = self.bytes.get(self.pos - 1..).unwrap_or_default();
+        if Self::has_right_trim_marker(from_last)
+            && from_last
+                .get(2..)
+                .is_some_and(|r| r.starts_with(RIGHT.as_bytes()))
+        {
+            self.pos -= 1;
+            if num_spaces == 1 {
+                return;
+            }
+        }
+        self.emit(ItemKind::Space);
+    }
+
+    fn at_terminator(&self) -> bool {
+        match self.peek_char() {
+            None => true,
+            Some(c) if c.is_ascii() && is_space(c as u8) => true,
+            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
+            Some(_) => self.rest().starts_with(RIGHT),
+        }
+    }
+
+    fn lex_identifier(&mut self) -> bool {
+        while let Some(c) = self.peek_char() {
+            if is_alnum(c) {
+                self.pos += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        if !self.at_terminator() {
+            let c = self.peek_char().unwrap_or('\0');
+            self.error(format!("bad character {}", unicode_plus(c)));
+            return false;
+        }
+        let word = self.src.get(self.start..self.pos).unwrap_or("");
+        let kind = match word {
+            "block" => ItemKind::Block,
+            "break" => ItemKind::Break,
+            "continue" => ItemKind::Continue,
+            "define" => ItemKind::Define,
+            "else" => ItemKind::Else,
+            "end" => ItemKind::End,
+            "if" => ItemKind::If,
+            "range" => ItemKind::Range,
+            "nil" => ItemKind::Nil,
+            "template" => ItemKind::Template,
+            "with" => ItemKind::With,
+            "true" | "false" => ItemKind::Bool,
+            _ => ItemKind::Identifier,
+        };
+        self.emit(kind);
+        true
+    }
+
+    /// After `$` or `.`: a variable/field name, or alone `$` / `.`.
+    fn lex_field_or_variable(&mut self, kind: ItemKind) -> bool {
+        if self.at_terminator() {
+            self.emit(if kind == ItemKind::Variable {
+                ItemKind::Variable
+            } else {
+                ItemKind::Dot
+            });
+            return true;
+        }
+        while let Some(c) = self.peek_char() {
+            if is_alnum(c) {
+                self.pos += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        if !self.at_terminator() {
+            let c = self.peek_char().unwrap_or('\0');
+            self.error(format!("bad character {}", unicode_plus(c)));
+            return false;
+        }
+        self.emit(kind);
+        true
+    }
+
+    fn lex_char(&mut self) -> bool {
+        loop {
+            match self.next_char() {
+                Some('\\') => {
+                    if self.next_char().is_none() {
+                        self.error("unterminated character constant".to_string());
+                        return false;
+                    }
+                }
+                None | Some('\n') => {
+                    self.error("unterminated character constant".to_string());
+                    return false;
+                }
+                Some('\'') => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(ItemKind::CharConstant);
+        true
+    }
+
+    fn lex_quote(&mut self) -> bool {
+        loop {
+            match self.next_char() {
+                Some('\\') => {
+                    if matches!(self.next_char(), None | Some('\n')) {
+                        self.error("unterminated quoted string".to_string());
+                        return false;
+                    }
+                }
+                None | Some('\n') => {
+                    self.error("unterminated quoted string".to_string());
+                    return false;
+                }
+                Some('"') => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(ItemKind::String);
+        true
+    }
+
+    fn lex_raw_quote(&mut self) -> bool {
+        match self.rest().find('`') {
+            Some(x) => {
+                self.pos += x + 1;
+                self.emit(ItemKind::RawString);
+                true
+            }
+            None => {
+                self.error("unterminated raw quoted string".to_string());
+                false
+            }
+        }
+    }
+
+    fn lex_number(&mut self) -> bool {
+        if !self.scan_number() {
+            let text = self.src.get(self.start..self.pos).unwrap_or("");
+            self.error(format!(
+                "bad number syntax: {}",
+                crate::template::gofmt::quote(text)
+            ));
+            return false;
+        }
+        let sign = self.peek_char();
+        if matches!(sign, Some('+' | '-')) {
+            // Complex: 1+2i.
+            if !self.scan_number() || self.bytes.get(self.pos - 1) != Some(&b'i') {
+                let text = self.src.get(self.start..self.pos).unwrap_or("");
+                self.error(format!(
+                    "bad number syntax: {}",
+                    crate::template::gofmt::quote(text)
+                ));
+                return false;
+            }
+            self.emit(ItemKind::Complex);
+        } else {
+            self.emit(ItemKind::Number);
+        }
+        true
+    }
+
+    fn scan_number(&mut self) -> bool {
+        self.accept("+-");
+        let mut digits = "0123456789_";
+        if self.accept("0") {
+            if self.accept("xX") {
+                digits = "0123456789abcdefABCDEF_";
+            } else if self.accept("oO") {
+                digits = "01234567_";
+            } else if self.accept("bB") {
+                digits = "01_";
+            }
+        }
+        self.accept_run(digits);
+        if self.accept(".") {
+            self.accept_run(digits);
+        }
+        if digits.len() == 11 && self.accept("eE") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        if digits.len() == 23 && self.accept("pP") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        self.accept("i");
+        if self.peek_char().is_some_and(is_alnum) {
+            self.next_char();
+            return false;
+        }
+        true
+    }
+}
+
+/// Go's `%#U`: `U+0041 'A'`.
+fn unicode_plus(c: char) -> String {
+    format!("U+{:04X} '{}'", c as u32, c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<(ItemKind, String)> {
+        lex(src).into_iter().map(|i| (i.kind, i.val)).collect()
+    }
+
+    #[test]
+    fn text_and_action() {
+        use ItemKind::*;
+        assert_eq!(
+            kinds("a {{ .x.y | f 1 }} b"),
+            vec![
+                (Text, "a ".into()),
+                (LeftDelim, "{{".into()),
+                (Space, " ".into()),
+                (Field, ".x".into()),
+                (Field, ".y".into()),
+                (Space, " ".into()),
+                (Pipe, "|".into()),
+                (Space, " ".into()),
+                (Identifier, "f".into()),
+                (Space, " ".into()),
+                (Number, "1".into()),
+                (Space, " ".into()),
+                (RightDelim, "}}".into()),
+                (Text, " b".into()),
+                (Eof, "".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn trim_markers_need_space() {
+        use ItemKind::*;
+        assert_eq!(
+            kinds("a  {{- 3 -}}  b"),
+            vec![
+                (Text, "a".into()),
+                (LeftDelim, "{{".into()),
+                (Number, "3".into()),
+                (RightDelim, "}}".into()),
+                (Text, "b".into()),
+                (Eof, "".into()),
+            ]
+        );
+        assert_eq!(
+            kinds("a {{-3}}"),
+            vec![
+                (Text, "a ".into()),
+                (LeftDelim, "{{".into()),
+                (Number, "-3".into()),
+                (RightDelim, "}}".into()),
+                (Eof, "".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn comments_and_lines() {
+        let items = lex("a\n{{- /* c\n */ -}}\n\nb{{ $x := 1 }}");
+        assert_eq!(items[0].val, "a");
+        assert_eq!(items[1].val, "b");
+        assert_eq!(items[1].line, 5);
+        assert_eq!(items[2].kind, ItemKind::LeftDelim);
+        let bad = lex("{{/* x */ }}");
+        assert_eq!(
+            bad.last().map(|i| i.val.as_str()),
+            Some("comment ends before closing delimiter")
+        );
+    }
+
+    #[test]
+    fn lexing_errors() {
+        let last = |s: &str| lex(s).last().map(|i| i.val.clone()).unwrap_or_default();
+        assert_eq!(last("{{ .x "), "unclosed action");
+        assert_eq!(last("{{ (1 }}"), "unclosed left paren");
+        assert_eq!(last("{{ 1) }}"), "unexpected right paren");
+        assert_eq!(last("{{ \"abc }}"), "unterminated quoted string");
+        assert_eq!(last("{{ 3k }}"), "bad number syntax: \"3k\"");
+        assert_eq!(last("{{ a:b }}"), "expected :=");
+        assert_eq!(last("{{/* x"), "unclosed comment");
+    }
+
+    #[test]
+    fn item_display_like_go() {
+        let items = lex("{{ if \"a long string here\" }}");
+        assert_eq!(items[2].to_string(), "<if>");
+        assert_eq!(items[4].to_string(), "\"\\\"a long st\"...");
+    }
+}

@@ -1,0 +1,1204 @@
+//! Parser for Go `text/template`: items from the lexer become a small AST whose nodes keep
+//! their byte position, following Go's `parse/parse.go` grammar and error messages.
+//!
+//! Function names are resolved here, once, against the set's [`FuncMap`] and the builtins,
+//! so execution never looks a name up; an unknown function is a parse error, as in Go.
+//! Each `{{define}}`/`{{block}}` becomes its own [`Tree`], sharing the source text of the
+//! file so that execution errors can report line and column.
+
+use std::fmt::{self, Write as _};
+use std::rc::Rc;
+
+use super::error::TemplateError;
+use super::funcs::builtin::Builtin;
+use super::funcs::{FuncMap, Function};
+use super::lexer::{lex, Item, ItemKind};
+use super::value::Value;
+
+/// One parsed template: a file's top level, or a `define`/`block` body.
+#[derive(Debug)]
+pub(crate) struct Tree {
+    /// The template's name (`define` name, or file name for the top level).
+    pub name: Rc<str>,
+    /// The file it was parsed from (Go's `ParseName`), for error messages.
+    pub parse_name: Rc<str>,
+    /// The file's source, to turn positions into line and column.
+    pub src: Rc<str>,
+    pub root: Vec<Node>,
+}
+
+impl Tree {
+    /// Go's `IsEmptyTree`: nothing but whitespace text (and comments).
+    pub fn is_empty(&self) -> bool {
+        self.root.iter().all(|n| match n {
+            Node::Text(t) => t.trim_ascii().is_empty(),
+            _ => false,
+        })
+    }
+
+    /// Line (1-based) and column (0-based byte offset in the line) of `pos`, as Go's
+    /// `ErrorContext` computes them.
+    pub fn location(&self, pos: usize) -> (usize, usize) {
+        let text = self.src.get(..pos).unwrap_or(&self.src);
+        let line = 1 + text.bytes().filter(|&b| b == b'\n').count();
+        let col = match text.rfind('\n') {
+            Some(nl) => pos - (nl + 1),
+            None => pos,
+        };
+        (line, col)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Node {
+    Text(Box<str>),
+    Action(Pipe),
+    If(Control),
+    With(Control),
+    Range(Control),
+    Template {
+        pos: usize,
+        name: Rc<str>,
+        pipe: Option<Pipe>,
+    },
+    Break(usize),
+    Continue(usize),
+}
+
+/// The shared shape of `if`, `with` and `range`.
+#[derive(Debug)]
+pub(crate) struct Control {
+    pub pipe: Pipe,
+    pub list: Vec<Node>,
+    pub else_list: Option<Vec<Node>>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Pipe {
+    pub pos: usize,
+    pub is_assign: bool,
+    /// Declared or assigned variables, with their names including `$`.
+    pub decl: Vec<Rc<str>>,
+    pub cmds: Vec<Command>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Command {
+    pub pos: usize,
+    pub args: Vec<Arg>,
+}
+
+/// A resolved function.
+#[derive(Clone)]
+pub(crate) enum Func {
+    Builtin(Builtin),
+    User(Function),
+}
+
+impl fmt::Debug for Func {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Func::Builtin(b) => write!(f, "builtin {b:?}"),
+            Func::User(_) => f.write_str("user function"),
+        }
+    }
+}
+
+/// An operand of a command.
+#[derive(Debug)]
+pub(crate) enum Arg {
+    Dot(usize),
+    Nil(usize),
+    Bool(usize, bool),
+    /// A number constant: its source text and its value as Go's `idealConstant` types it
+    /// (`int` unless it looks like a float), or the overflow error Go reports when used.
+    Number {
+        pos: usize,
+        text: Box<str>,
+        value: Result<Value, String>,
+    },
+    String {
+        pos: usize,
+        quoted: Box<str>,
+        value: Value,
+    },
+    /// `.a.b.c`
+    Field {
+        pos: usize,
+        idents: Vec<Rc<str>>,
+    },
+    /// `$x.a.b`: name is `$x`, idents `[a, b]`.
+    Variable {
+        pos: usize,
+        name: Rc<str>,
+        idents: Vec<Rc<str>>,
+    },
+    Identifier {
+        pos: usize,
+        name: Rc<str>,
+        func: Func,
+    },
+    Pipe(Box<Pipe>),
+    /// `(pipeline).a.b` or `ident.a`.
+    Chain {
+        pos: usize,
+        node: Box<Arg>,
+        fields: Vec<Rc<str>>,
+    },
+}
+
+impl Arg {
+    pub fn pos(&self) -> usize {
+        match self {
+            Arg::Dot(p) | Arg::Nil(p) | Arg::Bool(p, _) => *p,
+            Arg::Number { pos, .. }
+            | Arg::String { pos, .. }
+            | Arg::Field { pos, .. }
+            | Arg::Variable { pos, .. }
+            | Arg::Identifier { pos, .. }
+            | Arg::Chain { pos, .. } => *pos,
+            Arg::Pipe(p) => p.pos,
+        }
+    }
+}
+
+// ---- Go's node String() forms (used as error context) ----
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::Dot(_) => f.write_str("."),
+            Arg::Nil(_) => f.write_str("nil"),
+            Arg::Bool(_, b) => write!(f, "{b}"),
+            Arg::Number { text, .. } => f.write_str(text),
+            Arg::String { quoted, .. } => f.write_str(quoted),
+            Arg::Field { idents, .. } => {
+                for i in idents {
+                    write!(f, ".{i}")?;
+                }
+                Ok(())
+            }
+            Arg::Variable { name, idents, .. } => {
+                f.write_str(name)?;
+                for i in idents {
+                    write!(f, ".{i}")?;
+                }
+                Ok(())
+            }
+            Arg::Identifier { name, .. } => f.write_str(name),
+            Arg::Pipe(p) => write!(f, "({p})"),
+            Arg::Chain { node, fields, .. } => {
+                if let Arg::Pipe(p) = node.as_ref() {
+                    write!(f, "({p})")?;
+                } else {
+                    write!(f, "{node}")?;
+                }
+                for i in fields {
+                    write!(f, ".{i}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, a) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_char(' ')?;
+            }
+            write!(f, "{a}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Pipe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.decl.is_empty() {
+            for (i, v) in self.decl.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                f.write_str(v)?;
+            }
+            f.write_str(if self.is_assign { " = " } else { " := " })?;
+        }
+        for (i, c) in self.cmds.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn write_list(f: &mut fmt::Formatter<'_>, list: &[Node]) -> fmt::Result {
+    for n in list {
+        write!(f, "{n}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let control = |f: &mut fmt::Formatter<'_>, kw: &str, c: &Control| -> fmt::Result {
+            write!(f, "{{{{{kw} {}}}}}", c.pipe)?;
+            write_list(f, &c.list)?;
+            if let Some(e) = &c.else_list {
+                f.write_str("{{else}}")?;
+                write_list(f, e)?;
+            }
+            f.write_str("{{end}}")
+        };
+        match self {
+            Node::Text(t) => f.write_str(&crate::template::gofmt::quote(t)),
+            Node::Action(p) => write!(f, "{{{{{p}}}}}"),
+            Node::If(c) => control(f, "if", c),
+            Node::With(c) => control(f, "with", c),
+            Node::Range(c) => control(f, "range", c),
+            Node::Template { name, pipe, .. } => match pipe {
+                Some(p) => write!(
+                    f,
+                    "{{{{template {} {p}}}}}",
+                    crate::template::gofmt::quote(name)
+                ),
+                None => write!(
+                    f,
+                    "{{{{template {}}}}}",
+                    crate::template::gofmt::quote(name)
+                ),
+            },
+            Node::Break(_) => f.write_str("{{break}}"),
+            Node::Continue(_) => f.write_str("{{continue}}"),
+        }
+    }
+}
+
+/// What ends an item list.
+enum End {
+    End,
+    Else,
+}
+
+/// Parse `src` (a file named `name`). Returns the trees in definition order: the file's
+/// own top level first, then every `define`/`block`.
+pub(crate) fn parse(
+    name: &str,
+    src: &str,
+    funcs: &FuncMap,
+) -> Result<Vec<Tree>, Box<TemplateError>> {
+    let src_rc: Rc<str> = Rc::from(src);
+    let name_rc: Rc<str> = Rc::from(name);
+    let items = lex(src);
+    let mut p = Parser {
+        items,
+        idx: 0,
+        max_fetched: 0,
+        parse_name: name_rc.clone(),
+        src: src_rc.clone(),
+        funcs,
+        vars: vec![Rc::from("$")],
+        range_depth: 0,
+        action_line: 0,
+        defs: Vec::new(),
+    };
+    let root = p.parse_top()?;
+    let mut out = Vec::with_capacity(1 + p.defs.len());
+    out.push(Tree {
+        name: name_rc,
+        parse_name: p.parse_name.clone(),
+        src: src_rc,
+        root,
+    });
+    out.extend(p.defs);
+    Ok(out)
+}
+
+struct Parser<'f> {
+    items: Vec<Item>,
+    idx: usize,
+    max_fetched: usize,
+    parse_name: Rc<str>,
+    src: Rc<str>,
+    funcs: &'f FuncMap,
+    vars: Vec<Rc<str>>,
+    range_depth: usize,
+    action_line: usize,
+    /// Definitions found so far (name → tree), in order.
+    defs: Vec<Tree>,
+}
+
+/// Boxed for the same reason as the executor's results.
+type PResult<T> = Result<T, Box<TemplateError>>;
+
+impl Parser<'_> {
+    fn item(&self, i: usize) -> &Item {
+        // The item list always ends with Eof or Error; clamp to it.
+        let last = self.items.len().saturating_sub(1);
+        &self.items[i.min(last)]
+    }
+
+    fn next(&mut self) -> Item {
+        let it = self.item(self.idx).clone();
+        if self.idx < self.items.len() {
+            self.idx += 1;
+        }
+        self.max_fetched = self.max_fetched.max(self.idx);
+        it
+    }
+
+    fn peek(&mut self) -> Item {
+        let it = self.item(self.idx).clone();
+        self.max_fetched = self.max_fetched.max(self.idx + 1);
+        it
+    }
+
+    fn backup(&mut self) {
+        self.idx = self.idx.saturating_sub(1);
+    }
+
+    fn next_non_space(&mut self) -> Item {
+        loop {
+            let it = self.next();
+            if it.kind != ItemKind::Space {
+                return it;
+            }
+        }
+    }
+
+    fn peek_non_space(&mut self) -> Item {
+        let it = self.next_non_space();
+        self.backup();
+        it
+    }
+
+    /// Go reports the line of the most recently lexed token.
+    fn errorf(&self, msg: impl Into<String>) -> Box<TemplateError> {
+        let line = self.item(self.max_fetched.saturating_sub(1)).line;
+        Box::new(TemplateError::parse(&self.parse_name, line, msg))
+    }
+
+    fn unexpected(&self, item: &Item, context: &str) -> Box<TemplateError> {
+        if item.kind == ItemKind::Error {
+            let mut extra = String::new();
+            if self.action_line != 0 && self.action_line != item.line {
+                extra = format!(
+                    " in action started at {}:{}",
+                    self.parse_name, self.action_line
+                );
+                if item.val.ends_with(" action") {
+                    extra = extra[" in action".len()..].to_string();
+                }
+            }
+            return self.errorf(format!("{item}{extra}"));
+        }
+        self.errorf(format!("unexpected {item} in {context}"))
+    }
+
+    fn expect(&mut self, kind: ItemKind, context: &str) -> PResult<Item> {
+        let it = self.next_non_space();
+        if it.kind != kind {
+            return Err(self.unexpected(&it, context));
+        }
+        Ok(it)
+    }
+
+    fn parse_top(&mut self) -> PResult<Vec<Node>> {
+        let mut root = Vec::new();
+        while self.peek().kind != ItemKind::Eof {
+            if self.peek().kind == ItemKind::LeftDelim {
+                let save = self.idx;
+                let delim = self.next();
+                let _ = delim;
+                if self.next_non_space().kind == ItemKind::Define {
+                    self.parse_definition()?;
+                    continue;
+                }
+                self.idx = save;
+            }
+            match self.text_or_action()? {
+                Parsed::Node(n) => root.push(n),
+                Parsed::End => return Err(self.errorf("unexpected {{end}}")),
+                Parsed::Else => return Err(self.errorf("unexpected {{else}}")),
+            }
+        }
+        Ok(root)
+    }
+
+    fn add_tree(&mut self, name: Rc<str>, root: Vec<Node>) -> PResult<()> {
+        let tree = Tree {
+            name: name.clone(),
+            parse_name: self.parse_name.clone(),
+            src: self.src.clone(),
+            root,
+        };
+        if let Some(existing) = self.defs.iter_mut().find(|t| t.name == name) {
+            if existing.is_empty() {
+                *existing = tree;
+            } else if !tree.is_empty() {
+                return Err(self.errorf(format!(
+                    "template: multiple definition of template {}",
+                    crate::template::gofmt::quote(&name)
+                )));
+            }
+            return Ok(());
+        }
+        self.defs.push(tree);
+        Ok(())
+    }
+
+    fn parse_definition(&mut self) -> PResult<()> {
+        const CONTEXT: &str = "define clause";
+        let name_item = self.next_non_space();
+        if !matches!(name_item.kind, ItemKind::String | ItemKind::RawString) {
+            return Err(self.unexpected(&name_item, CONTEXT));
+        }
+        let name = unquote(&name_item.val).map_err(|e| self.errorf(e))?;
+        self.expect(ItemKind::RightDelim, CONTEXT)?;
+        // A definition has its own variable scope.
+        let saved_vars = std::mem::replace(&mut self.vars, vec![Rc::from("$")]);
+        let saved_depth = std::mem::replace(&mut self.range_depth, 0);
+        let (list, end) = self.item_list()?;
+        self.vars = saved_vars;
+        self.range_depth = saved_depth;
+        if let End::Else = end {
+            return Err(self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}")));
+        }
+        self.add_tree(Rc::from(name), list)
+    }
+
+    /// textOrAction* up to `{{end}}` or `{{else}}`.
+    fn item_list(&mut self) -> PResult<(Vec<Node>, End)> {
+        let mut list = Vec::new();
+        while self.peek_non_space().kind != ItemKind::Eof {
+            match self.text_or_action()? {
+                Parsed::Node(n) => list.push(n),
+                Parsed::End => return Ok((list, End::End)),
+                Parsed::Else => return Ok((list, End::Else)),
+            }
+        }
+        Err(self.errorf("unexpected EOF"))
+    }
+
+    fn text_or_action(&mut self) -> PResult<Parsed> {
+        let tok = self.next_non_space();
+        match tok.kind {
+            ItemKind::Text => Ok(Parsed::Node(Node::Text(tok.val.into_boxed_str()))),
+            ItemKind::LeftDelim => {
+                self.action_line = tok.line;
+                let r = self.action();
+                self.action_line = 0;
+                r
+            }
+            _ => Err(self.unexpected(&tok, "input")),
+        }
+    }
+
+    fn action(&mut self) -> PResult<Parsed> {
+        let tok = self.next_non_space();
+        match tok.kind {
+            ItemKind::Block => return self.block_control().map(Parsed::Node),
+            ItemKind::Break => return self.break_control(tok.pos, true).map(Parsed::Node),
+            ItemKind::Continue => return self.break_control(tok.pos, false).map(Parsed::Node),
+            ItemKind::Else => return self.else_control(),
+            ItemKind::End => {
+                self.expect(ItemKind::RightDelim, "end")?;
+                return Ok(Parsed::End);
+            }
+            ItemKind::If => return self.control("if").map(|c| Parsed::Node(Node::If(c))),
+            ItemKind::Range => return self.control("range").map(|c| Parsed::Node(Node::Range(c))),
+            ItemKind::With => return self.control("with").map(|c| Parsed::Node(Node::With(c))),
+            ItemKind::Template => return self.template_control().map(Parsed::Node),
+            _ => {}
+        }
+        self.backup();
+        let pipe = self.pipeline("command", ItemKind::RightDelim)?;
+        Ok(Parsed::Node(Node::Action(pipe)))
+    }
+
+    fn break_control(&mut self, pos: usize, is_break: bool) -> PResult<Node> {
+        let ctx = if is_break {
+            "{{break}}"
+        } else {
+            "{{continue}}"
+        };
+        let t = self.next_non_space();
+        if t.kind != ItemKind::RightDelim {
+            return Err(self.unexpected(&t, ctx));
+        }
+        if self.range_depth == 0 {
+            return Err(self.errorf(format!("{ctx} outside {{{{range}}}}")));
+        }
+        Ok(if is_break {
+            Node::Break(pos)
+        } else {
+            Node::Continue(pos)
+        })
+    }
+
+    fn else_control(&mut self) -> PResult<Parsed> {
+        let peek = self.peek_non_space();
+        if matches!(peek.kind, ItemKind::If | ItemKind::With) {
+            // `{{else if ...` is `{{else}}{{if ...`: leave the keyword pending.
+            return Ok(Parsed::Else);
+        }
+        self.expect(ItemKind::RightDelim, "else")?;
+        Ok(Parsed::Else)
+    }
+
+    fn control(&mut self, context: &str) -> PResult<Control> {
+        let mark = self.vars.len();
+        let r = self.control_inner(context);
+        self.vars.truncate(mark);
+        r
+    }
+
+    fn control_inner(&mut self, context: &str) -> PResult<Control> {
+        let pipe = self.pipeline(context, ItemKind::RightDelim)?;
+        if context == "range" {
+            self.range_depth += 1;
+        }
+        let r = self.item_list();
+        if context == "range" {
+            self.range_depth -= 1;
+        }
+        let (list, end) = r?;
+        let mut else_list = None;
+        if let End::Else = end {
+            let next = self.peek().kind;
+            if context == "if" && next == ItemKind::If {
+                self.next();
+                let c = self.control("if")?;
+                else_list = Some(vec![Node::If(c)]);
+            } else if context == "with" && next == ItemKind::With {
+                self.next();
+                let c = self.control("with")?;
+                else_list = Some(vec![Node::With(c)]);
+            } else {
+                let (list2, end2) = self.item_list()?;
+                if let End::Else = end2 {
+                    return Err(self.errorf("expected end; found {{else}}"));
+                }
+                else_list = Some(list2);
+            }
+        }
+        Ok(Control {
+            pipe,
+            list,
+            else_list,
+        })
+    }
+
+    fn parse_template_name(&mut self, tok: &Item, context: &str) -> PResult<String> {
+        match tok.kind {
+            ItemKind::String | ItemKind::RawString => unquote(&tok.val).map_err(|e| self.errorf(e)),
+            _ => Err(self.unexpected(tok, context)),
+        }
+    }
+
+    fn template_control(&mut self) -> PResult<Node> {
+        const CONTEXT: &str = "template clause";
+        let tok = self.next_non_space();
+        let name = self.parse_template_name(&tok, CONTEXT)?;
+        let mut pipe = None;
+        if self.next_non_space().kind != ItemKind::RightDelim {
+            self.backup();
+            pipe = Some(self.pipeline(CONTEXT, ItemKind::RightDelim)?);
+        }
+        Ok(Node::Template {
+            pos: tok.pos,
+            name: Rc::from(name),
+            pipe,
+        })
+    }
+
+    fn block_control(&mut self) -> PResult<Node> {
+        const CONTEXT: &str = "block clause";
+        let tok = self.next_non_space();
+        let name = self.parse_template_name(&tok, CONTEXT)?;
+        let pipe = self.pipeline(CONTEXT, ItemKind::RightDelim)?;
+        let saved_vars = std::mem::replace(&mut self.vars, vec![Rc::from("$")]);
+        let saved_depth = std::mem::replace(&mut self.range_depth, 0);
+        let r = self.item_list();
+        self.vars = saved_vars;
+        self.range_depth = saved_depth;
+        let (list, end) = r?;
+        if let End::Else = end {
+            return Err(self.errorf(format!("unexpected {{{{else}}}} in {CONTEXT}")));
+        }
+        let name: Rc<str> = Rc::from(name);
+        self.add_tree(name.clone(), list)?;
+        Ok(Node::Template {
+            pos: tok.pos,
+            name,
+            pipe: Some(pipe),
+        })
+    }
+
+    fn pipeline(&mut self, context: &str, end: ItemKind) -> PResult<Pipe> {
+        let tok = self.peek_non_space();
+        let mut pipe = Pipe {
+            pos: tok.pos,
+            is_assign: false,
+            decl: Vec::new(),
+            cmds: Vec::new(),
+        };
+        // Declarations or assignments.
+        'decls: loop {
+            let v = self.peek_non_space();
+            if v.kind != ItemKind::Variable {
+                break;
+            }
+            let save = self.idx;
+            self.next();
+            let next = self.peek_non_space();
+            match next.kind {
+                ItemKind::Assign | ItemKind::Declare => {
+                    pipe.is_assign = next.kind == ItemKind::Assign;
+                    self.next_non_space();
+                    let name: Rc<str> = Rc::from(v.val.as_str());
+                    pipe.decl.push(name.clone());
+                    self.vars.push(name);
+                    break 'decls;
+                }
+                ItemKind::Char if next.val == "," => {
+                    self.next_non_space();
+                    let name: Rc<str> = Rc::from(v.val.as_str());
+                    pipe.decl.push(name.clone());
+                    self.vars.push(name);
+                    if context == "range" && pipe.decl.len() < 2 {
+                        match self.peek_non_space().kind {
+                            ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
+                                continue 'decls;
+                            }
+                            _ => return Err(self.errorf("range can only initialize variables")),
+                        }
+                    }
+                    return Err(self.errorf(format!("too many declarations in {context}")));
+                }
+                _ => {
+                    self.idx = save;
+                    break 'decls;
+                }
+            }
+        }
+        loop {
+            let tok = self.next_non_space();
+            if tok.kind == end {
+                self.check_pipeline(&pipe, context)?;
+                return Ok(pipe);
+            }
+            match tok.kind {
+                ItemKind::Bool
+                | ItemKind::CharConstant
+                | ItemKind::Complex
+                | ItemKind::Dot
+                | ItemKind::Field
+                | ItemKind::Identifier
+                | ItemKind::Number
+                | ItemKind::Nil
+                | ItemKind::RawString
+                | ItemKind::String
+                | ItemKind::Variable
+                | ItemKind::LeftParen => {
+                    self.backup();
+                    let cmd = self.command()?;
+                    pipe.cmds.push(cmd);
+                }
+                _ => return Err(self.unexpected(&tok, context)),
+            }
+        }
+    }
+
+    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> PResult<()> {
+        if pipe.cmds.is_empty() {
+            return Err(self.errorf(format!("missing value for {context}")));
+        }
+        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
+            if matches!(
+                c.args.first(),
+                Some(
+                    Arg::Bool(..)
+                        | Arg::Dot(_)
+                        | Arg::Nil(_)
+                        | Arg::Number { .. }
+                        | Arg::String { .. }
+                )
+            ) {
+                return Err(self.errorf(format!(
+                    "non executable command in pipeline stage {}",
+                    i + 1
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn command(&mut self) -> PResult<Command> {
+        let pos = self.peek_non_space().pos;
+        let mut cmd = Command {
+            pos,
+            args: Vec::new(),
+        };
+        loop {
+            self.peek_non_space();
+            if let Some(op) = self.operand()? {
+                cmd.args.push(op);
+            }
+            let tok = self.next();
+            match tok.kind {
+                ItemKind::Space => continue,
+                ItemKind::RightDelim | ItemKind::RightParen => self.backup(),
+                ItemKind::Pipe => {}
+                _ => return Err(self.unexpected(&tok, "operand")),
+            }
+            break;
+        }
+        if cmd.args.is_empty() {
+            return Err(self.errorf("empty command"));
+        }
+        Ok(cmd)
+    }
+
+    fn operand(&mut self) -> PResult<Option<Arg>> {
+        let Some(node) = self.term()? else {
+            return Ok(None);
+        };
+        if self.peek().kind != ItemKind::Field {
+            return Ok(Some(node));
+        }
+        let chain_pos = self.peek().pos;
+        let mut fields: Vec<Rc<str>> = Vec::new();
+        while self.peek().kind == ItemKind::Field {
+            let f = self.next();
+            fields.push(Rc::from(f.val.get(1..).unwrap_or("")));
+        }
+        // Fields and variables absorb the chain (Go keeps the chain's position).
+        Ok(Some(match node {
+            Arg::Field { mut idents, .. } => {
+                idents.extend(fields);
+                Arg::Field {
+                    pos: chain_pos,
+                    idents,
+                }
+            }
+            Arg::Variable {
+                name, mut idents, ..
+            } => {
+                idents.extend(fields);
+                Arg::Variable {
+                    pos: chain_pos,
+                    name,
+                    idents,
+                }
+            }
+            Arg::Bool(..) | Arg::String { .. } | Arg::Number { .. } | Arg::Nil(_) | Arg::Dot(_) => {
+                return Err(self.errorf(format!(
+                    "unexpected . after term {}",
+                    crate::template::gofmt::quote(&node.to_string())
+                )));
+            }
+            other => Arg::Chain {
+                pos: chain_pos,
+                node: Box::new(other),
+                fields,
+            },
+        }))
+    }
+
+    fn term(&mut self) -> PResult<Option<Arg>> {
+        let tok = self.next_non_space();
+        let arg = match tok.kind {
+            ItemKind::Identifier => {
+                let func = match self.funcs.get(&tok.val) {
+                    Some(f) => Func::User(f.clone()),
+                    None => match Builtin::from_name(&tok.val) {
+                        Some(b) => Func::Builtin(b),
+                        None => {
+                            return Err(self.errorf(format!(
+                                "function {} not defined",
+                                crate::template::gofmt::quote(&tok.val)
+                            )))
+                        }
+                    },
+                };
+                Arg::Identifier {
+                    pos: tok.pos,
+                    name: Rc::from(tok.val.as_str()),
+                    func,
+                }
+            }
+            ItemKind::Dot => Arg::Dot(tok.pos),
+            ItemKind::Nil => Arg::Nil(tok.pos),
+            ItemKind::Variable => self.use_var(tok.pos, &tok.val)?,
+            ItemKind::Field => Arg::Field {
+                pos: tok.pos,
+                idents: vec![Rc::from(tok.val.get(1..).unwrap_or(""))],
+            },
+            ItemKind::Bool => Arg::Bool(tok.pos, tok.val == "true"),
+            ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
+                let value = parse_number(&tok.val, tok.kind).map_err(|e| self.errorf(e))?;
+                Arg::Number {
+                    pos: tok.pos,
+                    text: tok.val.into_boxed_str(),
+                    value,
+                }
+            }
+            ItemKind::LeftParen => Arg::Pipe(Box::new(
+                self.pipeline("parenthesized pipeline", ItemKind::RightParen)?,
+            )),
+            ItemKind::String | ItemKind::RawString => {
+                let s = unquote(&tok.val).map_err(|e| self.errorf(e))?;
+                Arg::String {
+                    pos: tok.pos,
+                    quoted: tok.val.into_boxed_str(),
+                    value: Value::string(s),
+                }
+            }
+            _ => {
+                self.backup();
+                return Ok(None);
+            }
+        };
+        Ok(Some(arg))
+    }
+
+    fn use_var(&mut self, pos: usize, val: &str) -> PResult<Arg> {
+        // `$x.y` is lexed as variable `$x` followed by fields; `val` is just `$x`.
+        if !self.vars.iter().any(|v| &**v == val) {
+            return Err(self.errorf(format!(
+                "undefined variable {}",
+                crate::template::gofmt::quote(val)
+            )));
+        }
+        Ok(Arg::Variable {
+            pos,
+            name: Rc::from(val),
+            idents: Vec::new(),
+        })
+    }
+}
+
+enum Parsed {
+    Node(Node),
+    End,
+    Else,
+}
+
+/// `strconv.Unquote` for the three Go literal forms.
+pub(crate) fn unquote(s: &str) -> Result<String, String> {
+    let bytes = s.as_bytes();
+    if bytes.len() < 2 {
+        return Err("invalid syntax".to_string());
+    }
+    let (q, last) = (bytes[0], bytes[bytes.len() - 1]);
+    if q != last {
+        return Err("invalid syntax".to_string());
+    }
+    let inner = &s[1..s.len() - 1];
+    match q {
+        b'`' => {
+            if inner.contains('`') {
+                return Err("invalid syntax".to_string());
+            }
+            Ok(inner.replace('\r', ""))
+        }
+        b'"' | b'\'' => {
+            let mut out = String::with_capacity(inner.len());
+            let mut chars = inner.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == q as char {
+                    return Err("invalid syntax".to_string());
+                }
+                if c == '\n' {
+                    return Err("invalid syntax".to_string());
+                }
+                if c != '\\' {
+                    out.push(c);
+                    continue;
+                }
+                let e = chars.next().ok_or("invalid syntax")?;
+                match e {
+                    'a' => out.push('\x07'),
+                    'b' => out.push('\x08'),
+                    'f' => out.push('\x0c'),
+                    'n' => out.push('\n'),
+                    'r' => out.push('\r'),
+                    't' => out.push('\t'),
+                    'v' => out.push('\x0b'),
+                    '\\' => out.push('\\'),
+                    '\'' if q == b'\'' => out.push('\''),
+                    '"' if q == b'"' => out.push('"'),
+                    'x' | 'u' | 'U' => {
+                        let n = match e {
+                            'x' => 2,
+                            'u' => 4,
+                            _ => 8,
+                        };
+                        let mut v: u32 = 0;
+                        for _ in 0..n {
+                            let d = chars
+                                .next()
+                                .and_then(|c| c.to_digit(16))
+                                .ok_or("invalid syntax")?;
+                            v = v * 16 + d;
+                        }
+                        if e == 'x' {
+                            // A byte; Go strings may hold invalid UTF-8, we keep valid text.
+                            match char::from_u32(v) {
+                                Some(c) if v < 0x80 => out.push(c),
+                                _ => out.push(char::from_u32(v).unwrap_or('\u{fffd}')),
+                            }
+                        } else {
+                            out.push(char::from_u32(v).ok_or("invalid syntax")?);
+                        }
+                    }
+                    '0'..='7' => {
+                        let mut v = e.to_digit(8).unwrap_or(0);
+                        for _ in 0..2 {
+                            let d = chars
+                                .next()
+                                .and_then(|c| c.to_digit(8))
+                                .ok_or("invalid syntax")?;
+                            v = v * 8 + d;
+                        }
+                        if v > 255 {
+                            return Err("invalid syntax".to_string());
+                        }
+                        out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+                    }
+                    _ => return Err("invalid syntax".to_string()),
+                }
+            }
+            if q == b'\'' && out.chars().count() != 1 {
+                return Err("invalid syntax".to_string());
+            }
+            Ok(out)
+        }
+        _ => Err("invalid syntax".to_string()),
+    }
+}
+
+/// Go's `newNumber` + `idealConstant`: the constant's value when used where any type is
+/// accepted. Returns Err(parse error message) for malformed numbers, and Ok(Err(exec
+/// message)) for numbers that parse but cannot be represented.
+fn parse_number(text: &str, kind: ItemKind) -> Result<Result<Value, String>, String> {
+    if kind == ItemKind::CharConstant {
+        let s = unquote(text).map_err(|_| format!("malformed character constant: {text}"))?;
+        let c = s
+            .chars()
+            .next()
+            .ok_or_else(|| format!("malformed character constant: {text}"))?;
+        return Ok(Ok(Value::Int(i64::from(u32::from(c)))));
+    }
+    if kind == ItemKind::Complex || text.ends_with('i') {
+        return Err(format!("complex constants are not supported: {text}"));
+    }
+    let clean: String = text.chars().filter(|&c| c != '_').collect();
+    let (neg, body) = match clean.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, clean.strip_prefix('+').unwrap_or(&clean)),
+    };
+    let lower = body.to_ascii_lowercase();
+    let is_hex = lower.starts_with("0x");
+    let int_parse = if is_hex {
+        u64::from_str_radix(&lower[2..], 16).ok()
+    } else if let Some(r) = lower.strip_prefix("0o") {
+        u64::from_str_radix(r, 8).ok()
+    } else if let Some(r) = lower.strip_prefix("0b") {
+        u64::from_str_radix(r, 2).ok()
+    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|b| b.is_ascii_digit())
+    {
+        u64::from_str_radix(&lower[1..], 8).ok()
+    } else if lower.bytes().all(|b| b.is_ascii_digit()) && !lower.is_empty() {
+        lower.parse::<u64>().ok()
+    } else {
+        None
+    };
+    let looks_float = !is_hex && text.contains(['.', 'e', 'E', 'p', 'P']);
+    if let (Some(mag), false) = (int_parse, looks_float) {
+        let v: i128 = if neg { -(mag as i128) } else { mag as i128 };
+        return Ok(match i64::try_from(v) {
+            Ok(i) => Ok(Value::Int(i)),
+            Err(_) => Err(format!("{text} overflows int")),
+        });
+    }
+    let f = if is_hex {
+        parse_hex_float(&lower[2..])
+    } else {
+        lower.parse::<f64>().ok()
+    };
+    match f {
+        // A float that looks like an integer is an integer too large for 64 bits.
+        Some(_) if !text.contains(['.', 'e', 'E', 'p', 'P']) => Err(format!(
+            "integer overflow: {}",
+            crate::template::gofmt::quote(text)
+        )),
+        Some(f) if f.is_finite() => Ok(Ok(Value::Float(if neg { -f } else { f }))),
+        _ => Err(format!(
+            "illegal number syntax: {}",
+            crate::template::gofmt::quote(text)
+        )),
+    }
+}
+
+/// Hex float mantissa `1.8p3` (after `0x`).
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (mant, exp) = s.split_once('p')?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    let mut v = 0f64;
+    for c in int.chars() {
+        v = v * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac.chars() {
+        v += f64::from(c.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    Some(v * 2f64.powi(exp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_err(src: &str) -> String {
+        match parse("t", src, &FuncMap::new()) {
+            Ok(_) => "ok".to_string(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn action_string(src: &str) -> String {
+        let trees = parse("t", src, &FuncMap::new()).unwrap();
+        trees[0].root.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn node_strings_like_go() {
+        assert_eq!(
+            action_string("{{ .a.b  |  printf \"%s\" }}"),
+            "{{.a.b | printf \"%s\"}}"
+        );
+        assert_eq!(
+            action_string("{{ $x := (len .).y }}"),
+            "{{$x := (len .).y}}"
+        );
+        assert_eq!(
+            action_string("{{if eq 1 2}}a{{else}}b{{end}}"),
+            "{{if eq 1 2}}\"a\"{{else}}\"b\"{{end}}"
+        );
+        assert_eq!(action_string("{{template `x` .}}"), "{{template \"x\" .}}");
+        assert_eq!(
+            action_string("{{ 0x1F }} {{ 'a' }} {{ 1e3 }}"),
+            "{{0x1F}}\" \"{{'a'}}\" \"{{1e3}}"
+        );
+    }
+
+    #[test]
+    fn numbers() {
+        let n = |s: &str| parse_number(s, ItemKind::Number).unwrap();
+        assert_eq!(n("0x1F"), Ok(Value::Int(31)));
+        assert_eq!(n("0o17"), Ok(Value::Int(15)));
+        assert_eq!(n("017"), Ok(Value::Int(15)));
+        assert_eq!(n("0b101"), Ok(Value::Int(5)));
+        assert_eq!(n("1_000"), Ok(Value::Int(1000)));
+        assert_eq!(n("-3"), Ok(Value::Int(-3)));
+        assert_eq!(n("1.5"), Ok(Value::Float(1.5)));
+        assert_eq!(n("1e3"), Ok(Value::Float(1000.0)));
+        assert_eq!(n("0x1p-2"), Ok(Value::Float(0.25)));
+        assert_eq!(
+            n("9223372036854775808"),
+            Err("9223372036854775808 overflows int".to_string())
+        );
+        assert_eq!(
+            parse_number("99999999999999999999", ItemKind::Number),
+            Err("integer overflow: \"99999999999999999999\"".to_string())
+        );
+    }
+
+    #[test]
+    fn unquote_go_escapes() {
+        assert_eq!(unquote(r#""a\tb\x41\u00e9\101""#).unwrap(), "a\tbAéA");
+        assert_eq!(unquote("`a\\n`").unwrap(), "a\\n");
+        assert!(unquote(r#""\q""#).is_err());
+    }
+
+    // Messages checked against helm 4 (Go 1.2x text/template).
+    #[test]
+    fn parse_errors_like_go() {
+        assert_eq!(
+            parse_err("{{ foo }}"),
+            "template: t:1: function \"foo\" not defined"
+        );
+        assert_eq!(parse_err("a\n{{ if 1 }}"), "template: t:2: unexpected EOF");
+        assert_eq!(parse_err("{{ end }}"), "template: t:1: unexpected {{end}}");
+        assert_eq!(
+            parse_err("{{ else }}"),
+            "template: t:1: unexpected {{else}}"
+        );
+        assert_eq!(
+            parse_err("{{ $x }}"),
+            "template: t:1: undefined variable \"$x\""
+        );
+        assert_eq!(parse_err("{{ .a"), "template: t:1: unclosed action");
+        assert_eq!(
+            parse_err("{{ .a\n\n"),
+            "template: t:3: unclosed action started at t:1"
+        );
+        assert_eq!(
+            parse_err("{{ break }}"),
+            "template: t:1: {{break}} outside {{range}}"
+        );
+        assert_eq!(
+            parse_err("{{ }}"),
+            "template: t:1: missing value for command"
+        );
+        assert_eq!(
+            parse_err("{{ 1 | 2 }}"),
+            "template: t:1: non executable command in pipeline stage 2"
+        );
+        assert_eq!(
+            parse_err("{{ \"a\".b }}"),
+            "template: t:1: unexpected . after term \"\\\"a\\\"\""
+        );
+        assert_eq!(
+            parse_err("{{ range $a, $b, $c := . }}{{end}}"),
+            "template: t:1: too many declarations in range"
+        );
+        assert_eq!(
+            parse_err("{{define \"a\"}}x{{end}}{{define \"a\"}}y{{end}}"),
+            "template: t:1: template: multiple definition of template \"a\""
+        );
+        assert_eq!(
+            parse_err("{{ if 1 }}{{ else }}{{ else }}{{ end }}"),
+            "template: t:1: expected end; found {{else}}"
+        );
+        assert_eq!(
+            parse_err("{{ template . }}"),
+            "template: t:1: unexpected <.> in template clause"
+        );
+        assert_eq!(parse_err("{{ (1 }}"), "template: t:1: unclosed left paren");
+        assert_eq!(
+            parse_err("{{ 3x }}"),
+            "template: t:1: bad number syntax: \"3x\""
+        );
+    }
+
+    #[test]
+    fn defines_and_blocks_become_trees() {
+        let trees = parse(
+            "f",
+            "a{{define \"x\"}}X{{end}}{{block \"y\" .}}Y{{end}}",
+            &FuncMap::new(),
+        )
+        .unwrap();
+        let names: Vec<&str> = trees.iter().map(|t| &*t.name).collect();
+        assert_eq!(names, vec!["f", "x", "y"]);
+        assert_eq!(&*trees[1].parse_name, "f");
+    }
+}
