@@ -1,6 +1,7 @@
 //! Command-line definitions (clap) and wiring to the library. No logic beyond that.
 
 mod render;
+pub mod validate;
 
 pub use render::format_error;
 
@@ -30,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Render a chart like `helm template`, without a helm binary.
     Render(Box<render::RenderArgs>),
+    /// Validate manifests against Kubernetes schemas, CRDs and their CEL rules.
+    Validate(validate::ValidateArgs),
     /// Print the version of kubectl-opm and the Helm version it renders like.
     Version(VersionArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -63,6 +66,7 @@ pub struct CompletionArgs {
 pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Render(args) => render::run(*args),
+        Command::Validate(args) => validate::run(args),
         Command::Version(args) => {
             let version = env!("CARGO_PKG_VERSION");
             let helm = crate::render::capabilities::HELM_VERSION;
