@@ -613,6 +613,10 @@ mod tests {
                 "has(self.list) && self.list.all(x, x.size() == 1)",
                 "[1, 2, 3].sum() == 6",
                 "isURL(self.endpoint) && isQuantity('100m')",
+                "self.?missing.orValue(7) == 7",
+                "self.list.exists(x, x.startsWith('a')) && size(self.list) == 2",
+                "self.endpoint.find('[0-9]+') == '8443'",
+                "int(self.min) + 1 == 2 && string(self.max) == '3'",
             ]),
             doc,
         );

@@ -537,10 +537,16 @@ fn source_for(o: &LintObject, field: Option<&str>) -> Option<SourceLocation> {
     if text.contains("{{") {
         return Some(base);
     }
-    match locate::locate(text, base.line, field) {
+    // Only the document's own lines are parsed: from its first line to the next `---`.
+    let doc: Vec<&str> = text
+        .lines()
+        .skip(base.line.saturating_sub(1))
+        .take_while(|l| !is_separator(l))
+        .collect();
+    match locate::locate(&doc.join("\n"), 1, field) {
         Some((line, column)) => Some(SourceLocation {
             file: base.file,
-            line,
+            line: line + base.line - 1,
             column: Some(column),
         }),
         None => Some(base),
@@ -621,28 +627,49 @@ fn lint_object(
     }
 }
 
-/// The first line of every document of a YAML stream (after its `---`, if any), in the
-/// order the loader returns documents. Empty documents count, as `load_all` yields them.
+/// The first content line of every document of a YAML stream, in the order the loader
+/// returns documents. A line scan (documents split at `---` lines), not a parse: manifests
+/// can be megabytes of CRDs and the loader has already parsed them once.
 fn document_start_lines(text: &str) -> Vec<usize> {
-    let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut lines = Vec::new();
-    let mut expecting_root = false;
-    while let Some(Ok((ev, span))) = parser.next_event() {
-        match ev {
-            saphyr_parser::Event::DocumentStart(_) => expecting_root = true,
-            saphyr_parser::Event::DocumentEnd if expecting_root => {
-                lines.push(span.start.line());
-                expecting_root = false;
+    // (first content line, separator line) of the document being read.
+    let mut content: Option<usize> = None;
+    let mut separator: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        if is_separator(line) {
+            match (content, separator) {
+                (Some(c), _) => lines.push(c),
+                // An empty document between two separators still counts.
+                (None, Some(sep)) => lines.push(sep + 1),
+                (None, None) => {}
             }
-            saphyr_parser::Event::StreamEnd => break,
-            _ if expecting_root => {
-                lines.push(span.start.line());
-                expecting_root = false;
+            content = None;
+            separator = Some(n);
+            // `--- {a: 1}`: content on the separator line itself.
+            if !line.trim_start_matches('-').trim().is_empty()
+                && !line.trim_start_matches('-').trim().starts_with('#')
+            {
+                content = Some(n);
             }
-            _ => {}
+            continue;
+        }
+        let t = line.trim();
+        if content.is_none() && !t.is_empty() && !t.starts_with('#') {
+            content = Some(n);
         }
     }
+    match (content, separator) {
+        (Some(c), _) => lines.push(c),
+        (None, Some(sep)) => lines.push(sep + 1),
+        (None, None) => {}
+    }
     lines
+}
+
+fn is_separator(line: &str) -> bool {
+    line.strip_prefix("---")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
 }
 
 #[cfg(test)]
@@ -755,6 +782,14 @@ metadata: {name: c}
                 "schema-missing"
             ]
         );
+    }
+
+    #[test]
+    fn document_lines_match_the_loader() {
+        let text = "# header\n---\na: 1\n---\n---\n# c\nb: 2\n";
+        assert_eq!(crate::yaml::load_all(text, "x").unwrap().len(), 3);
+        assert_eq!(document_start_lines(text), vec![3, 5, 7]);
+        assert_eq!(document_start_lines("a: 1\n"), vec![1]);
     }
 
     #[test]
