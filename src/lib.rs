@@ -10,5 +10,6 @@ pub mod error;
 pub mod lint;
 pub mod render;
 pub mod report;
+pub mod schema;
 pub mod template;
 pub mod yaml;

@@ -3,6 +3,7 @@
 mod lint;
 mod crd;
 mod render;
+pub mod validate;
 
 pub use render::format_error;
 
@@ -38,6 +39,8 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// CustomResourceDefinitions: `crd diff` classifies schema changes as breaking or safe.
     Crd(Box<crd::CrdArgs>),
+    /// Validate manifests against Kubernetes schemas, CRDs and their CEL rules.
+    Validate(validate::ValidateArgs),
     /// Print the version of kubectl-opm and the Helm version it renders like.
     Version(VersionArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Render(args) => render::run(*args),
         Command::Lint(args) => lint::run(args),
         Command::Crd(args) => crd::run(*args),
+        Command::Validate(args) => validate::run(args),
         Command::Version(args) => {
             let version = env!("CARGO_PKG_VERSION");
             let helm = crate::render::capabilities::HELM_VERSION;
