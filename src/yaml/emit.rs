@@ -17,6 +17,7 @@
 //! sequences under their keys and never folding lines; [`to_yaml_pretty`] mirrors that.
 
 use std::fmt;
+use std::rc::Rc;
 
 use super::json::{base64_encode, format_json_float};
 use super::load::{is_base60_float, resolves_as_string};
@@ -57,7 +58,7 @@ pub fn to_yaml_pretty(v: &Value) -> String {
 /// A node ready for the emitter. Scalars that are not strings are always plain.
 enum Node {
     Plain(String),
-    Str(String),
+    Str(Rc<str>),
     Seq(Vec<Node>),
     Map(Vec<(String, Node)>),
 }
@@ -85,15 +86,19 @@ fn json_node(v: &Value) -> Result<Node, EmitError> {
             Node::Plain(json_number_as_yaml(*f))
         }
         Value::String(s) => Node::Str(json_string_as_yaml(s)?),
-        Value::Bytes(b) => Node::Str(base64_encode(b)),
+        Value::Bytes(b) => Node::Str(Rc::from(base64_encode(b))),
         Value::List(items) => Node::Seq(items.iter().map(json_node).collect::<Result<_, _>>()?),
         Value::Map(m) => {
             let m = m.borrow();
             let mut entries: Vec<(String, Node)> = Vec::with_capacity(m.len());
             let mut folded_keys = false;
             for (k, item) in m.iter() {
-                let key = json_string_as_yaml(k)?;
-                folded_keys |= key != **k;
+                let key = if k.contains(|c: char| !c.is_ascii()) {
+                    json_string_as_yaml(&Rc::from(k.as_str()))?.to_string()
+                } else {
+                    k.clone()
+                };
+                folded_keys |= key != *k;
                 entries.push((key, json_node(item)?));
             }
             if folded_keys {
@@ -118,7 +123,7 @@ fn json_node(v: &Value) -> Result<Node, EmitError> {
 /// A string after the JSON text is read back by go-yaml: libyaml's reader refuses some
 /// characters that JSON leaves unescaped (DEL, C1 controls, U+FFFE/U+FFFF), and a raw NEL
 /// (U+0085) is a line break inside the double-quoted scalar, so it is folded like one.
-fn json_string_as_yaml(s: &str) -> Result<String, EmitError> {
+fn json_string_as_yaml(s: &Rc<str>) -> Result<Rc<str>, EmitError> {
     if s.chars().any(|c| {
         let n = c as u32;
         n == 0x7F || ((0x80..=0x9F).contains(&n) && n != 0x85) || n == 0xFFFE || n == 0xFFFF
@@ -128,7 +133,7 @@ fn json_string_as_yaml(s: &str) -> Result<String, EmitError> {
         ));
     }
     if !s.contains('\u{85}') {
-        return Ok(s.to_string());
+        return Ok(s.clone());
     }
     // Flow-scalar folding: spaces around a run of breaks vanish; one break becomes a space,
     // n breaks become n-1 newlines.
@@ -169,7 +174,7 @@ fn json_string_as_yaml(s: &str) -> Result<String, EmitError> {
     for _ in 0..pending_spaces {
         out.push(' ');
     }
-    Ok(out)
+    Ok(Rc::from(out))
 }
 
 /// How a float64 prints after JSON encoding and go-yaml's re-resolution of the number: a
@@ -201,7 +206,7 @@ fn direct_node(v: &Value) -> Node {
         } else {
             format_float_g(*f)
         }),
-        Value::String(s) => Node::Str(s.to_string()),
+        Value::String(s) => Node::Str(s.clone()),
         // go-yaml v3 prints a []byte as a sequence of integers.
         Value::Bytes(b) => Node::Seq(b.iter().map(|x| Node::Plain(x.to_string())).collect()),
         Value::List(items) => Node::Seq(items.iter().map(direct_node).collect()),
@@ -218,14 +223,41 @@ fn direct_node(v: &Value) -> Node {
 }
 
 /// Sort map entries with go-yaml's key order. A merge sort that only asks "less?" keeps us
-/// panic-free whatever the comparison does with odd keys.
+/// panic-free whatever the comparison does with odd keys. Entries arrive in byte order,
+/// which usually is the natural order already.
 fn sort_entries(entries: Vec<(String, Node)>, v3: bool) -> Vec<(String, Node)> {
-    let mut keyed: Vec<(Vec<char>, (String, Node))> = entries
-        .into_iter()
-        .map(|e| (e.0.chars().collect(), e))
-        .collect();
-    merge_sort(&mut keyed, &|a, b| natural_less(&a.0, &b.0, v3));
-    keyed.into_iter().map(|(_, e)| e).collect()
+    if entries.windows(2).all(|w| !key_less(&w[1].0, &w[0].0, v3)) {
+        return entries;
+    }
+    let mut entries = entries;
+    merge_sort(&mut entries, &|a, b| key_less(&a.0, &b.0, v3));
+    entries
+}
+
+fn key_less(a: &str, b: &str, v3: bool) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return natural_less(a.as_bytes(), b.as_bytes(), v3);
+    }
+    let ac: Vec<char> = a.chars().collect();
+    let bc: Vec<char> = b.chars().collect();
+    natural_less(&ac, &bc, v3)
+}
+
+/// A character sequence for [`natural_less`]: bytes of an ASCII key or decoded chars.
+trait CharAt: Copy {
+    fn ch(self) -> char;
+}
+
+impl CharAt for u8 {
+    fn ch(self) -> char {
+        char::from(self)
+    }
+}
+
+impl CharAt for char {
+    fn ch(self) -> char {
+        self
+    }
 }
 
 fn merge_sort<T>(items: &mut Vec<T>, less: &dyn Fn(&T, &T) -> bool) {
@@ -266,11 +298,11 @@ fn is_digit(c: char) -> bool {
 /// go-yaml's `keyList.Less` for two string keys: runs of digits compare by value, letters
 /// by code point, and a non-letter sorts before a letter. v3 adds a rule for a letter that
 /// follows a run of equal digits.
-fn natural_less(a: &[char], b: &[char], v3: bool) -> bool {
+fn natural_less<T: CharAt>(a: &[T], b: &[T], v3: bool) -> bool {
     let mut digits = false;
     let n = a.len().min(b.len());
     for i in 0..n {
-        let (ac, bc) = (a[i], b[i]);
+        let (ac, bc) = (a[i].ch(), b[i].ch());
         if ac == bc {
             digits = is_digit(ac);
             continue;
@@ -289,9 +321,9 @@ fn natural_less(a: &[char], b: &[char], v3: bool) -> bool {
         let (mut an, mut bn): (i64, i64) = (0, 0);
         if ac == '0' || bc == '0' {
             let mut j = i;
-            while j > 0 && is_digit(a[j - 1]) {
+            while j > 0 && is_digit(a[j - 1].ch()) {
                 j -= 1;
-                if a[j] != '0' {
+                if a[j].ch() != '0' {
                     an = 1;
                     bn = 1;
                     break;
@@ -299,17 +331,17 @@ fn natural_less(a: &[char], b: &[char], v3: bool) -> bool {
             }
         }
         let mut ai = i;
-        while ai < a.len() && is_digit(a[ai]) {
+        while ai < a.len() && is_digit(a[ai].ch()) {
             an = an
                 .wrapping_mul(10)
-                .wrapping_add(i64::from(a[ai] as u32) - i64::from('0' as u32));
+                .wrapping_add(i64::from(a[ai].ch() as u32) - i64::from('0' as u32));
             ai += 1;
         }
         let mut bi = i;
-        while bi < b.len() && is_digit(b[bi]) {
+        while bi < b.len() && is_digit(b[bi].ch()) {
             bn = bn
                 .wrapping_mul(10)
-                .wrapping_add(i64::from(b[bi] as u32) - i64::from('0' as u32));
+                .wrapping_add(i64::from(b[bi].ch() as u32) - i64::from('0' as u32));
             bi += 1;
         }
         if an != bn {
@@ -758,6 +790,17 @@ impl Emitter {
         if !self.whitespace {
             self.put(' ');
         }
+        // Common case: the text cannot reach the folding column and holds no breaks.
+        let width = value.chars().count();
+        if (!allow_breaks || self.column.saturating_add(width) <= self.best_width)
+            && !value.chars().any(is_break)
+        {
+            self.out.push_str(value);
+            self.column += width;
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         let mut spaces = false;
         let mut breaks = false;
         let mut chars = value.chars().peekable();
@@ -930,18 +973,25 @@ impl Emitter {
         self.indention = true;
         self.whitespace = true;
         let mut breaks = true;
-        for c in value.chars() {
+        let mut rest = value;
+        while let Some(c) = rest.chars().next() {
             if is_break(c) {
                 self.write_break(c);
                 self.indention = true;
                 breaks = true;
+                rest = &rest[c.len_utf8()..];
             } else {
                 if breaks {
                     self.write_indent();
                 }
-                self.put(c);
+                // The rest of the line in one go.
+                let line_len = rest.find(is_break).unwrap_or(rest.len());
+                let line = &rest[..line_len];
+                self.out.push_str(line);
+                self.column += line.chars().count();
                 self.indention = false;
                 breaks = false;
+                rest = &rest[line_len..];
             }
         }
     }
@@ -990,6 +1040,37 @@ mod tests {
         assert_eq!(to_yaml(&Value::Int(-3)), "-3\n");
         assert_eq!(to_yaml(&Value::empty_map()), "{}\n");
         assert_eq!(to_yaml(&Value::list(vec![])), "[]\n");
+    }
+
+    #[test]
+    fn pretty_layouts_match_helm() {
+        // helm v4: {{ toYamlPretty … }} / {{ toYaml … }} of template-built values.
+        let ints = |v: &[i64]| Value::list(v.iter().map(|i| Value::Int(*i)).collect());
+        assert_eq!(to_yaml_pretty(&Value::str("a")), "a\n");
+        assert_eq!(to_yaml_pretty(&Value::str("a\nb")), "|-\n  a\n  b\n");
+        let nested = Value::list(vec![ints(&[1, 2]), ints(&[])]);
+        assert_eq!(to_yaml_pretty(&nested), "- - 1\n  - 2\n- []\n");
+        assert_eq!(to_yaml(&nested), "- - 1\n  - 2\n- []\n");
+        assert_eq!(to_yaml_pretty(&Value::Nil), "null\n");
+        let deep = map(&[(
+            "k",
+            Value::list(vec![map(&[("a", Value::Int(1)), ("b", ints(&[1]))])]),
+        )]);
+        assert_eq!(to_yaml_pretty(&deep), "k:\n  - a: 1\n    b:\n      - 1\n");
+        assert_eq!(to_yaml(&deep), "k:\n- a: 1\n  b:\n  - 1\n");
+        let multiline_key = map(&[("a\nb", Value::Int(1))]);
+        assert_eq!(to_yaml_pretty(&multiline_key), "? |-\n  a\n  b\n: 1\n");
+        assert_eq!(to_yaml(&multiline_key), "? |-\n  a\n  b\n: 1\n");
+        let quoted = Value::list(
+            ["yes", "y", "0755", "", " x"]
+                .iter()
+                .map(|s| Value::str(s))
+                .collect(),
+        );
+        assert_eq!(
+            to_yaml_pretty(&quoted),
+            "- \"yes\"\n- \"y\"\n- \"0755\"\n- \"\"\n- ' x'\n"
+        );
     }
 
     #[test]

@@ -38,7 +38,8 @@ struct Line {
     indent: usize,
 }
 
-const MAX_DEPTH: usize = 1000;
+/// Deeper nesting is left to the general parser (which has its own limit).
+const MAX_DEPTH: usize = 200;
 
 struct FastParser<'a> {
     src: &'a str,

@@ -251,8 +251,9 @@ fn with_tab_fixes<T>(
     Err(err)
 }
 
-/// Nesting deeper than this is refused instead of overflowing the stack.
-const MAX_DEPTH: usize = 5000;
+/// Nesting deeper than this is refused instead of overflowing the stack (go-yaml has no
+/// such limit, but no real values file or manifest comes close).
+const MAX_DEPTH: usize = 400;
 
 /// A resolved plain scalar before the JSON round trip, keeping the Go type that matters for
 /// how a mapping key is printed.
@@ -1374,6 +1375,42 @@ flow: [a, {b: c}, \"d\", 1]\nemptyflow: {}\n";
         assert!(e
             .helm_message()
             .contains("invalid Yaml document separator: foo"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(5000) + &"]".repeat(5000);
+        // Run on a small stack, as a template thread might have.
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || load_str(&deep, "v").map(|_| ()).map_err(|e| e.message))
+            .unwrap()
+            .join()
+            .unwrap();
+        // The parser's own recursion limit or ours, whichever trips first.
+        assert!(result.is_err());
+        let deep_block: String = (0..3000)
+            .map(|i| format!("{}- \n", "  ".repeat(i)))
+            .collect();
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                load_str(&deep_block, "v")
+                    .map(|_| ())
+                    .map_err(|e| e.message)
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(result.is_err());
+        let json = "[".repeat(5000) + &"]".repeat(5000);
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || crate::yaml::from_json(&json).map(|_| ()).map_err(|e| e.0))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(result, Err("exceeded max depth".to_string()));
     }
 
     #[test]
