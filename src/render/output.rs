@@ -100,13 +100,42 @@ pub struct SortedManifests {
     pub hooks: Vec<Manifest>,
 }
 
-/// Helm 4.1's document separator: `(?:^|\s*\n)---\s*` (Go's `\s` is ASCII whitespace).
-fn separator() -> &'static regex::Regex {
-    static SEP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    SEP.get_or_init(|| {
-        regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*")
-            .unwrap_or_else(|_| unreachable!("constant regex"))
-    })
+/// Go's `\s` (ASCII whitespace).
+fn is_go_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0c | b'\r' | b' ')
+}
+
+/// The matches (start, end) of Helm 4.1's document separator `(?:^|\s*\n)---\s*` in
+/// `text`, left to right, without compiling a regular expression: a match starts where a
+/// run of whitespace ending in `\n` precedes `---` (or at `---` at the very start), and
+/// takes the whitespace after `---` too.
+fn separators(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let skip_space = |mut i: usize| {
+        while i < b.len() && is_go_space(b[i]) {
+            i += 1;
+        }
+        i
+    };
+    let mut out = Vec::new();
+    let mut last = 0;
+    if b.starts_with(b"---") {
+        last = skip_space(3);
+        out.push((0, last));
+    }
+    let finder = memchr::memmem::Finder::new("\n---");
+    let mut from = last;
+    while let Some(x) = b.get(from..).and_then(|rest| finder.find(rest)) {
+        let nl = from + x;
+        let mut start = nl;
+        while start > last && is_go_space(b[start - 1]) {
+            start -= 1;
+        }
+        last = skip_space(nl + 4);
+        out.push((start, last));
+        from = last;
+    }
+    out
 }
 
 /// Helm's `SplitManifests`: the text is trimmed, split at the separator, empty pieces are
@@ -116,9 +145,9 @@ pub fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let base = text.len() - text.trim_start().len();
     let mut pieces = Vec::new();
     let mut last = 0;
-    for m in separator().find_iter(trimmed) {
-        pieces.push((last, m.start()));
-        last = m.end();
+    for (start, end) in separators(trimmed) {
+        pieces.push((last, start));
+        last = end;
     }
     pieces.push((last, trimmed.len()));
     let mut docs = Vec::new();
@@ -241,6 +270,26 @@ mod tests {
         let docs = split_documents("---\na: x---y\n---z: 1");
         let texts: Vec<&str> = docs.iter().map(|(_, d)| *d).collect();
         assert_eq!(texts, vec!["a: x---y", "z: 1"]);
+    }
+
+    #[test]
+    fn separators_match_helms_pattern() {
+        let re = regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*").unwrap();
+        let alphabet = ["-", "\n", " ", "a", "---", "\r\n"];
+        let mut layer = vec![String::new()];
+        for _ in 0..6 {
+            let mut next = Vec::new();
+            for s in &layer {
+                for piece in alphabet {
+                    let t = format!("{s}{piece}");
+                    let want: Vec<(usize, usize)> =
+                        re.find_iter(&t).map(|m| (m.start(), m.end())).collect();
+                    assert_eq!(separators(&t), want, "{t:?}");
+                    next.push(t);
+                }
+            }
+            layer = next;
+        }
     }
 
     #[test]
