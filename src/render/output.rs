@@ -81,11 +81,42 @@ pub struct Manifest {
     pub name: String,
     /// Hook events (`helm.sh/hook`), lower-cased; empty for ordinary manifests.
     pub hook_events: Vec<String>,
-    /// The parsed document (Nil for comment-only documents).
-    pub object: Value,
+    /// The parsed document, built on first use by [`Manifest::object`]: sorting only needs
+    /// the head, and keeping every object of a large render would double its peak memory.
+    object: std::cell::OnceCell<Value>,
 }
 
 impl Manifest {
+    /// A manifest whose object is parsed from `content` when first asked for; `head` is
+    /// (apiVersion, kind, metadata.name).
+    pub fn new(
+        source: String,
+        content: String,
+        start_line: usize,
+        head: (String, String, String),
+        hook_events: Vec<String>,
+    ) -> Manifest {
+        let (api_version, kind, name) = head;
+        Manifest {
+            source,
+            content,
+            start_line,
+            api_version,
+            kind,
+            name,
+            hook_events,
+            object: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The parsed document (Nil for comment-only documents). Sorting already parsed it
+    /// once successfully, so parsing it again cannot fail.
+    pub fn object(&self) -> &Value {
+        self.object.get_or_init(|| {
+            crate::yaml::load_str(&self.content, &self.source).unwrap_or(Value::Nil)
+        })
+    }
+
     pub fn is_test_hook(&self) -> bool {
         self.hook_events
             .iter()
@@ -205,16 +236,18 @@ fn parse_head(source: &str, start_line: usize, doc: &str) -> Result<Manifest, Re
             }
         }
     }
-    let manifest = Manifest {
-        source: source.to_string(),
-        content: doc.to_string(),
+    let head = (
+        string_at(&object, &["apiVersion"]),
+        string_at(&object, &["kind"]),
+        string_at(&object, &["metadata", "name"]),
+    );
+    let manifest = Manifest::new(
+        source.to_string(),
+        doc.to_string(),
         start_line,
-        api_version: string_at(&object, &["apiVersion"]),
-        kind: string_at(&object, &["kind"]),
-        name: string_at(&object, &["metadata", "name"]),
+        head,
         hook_events,
-        object,
-    };
+    );
     if !keep {
         // Helm skips documents with an unknown hook event ("skipping unknown hooks").
         let mut skipped = manifest;
@@ -294,15 +327,14 @@ mod tests {
 
     #[test]
     fn kind_order_is_stable_and_unknown_last() {
-        let mk = |kind: &str, name: &str| Manifest {
-            source: String::new(),
-            content: String::new(),
-            start_line: 1,
-            api_version: String::new(),
-            kind: kind.into(),
-            name: name.into(),
-            hook_events: vec![],
-            object: Value::Nil,
+        let mk = |kind: &str, name: &str| {
+            Manifest::new(
+                String::new(),
+                String::new(),
+                1,
+                (String::new(), kind.into(), name.into()),
+                vec![],
+            )
         };
         let mut items = vec![
             mk("ValidatingWebhookConfiguration", "v"),
