@@ -17,6 +17,7 @@ pub struct IgnoreRules {
 #[derive(Debug, Clone)]
 struct Pattern {
     glob: String,
+    shape: Shape,
     negate: bool,
     must_dir: bool,
     kind: MatchKind,
@@ -87,6 +88,7 @@ impl IgnoreRules {
             MatchKind::BaseName
         };
         self.patterns.push(Pattern {
+            shape: Shape::of(glob),
             glob: glob.to_string(),
             negate,
             must_dir,
@@ -129,7 +131,40 @@ impl Pattern {
             MatchKind::Rooted | MatchKind::Structural => path,
             MatchKind::BaseName => base_name(path),
         };
-        glob_match(&self.glob, subject).unwrap_or(false)
+        match self.shape {
+            Shape::Literal => subject == self.glob,
+            Shape::StarSuffix => {
+                let suffix = &self.glob[1..];
+                subject.len() >= suffix.len()
+                    && subject.ends_with(suffix)
+                    && !subject[..subject.len() - suffix.len()].contains('/')
+            }
+            Shape::General => glob_match(&self.glob, subject).unwrap_or(false),
+        }
+    }
+}
+
+/// Most `.helmignore` rules are plain names (`.git`) or `*` and a suffix (`*.tmp`); they
+/// are matched without the general matcher (thousands of calls on big charts).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    /// No `*`, `?`, `[` or `\`: `filepath.Match` is string equality.
+    Literal,
+    /// `*` then a literal: the name ends with the literal and has no `/` before it.
+    StarSuffix,
+    General,
+}
+
+impl Shape {
+    fn of(glob: &str) -> Shape {
+        let is_meta = |c: char| matches!(c, '*' | '?' | '[' | '\\');
+        if !glob.contains(is_meta) {
+            Shape::Literal
+        } else if glob.starts_with('*') && !glob[1..].contains(is_meta) {
+            Shape::StarSuffix
+        } else {
+            Shape::General
+        }
     }
 }
 

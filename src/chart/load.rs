@@ -272,7 +272,11 @@ fn walk(
 }
 
 fn text(file: &ChartFile) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(&file.data)
+    // `from_utf8` validates much faster than the lossy scan; most files are valid.
+    match std::str::from_utf8(&file.data) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(&file.data),
+    }
 }
 
 fn file_err(name: &str, message: String) -> ChartError {

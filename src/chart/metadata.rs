@@ -373,7 +373,7 @@ impl Metadata {
         if self.version.is_empty() {
             return Err("chart.metadata.version is required".to_string());
         }
-        if semver::Version::parse(&self.version).is_none() {
+        if !semver::is_valid_version(&self.version) {
             return Err(format!(
                 "chart.metadata.version {:?} is invalid",
                 self.version

@@ -81,7 +81,7 @@ pub fn load_chart(path: &Path, shown: &str, opts: &ChartOptions) -> Result<Vec<C
     }
     for m in result.sorted.manifests.iter().chain(&result.sorted.hooks) {
         if m.kind == super::model::CRD_KIND {
-            collect_crds(&m.object, &m.source, &mut crds)?;
+            collect_crds(m.object(), &m.source, &mut crds)?;
         }
     }
     if crds.is_empty() {

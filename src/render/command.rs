@@ -316,7 +316,7 @@ pub fn json_list(result: &RenderResult, matrix_entry: Option<&Path>) -> String {
     out.push_str("\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[");
     let mut first = true;
     for m in result.sorted.manifests.iter().chain(&result.sorted.hooks) {
-        if m.object.is_nil() {
+        if m.object().is_nil() {
             continue;
         }
         if !first {
@@ -324,7 +324,7 @@ pub fn json_list(result: &RenderResult, matrix_entry: Option<&Path>) -> String {
         }
         first = false;
         // Rendered documents are plain YAML data, which always serialises.
-        out.push_str(&crate::yaml::to_json(&m.object).unwrap_or_else(|_| "null".to_string()));
+        out.push_str(&crate::yaml::to_json(m.object()).unwrap_or_else(|_| "null".to_string()));
     }
     out.push_str("]}\n");
     out

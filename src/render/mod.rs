@@ -372,7 +372,10 @@ fn collect_templates(
         templates.insert(
             key,
             Renderable {
-                source: Rc::from(String::from_utf8_lossy(&template.data).as_ref()),
+                source: match std::str::from_utf8(&template.data) {
+                    Ok(text) => Rc::from(text),
+                    Err(_) => Rc::from(String::from_utf8_lossy(&template.data).as_ref()),
+                },
                 scope: scope.clone(),
                 base_path: format!("{full_path}/templates"),
             },
@@ -443,7 +446,7 @@ pub fn render_files(
     });
     for name in &order {
         if let Some(t) = templates.get(name) {
-            set.add(name, &t.source)
+            set.add_shared(name, Rc::clone(&t.source))
                 .map_err(RenderError::from_template_error)?;
         }
     }

@@ -81,11 +81,42 @@ pub struct Manifest {
     pub name: String,
     /// Hook events (`helm.sh/hook`), lower-cased; empty for ordinary manifests.
     pub hook_events: Vec<String>,
-    /// The parsed document (Nil for comment-only documents).
-    pub object: Value,
+    /// The parsed document, built on first use by [`Manifest::object`]: sorting only needs
+    /// the head, and keeping every object of a large render would double its peak memory.
+    object: std::cell::OnceCell<Value>,
 }
 
 impl Manifest {
+    /// A manifest whose object is parsed from `content` when first asked for; `head` is
+    /// (apiVersion, kind, metadata.name).
+    pub fn new(
+        source: String,
+        content: String,
+        start_line: usize,
+        head: (String, String, String),
+        hook_events: Vec<String>,
+    ) -> Manifest {
+        let (api_version, kind, name) = head;
+        Manifest {
+            source,
+            content,
+            start_line,
+            api_version,
+            kind,
+            name,
+            hook_events,
+            object: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The parsed document (Nil for comment-only documents). Sorting already parsed it
+    /// once successfully, so parsing it again cannot fail.
+    pub fn object(&self) -> &Value {
+        self.object.get_or_init(|| {
+            crate::yaml::load_str(&self.content, &self.source).unwrap_or(Value::Nil)
+        })
+    }
+
     pub fn is_test_hook(&self) -> bool {
         self.hook_events
             .iter()
@@ -100,13 +131,42 @@ pub struct SortedManifests {
     pub hooks: Vec<Manifest>,
 }
 
-/// Helm 4.1's document separator: `(?:^|\s*\n)---\s*` (Go's `\s` is ASCII whitespace).
-fn separator() -> &'static regex::Regex {
-    static SEP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    SEP.get_or_init(|| {
-        regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*")
-            .unwrap_or_else(|_| unreachable!("constant regex"))
-    })
+/// Go's `\s` (ASCII whitespace).
+fn is_go_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0c | b'\r' | b' ')
+}
+
+/// The matches (start, end) of Helm 4.1's document separator `(?:^|\s*\n)---\s*` in
+/// `text`, left to right, without compiling a regular expression: a match starts where a
+/// run of whitespace ending in `\n` precedes `---` (or at `---` at the very start), and
+/// takes the whitespace after `---` too.
+fn separators(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let skip_space = |mut i: usize| {
+        while i < b.len() && is_go_space(b[i]) {
+            i += 1;
+        }
+        i
+    };
+    let mut out = Vec::new();
+    let mut last = 0;
+    if b.starts_with(b"---") {
+        last = skip_space(3);
+        out.push((0, last));
+    }
+    let finder = memchr::memmem::Finder::new("\n---");
+    let mut from = last;
+    while let Some(x) = b.get(from..).and_then(|rest| finder.find(rest)) {
+        let nl = from + x;
+        let mut start = nl;
+        while start > last && is_go_space(b[start - 1]) {
+            start -= 1;
+        }
+        last = skip_space(nl + 4);
+        out.push((start, last));
+        from = last;
+    }
+    out
 }
 
 /// Helm's `SplitManifests`: the text is trimmed, split at the separator, empty pieces are
@@ -116,9 +176,9 @@ pub fn split_documents(text: &str) -> Vec<(usize, &str)> {
     let base = text.len() - text.trim_start().len();
     let mut pieces = Vec::new();
     let mut last = 0;
-    for m in separator().find_iter(trimmed) {
-        pieces.push((last, m.start()));
-        last = m.end();
+    for (start, end) in separators(trimmed) {
+        pieces.push((last, start));
+        last = end;
     }
     pieces.push((last, trimmed.len()));
     let mut docs = Vec::new();
@@ -219,16 +279,18 @@ fn parse_head(source: &str, start_line: usize, doc: &str) -> Result<Manifest, Re
             }
         }
     }
-    let manifest = Manifest {
-        source: source.to_string(),
-        content: doc.to_string(),
+    let head = (
+        string_at(&object, &["apiVersion"]),
+        string_at(&object, &["kind"]),
+        string_at(&object, &["metadata", "name"]),
+    );
+    let manifest = Manifest::new(
+        source.to_string(),
+        doc.to_string(),
         start_line,
-        api_version: string_at(&object, &["apiVersion"]),
-        kind: string_at(&object, &["kind"]),
-        name: string_at(&object, &["metadata", "name"]),
+        head,
         hook_events,
-        object,
-    };
+    );
     if !keep {
         // Helm skips documents with an unknown hook event ("skipping unknown hooks").
         let mut skipped = manifest;
@@ -287,16 +349,35 @@ mod tests {
     }
 
     #[test]
+    fn separators_match_helms_pattern() {
+        let re = regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*").unwrap();
+        let alphabet = ["-", "\n", " ", "a", "---", "\r\n"];
+        let mut layer = vec![String::new()];
+        for _ in 0..6 {
+            let mut next = Vec::new();
+            for s in &layer {
+                for piece in alphabet {
+                    let t = format!("{s}{piece}");
+                    let want: Vec<(usize, usize)> =
+                        re.find_iter(&t).map(|m| (m.start(), m.end())).collect();
+                    assert_eq!(separators(&t), want, "{t:?}");
+                    next.push(t);
+                }
+            }
+            layer = next;
+        }
+    }
+
+    #[test]
     fn kind_order_is_stable_and_unknown_last() {
-        let mk = |kind: &str, name: &str| Manifest {
-            source: String::new(),
-            content: String::new(),
-            start_line: 1,
-            api_version: String::new(),
-            kind: kind.into(),
-            name: name.into(),
-            hook_events: vec![],
-            object: Value::Nil,
+        let mk = |kind: &str, name: &str| {
+            Manifest::new(
+                String::new(),
+                String::new(),
+                1,
+                (String::new(), kind.into(), name.into()),
+                vec![],
+            )
         };
         let mut items = vec![
             mk("ValidatingWebhookConfiguration", "v"),

@@ -65,6 +65,13 @@ impl TemplateSet {
     // The error type is part of the public contract; it is returned once per failure.
     #[allow(clippy::result_large_err)]
     pub fn add(&mut self, name: &str, source: &str) -> Result<(), TemplateError> {
+        self.add_shared(name, Rc::from(source))
+    }
+
+    /// [`TemplateSet::add`] for a source the caller already holds in an `Rc` (the trees keep
+    /// it for error positions; this avoids a copy).
+    #[allow(clippy::result_large_err)]
+    pub fn add_shared(&mut self, name: &str, source: Rc<str>) -> Result<(), TemplateError> {
         let trees = parse(name, source, &self.funcs).map_err(|e| *e)?;
         for tree in trees {
             associate(&mut self.templates, tree);
@@ -1006,8 +1013,8 @@ impl State<'_> {
         // Helm 4 parses `tpl` text as a new template named after the set's root ("gotpl"),
         // in a clone of the set: its `define`s are visible only to this execution.
         let name = TPL_TEMPLATE_NAME;
-        let trees =
-            parse(name, source, &self.set.funcs).map_err(|e| FuncError::from_template(*e))?;
+        let trees = parse(name, Rc::from(source), &self.set.funcs)
+            .map_err(|e| FuncError::from_template(*e))?;
         let mut body = None;
         let mut overlay: HashMap<String, Rc<Tree>> = HashMap::new();
         for tree in trees {

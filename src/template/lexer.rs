@@ -3,8 +3,10 @@
 //! rules exactly (trim markers need the space: `{{- 3}}` trims, `{{-3}}` is the number -3;
 //! comments must hug their delimiters).
 //!
-//! The whole file is lexed up front into a vector; a lexing error ends the vector with an
-//! [`ItemKind::Error`] item whose text is Go's message, which the parser reports.
+//! The whole file is lexed up front into a vector of small `Copy` items whose text borrows
+//! the source (no allocation per token; lines are computed from positions only when an
+//! error message needs them); a lexing error ends the vector with an
+//! [`ItemKind::Error`] item, and Go's message for it is returned beside the items.
 
 const LEFT: &str = "{{";
 const RIGHT: &str = "}}";
@@ -68,30 +70,36 @@ impl ItemKind {
     }
 }
 
-/// One lexed item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Item {
+/// One lexed item. `val` borrows the source; for an `Error` item it is empty and the
+/// message is [`Lexed::error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Item<'a> {
     pub kind: ItemKind,
     /// Byte offset of the item in the source.
     pub pos: usize,
-    /// 1-based line where the item starts.
-    pub line: usize,
-    pub val: String,
+    pub val: &'a str,
 }
 
-/// Go's `item.String()`, used in "unexpected X in Y" messages.
-impl std::fmt::Display for Item {
+/// The items of a source, and the lexing error that ended them, if any.
+pub(crate) struct Lexed<'a> {
+    pub items: Vec<Item<'a>>,
+    pub error: Option<String>,
+}
+
+/// Go's `item.String()`, used in "unexpected X in Y" messages (an `Error` item prints its
+/// message, which the caller passes in `val` via [`Lexed::error`]).
+impl std::fmt::Display for Item<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.kind {
             ItemKind::Eof => f.write_str("EOF"),
-            ItemKind::Error => f.write_str(&self.val),
+            ItemKind::Error => f.write_str(self.val),
             k if k.is_keyword() => write!(f, "<{}>", self.val),
             _ => {
                 if self.val.chars().count() > 10 {
                     let head: String = self.val.chars().take(10).collect();
                     write!(f, "{}...", crate::template::gofmt::quote(&head))
                 } else {
-                    f.write_str(&crate::template::gofmt::quote(&self.val))
+                    f.write_str(&crate::template::gofmt::quote(self.val))
                 }
             }
         }
@@ -106,20 +114,23 @@ fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
 }
 
-/// Lex `src` completely. The result always ends with an `Eof` or an `Error` item.
-pub(crate) fn lex(src: &str) -> Vec<Item> {
+/// Lex `src` completely. The items always end with an `Eof` or an `Error` item.
+pub(crate) fn lex(src: &str) -> Lexed<'_> {
     let mut l = Lexer {
         src,
         bytes: src.as_bytes(),
         pos: 0,
         start: 0,
-        line_pos: 0,
-        line: 1,
         paren_depth: 0,
-        items: Vec::new(),
+        // Roughly one item per 6 bytes of template source.
+        items: Vec::with_capacity(src.len() / 6 + 4),
+        error: None,
     };
     l.run();
-    l.items
+    Lexed {
+        items: l.items,
+        error: l.error,
+    }
 }
 
 struct Lexer<'a> {
@@ -127,46 +138,29 @@ struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     start: usize,
-    /// `line` is the line number at byte offset `line_pos` (kept incrementally).
-    line_pos: usize,
-    line: usize,
     paren_depth: i32,
-    items: Vec<Item>,
+    items: Vec<Item<'a>>,
+    error: Option<String>,
 }
 
-impl Lexer<'_> {
-    fn line_at(&mut self, pos: usize) -> usize {
-        if pos >= self.line_pos {
-            let slice = self.bytes.get(self.line_pos..pos).unwrap_or_default();
-            self.line += slice.iter().filter(|&&b| b == b'\n').count();
-        } else {
-            let slice = self.bytes.get(pos..self.line_pos).unwrap_or_default();
-            self.line -= slice.iter().filter(|&&b| b == b'\n').count();
-        }
-        self.line_pos = pos;
-        self.line
-    }
-
+impl<'a> Lexer<'a> {
     fn emit(&mut self, kind: ItemKind) {
-        let val = self.src.get(self.start..self.pos).unwrap_or("").to_string();
-        let line = self.line_at(self.start);
+        let val = self.src.get(self.start..self.pos).unwrap_or("");
         self.items.push(Item {
             kind,
             pos: self.start,
-            line,
             val,
         });
         self.start = self.pos;
     }
 
     fn error(&mut self, msg: String) {
-        let line = self.line_at(self.start);
         self.items.push(Item {
             kind: ItemKind::Error,
             pos: self.start,
-            line,
-            val: msg,
+            val: "",
         });
+        self.error = Some(msg);
     }
 
     fn rest(&self) -> &str {
@@ -223,10 +217,9 @@ impl Lexer<'_> {
     fn run(&mut self) {
         loop {
             // Text up to the next left delimiter.
-            let rest = self.rest();
-            match rest.find(LEFT) {
+            match find_left_delim(self.bytes, self.pos) {
                 Some(x) => {
-                    let delim_pos = self.pos + x;
+                    let delim_pos = x;
                     let after = self.bytes.get(delim_pos + LEFT.len()..).unwrap_or_default();
                     let trim = Self::has_left_trim_marker(after);
                     let mut text_end = delim_pos;
@@ -433,6 +426,22 @@ impl Lexer<'_> {
         self.emit(ItemKind::Space);
     }
 
+    /// Advance over identifier characters (Go's `isAlphaNumeric`), ASCII bytes first.
+    fn skip_alnum(&mut self) {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                self.pos += 1;
+            } else if b.is_ascii() {
+                return;
+            } else {
+                match self.peek_char() {
+                    Some(c) if is_alnum(c) => self.pos += c.len_utf8(),
+                    _ => return,
+                }
+            }
+        }
+    }
+
     fn at_terminator(&self) -> bool {
         match self.peek_char() {
             None => true,
@@ -443,13 +452,7 @@ impl Lexer<'_> {
     }
 
     fn lex_identifier(&mut self) -> bool {
-        while let Some(c) = self.peek_char() {
-            if is_alnum(c) {
-                self.pos += c.len_utf8();
-            } else {
-                break;
-            }
-        }
+        self.skip_alnum();
         if !self.at_terminator() {
             let c = self.peek_char().unwrap_or('\0');
             self.error(format!("bad character {}", unicode_plus(c)));
@@ -485,13 +488,7 @@ impl Lexer<'_> {
             });
             return true;
         }
-        while let Some(c) = self.peek_char() {
-            if is_alnum(c) {
-                self.pos += c.len_utf8();
-            } else {
-                break;
-            }
-        }
+        self.skip_alnum();
         if !self.at_terminator() {
             let c = self.peek_char().unwrap_or('\0');
             self.error(format!("bad character {}", unicode_plus(c)));
@@ -617,6 +614,17 @@ impl Lexer<'_> {
     }
 }
 
+/// Byte offset of the next `{{` at or after `from`.
+fn find_left_delim(bytes: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        let x = from + memchr::memchr(b'{', bytes.get(from..)?)?;
+        if bytes.get(x + 1) == Some(&b'{') {
+            return Some(x);
+        }
+        from = x + 1;
+    }
+}
+
 /// Go's `%#U`: `U+0041 'A'`.
 fn unicode_plus(c: char) -> String {
     format!("U+{:04X} '{}'", c as u32, c)
@@ -627,7 +635,11 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<(ItemKind, String)> {
-        lex(src).into_iter().map(|i| (i.kind, i.val)).collect()
+        lex(src)
+            .items
+            .into_iter()
+            .map(|i| (i.kind, i.val.to_string()))
+            .collect()
     }
 
     #[test]
@@ -683,21 +695,22 @@ mod tests {
 
     #[test]
     fn comments_and_lines() {
-        let items = lex("a\n{{- /* c\n */ -}}\n\nb{{ $x := 1 }}");
+        let src = "a\n{{- /* c\n */ -}}\n\nb{{ $x := 1 }}";
+        let items = lex(src).items;
         assert_eq!(items[0].val, "a");
         assert_eq!(items[1].val, "b");
-        assert_eq!(items[1].line, 5);
+        assert_eq!(src[..items[1].pos].matches('\n').count() + 1, 5);
         assert_eq!(items[2].kind, ItemKind::LeftDelim);
         let bad = lex("{{/* x */ }}");
         assert_eq!(
-            bad.last().map(|i| i.val.as_str()),
+            bad.error.as_deref(),
             Some("comment ends before closing delimiter")
         );
     }
 
     #[test]
     fn lexing_errors() {
-        let last = |s: &str| lex(s).last().map(|i| i.val.clone()).unwrap_or_default();
+        let last = |s: &str| lex(s).error.unwrap_or_default();
         assert_eq!(last("{{ .x "), "unclosed action");
         assert_eq!(last("{{ (1 }}"), "unclosed left paren");
         assert_eq!(last("{{ 1) }}"), "unexpected right paren");
@@ -709,7 +722,7 @@ mod tests {
 
     #[test]
     fn item_display_like_go() {
-        let items = lex("{{ if \"a long string here\" }}");
+        let items = lex("{{ if \"a long string here\" }}").items;
         assert_eq!(items[2].to_string(), "<if>");
         assert_eq!(items[4].to_string(), "\"\\\"a long st\"...");
     }

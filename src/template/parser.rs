@@ -287,22 +287,22 @@ enum End {
 /// own top level first, then every `define`/`block`.
 pub(crate) fn parse(
     name: &str,
-    src: &str,
+    src_rc: Rc<str>,
     funcs: &FuncMap,
 ) -> Result<Vec<Tree>, Box<TemplateError>> {
-    let src_rc: Rc<str> = Rc::from(src);
     let name_rc: Rc<str> = Rc::from(name);
-    let items = lex(src);
+    let lexed = lex(&src_rc);
     let mut p = Parser {
-        items,
+        items: lexed.items,
+        lex_error: lexed.error.unwrap_or_default(),
         idx: 0,
         max_fetched: 0,
         parse_name: name_rc.clone(),
-        src: src_rc.clone(),
+        src: Rc::clone(&src_rc),
         funcs,
         vars: vec![Rc::from("$")],
         range_depth: 0,
-        action_line: 0,
+        action_pos: None,
         defs: Vec::new(),
     };
     let root = p.parse_top()?;
@@ -310,15 +310,17 @@ pub(crate) fn parse(
     out.push(Tree {
         name: name_rc,
         parse_name: p.parse_name.clone(),
-        src: src_rc,
+        src: Rc::clone(&p.src),
         root,
     });
     out.extend(p.defs);
     Ok(out)
 }
 
-struct Parser<'f> {
-    items: Vec<Item>,
+struct Parser<'f, 's> {
+    items: Vec<Item<'s>>,
+    /// Go's message for the `Error` item that ends `items`, if any.
+    lex_error: String,
     idx: usize,
     max_fetched: usize,
     parse_name: Rc<str>,
@@ -326,7 +328,8 @@ struct Parser<'f> {
     funcs: &'f FuncMap,
     vars: Vec<Rc<str>>,
     range_depth: usize,
-    action_line: usize,
+    /// Where the action being parsed started (for "in action started at" messages).
+    action_pos: Option<usize>,
     /// Definitions found so far (name → tree), in order.
     defs: Vec<Tree>,
 }
@@ -334,15 +337,15 @@ struct Parser<'f> {
 /// Boxed for the same reason as the executor's results.
 type PResult<T> = Result<T, Box<TemplateError>>;
 
-impl Parser<'_> {
-    fn item(&self, i: usize) -> &Item {
+impl<'s> Parser<'_, 's> {
+    fn item(&self, i: usize) -> &Item<'s> {
         // The item list always ends with Eof or Error; clamp to it.
         let last = self.items.len().saturating_sub(1);
         &self.items[i.min(last)]
     }
 
-    fn next(&mut self) -> Item {
-        let it = self.item(self.idx).clone();
+    fn next(&mut self) -> Item<'s> {
+        let it = *self.item(self.idx);
         if self.idx < self.items.len() {
             self.idx += 1;
         }
@@ -350,8 +353,8 @@ impl Parser<'_> {
         it
     }
 
-    fn peek(&mut self) -> Item {
-        let it = self.item(self.idx).clone();
+    fn peek(&mut self) -> Item<'s> {
+        let it = *self.item(self.idx);
         self.max_fetched = self.max_fetched.max(self.idx + 1);
         it
     }
@@ -360,7 +363,7 @@ impl Parser<'_> {
         self.idx = self.idx.saturating_sub(1);
     }
 
-    fn next_non_space(&mut self) -> Item {
+    fn next_non_space(&mut self) -> Item<'s> {
         loop {
             let it = self.next();
             if it.kind != ItemKind::Space {
@@ -369,26 +372,38 @@ impl Parser<'_> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item {
+    fn peek_non_space(&mut self) -> Item<'s> {
         let it = self.next_non_space();
         self.backup();
         it
     }
 
+    /// The 1-based line of byte offset `pos` (only needed for error messages).
+    fn line_of(&self, pos: usize) -> usize {
+        let before = self
+            .src
+            .as_bytes()
+            .get(..pos)
+            .unwrap_or(self.src.as_bytes());
+        1 + before.iter().filter(|&&b| b == b'\n').count()
+    }
+
     /// Go reports the line of the most recently lexed token.
     fn errorf(&self, msg: impl Into<String>) -> Box<TemplateError> {
-        let line = self.item(self.max_fetched.saturating_sub(1)).line;
+        let line = self.line_of(self.item(self.max_fetched.saturating_sub(1)).pos);
         Box::new(TemplateError::parse(&self.parse_name, line, msg))
     }
 
-    fn unexpected(&self, item: &Item, context: &str) -> Box<TemplateError> {
+    fn unexpected(&self, item: &Item<'_>, context: &str) -> Box<TemplateError> {
         if item.kind == ItemKind::Error {
+            let item = Item {
+                val: &self.lex_error,
+                ..*item
+            };
             let mut extra = String::new();
-            if self.action_line != 0 && self.action_line != item.line {
-                extra = format!(
-                    " in action started at {}:{}",
-                    self.parse_name, self.action_line
-                );
+            let action_line = self.action_pos.map(|pos| self.line_of(pos));
+            if let Some(action_line) = action_line.filter(|&l| l != self.line_of(item.pos)) {
+                extra = format!(" in action started at {}:{}", self.parse_name, action_line);
                 if item.val.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
@@ -398,7 +413,7 @@ impl Parser<'_> {
         self.errorf(format!("unexpected {item} in {context}"))
     }
 
-    fn expect(&mut self, kind: ItemKind, context: &str) -> PResult<Item> {
+    fn expect(&mut self, kind: ItemKind, context: &str) -> PResult<Item<'s>> {
         let it = self.next_non_space();
         if it.kind != kind {
             return Err(self.unexpected(&it, context));
@@ -456,7 +471,7 @@ impl Parser<'_> {
         if !matches!(name_item.kind, ItemKind::String | ItemKind::RawString) {
             return Err(self.unexpected(&name_item, CONTEXT));
         }
-        let name = unquote(&name_item.val).map_err(|e| self.errorf(e))?;
+        let name = unquote(name_item.val).map_err(|e| self.errorf(e))?;
         self.expect(ItemKind::RightDelim, CONTEXT)?;
         // A definition has its own variable scope.
         let saved_vars = std::mem::replace(&mut self.vars, vec![Rc::from("$")]);
@@ -486,11 +501,11 @@ impl Parser<'_> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let tok = self.next_non_space();
         match tok.kind {
-            ItemKind::Text => Ok(Parsed::Node(Node::Text(tok.val.into_boxed_str()))),
+            ItemKind::Text => Ok(Parsed::Node(Node::Text(Box::from(tok.val)))),
             ItemKind::LeftDelim => {
-                self.action_line = tok.line;
+                self.action_pos = Some(tok.pos);
                 let r = self.action();
-                self.action_line = 0;
+                self.action_pos = None;
                 r
             }
             _ => Err(self.unexpected(&tok, "input")),
@@ -592,9 +607,9 @@ impl Parser<'_> {
         })
     }
 
-    fn parse_template_name(&mut self, tok: &Item, context: &str) -> PResult<String> {
+    fn parse_template_name(&mut self, tok: &Item<'_>, context: &str) -> PResult<String> {
         match tok.kind {
-            ItemKind::String | ItemKind::RawString => unquote(&tok.val).map_err(|e| self.errorf(e)),
+            ItemKind::String | ItemKind::RawString => unquote(tok.val).map_err(|e| self.errorf(e)),
             _ => Err(self.unexpected(tok, context)),
         }
     }
@@ -659,14 +674,14 @@ impl Parser<'_> {
                 ItemKind::Assign | ItemKind::Declare => {
                     pipe.is_assign = next.kind == ItemKind::Assign;
                     self.next_non_space();
-                    let name: Rc<str> = Rc::from(v.val.as_str());
+                    let name: Rc<str> = Rc::from(v.val);
                     pipe.decl.push(name.clone());
                     self.vars.push(name);
                     break 'decls;
                 }
                 ItemKind::Char if next.val == "," => {
                     self.next_non_space();
-                    let name: Rc<str> = Rc::from(v.val.as_str());
+                    let name: Rc<str> = Rc::from(v.val);
                     pipe.decl.push(name.clone());
                     self.vars.push(name);
                     if context == "range" && pipe.decl.len() < 2 {
@@ -813,37 +828,37 @@ impl Parser<'_> {
         let tok = self.next_non_space();
         let arg = match tok.kind {
             ItemKind::Identifier => {
-                let func = match self.funcs.get(&tok.val) {
+                let func = match self.funcs.get(tok.val) {
                     Some(f) => Func::User(f.clone()),
-                    None => match Builtin::from_name(&tok.val) {
+                    None => match Builtin::from_name(tok.val) {
                         Some(b) => Func::Builtin(b),
                         None => {
                             return Err(self.errorf(format!(
                                 "function {} not defined",
-                                crate::template::gofmt::quote(&tok.val)
+                                crate::template::gofmt::quote(tok.val)
                             )))
                         }
                     },
                 };
                 Arg::Identifier {
                     pos: tok.pos,
-                    name: Rc::from(tok.val.as_str()),
+                    name: Rc::from(tok.val),
                     func,
                 }
             }
             ItemKind::Dot => Arg::Dot(tok.pos),
             ItemKind::Nil => Arg::Nil(tok.pos),
-            ItemKind::Variable => self.use_var(tok.pos, &tok.val)?,
+            ItemKind::Variable => self.use_var(tok.pos, tok.val)?,
             ItemKind::Field => Arg::Field {
                 pos: tok.pos,
                 idents: vec![Rc::from(tok.val.get(1..).unwrap_or(""))],
             },
             ItemKind::Bool => Arg::Bool(tok.pos, tok.val == "true"),
             ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
-                let value = parse_number(&tok.val, tok.kind).map_err(|e| self.errorf(e))?;
+                let value = parse_number(tok.val, tok.kind).map_err(|e| self.errorf(e))?;
                 Arg::Number {
                     pos: tok.pos,
-                    text: tok.val.into_boxed_str(),
+                    text: Box::from(tok.val),
                     value,
                 }
             }
@@ -851,10 +866,10 @@ impl Parser<'_> {
                 self.pipeline("parenthesized pipeline", ItemKind::RightParen)?,
             )),
             ItemKind::String | ItemKind::RawString => {
-                let s = unquote(&tok.val).map_err(|e| self.errorf(e))?;
+                let s = unquote(tok.val).map_err(|e| self.errorf(e))?;
                 Arg::String {
                     pos: tok.pos,
-                    quoted: tok.val.into_boxed_str(),
+                    quoted: Box::from(tok.val),
                     value: Value::string(s),
                 }
             }
@@ -1067,14 +1082,14 @@ mod tests {
     use super::*;
 
     fn parse_err(src: &str) -> String {
-        match parse("t", src, &FuncMap::new()) {
+        match parse("t", Rc::from(src), &FuncMap::new()) {
             Ok(_) => "ok".to_string(),
             Err(e) => e.to_string(),
         }
     }
 
     fn action_string(src: &str) -> String {
-        let trees = parse("t", src, &FuncMap::new()).unwrap();
+        let trees = parse("t", Rc::from(src), &FuncMap::new()).unwrap();
         trees[0].root.iter().map(|n| n.to_string()).collect()
     }
 
@@ -1193,7 +1208,7 @@ mod tests {
     fn defines_and_blocks_become_trees() {
         let trees = parse(
             "f",
-            "a{{define \"x\"}}X{{end}}{{block \"y\" .}}Y{{end}}",
+            Rc::from("a{{define \"x\"}}X{{end}}{{block \"y\" .}}Y{{end}}"),
             &FuncMap::new(),
         )
         .unwrap();

@@ -12,9 +12,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
-use std::sync::LazyLock;
-
-use ::regex::Regex;
 
 use super::convert::{expect_args, expect_string, string_arg};
 use super::FuncMap;
@@ -26,34 +23,230 @@ pub fn register(map: &mut FuncMap) {
     map.insert("semverCompare", semver_compare);
 }
 
+// The library parses with regular expressions (`cvRegex` and friends, shown on each
+// scanner below). Compiling them costs more than a whole small render, so these are
+// hand-written scanners that accept exactly the same strings and capture the same groups;
+// the tests compare them with the expressions on generated inputs.
+
 /// Go's `\s` (ASCII whitespace without `\v`).
-const SP: &str = r"[\t\n\f\r ]";
-
-const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
-
-/// The library's `cvRegex` (the `|` inside the classes is literal there too).
-const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
-
-/// Compile one of the constant patterns below (covered by the unit tests).
-fn build(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("constant semver pattern compiles")
+fn is_sp(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0c | b'\r' | b' ')
 }
 
-static LOOSE_VERSION: LazyLock<Regex> = LazyLock::new(|| {
-    build(
-        r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$",
-    )
-});
-static CONSTRAINT: LazyLock<Regex> =
-    LazyLock::new(|| build(&format!(r"^{SP}*({OPS}){SP}*({CV}){SP}*$")));
-static CONSTRAINT_RANGE: LazyLock<Regex> =
-    LazyLock::new(|| build(&format!(r"{SP}*({CV}){SP}+-{SP}+({CV}){SP}*")));
-static FIND_CONSTRAINT: LazyLock<Regex> = LazyLock::new(|| build(&format!(r"({OPS}){SP}*({CV})")));
-static VALID_CONSTRAINT: LazyLock<Regex> = LazyLock::new(|| {
-    build(&format!(
-        r"^({SP}*({OPS}){SP}*({CV}){SP}*)((?:{SP}+|,{SP}*)({OPS}){SP}*({CV}){SP}*)*$"
-    ))
-});
+/// `[0-9|x|X|\*]` (the `|` inside the class is literal in the library's pattern too).
+fn is_cv_segment(b: u8) -> bool {
+    b.is_ascii_digit() || matches!(b, b'|' | b'x' | b'X' | b'*')
+}
+
+/// `[0-9A-Za-z\-]`
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-'
+}
+
+fn run(b: &[u8], mut i: usize, f: impl Fn(u8) -> bool) -> usize {
+    while i < b.len() && f(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+fn skip_sp(b: &[u8], i: usize) -> usize {
+    run(b, i, is_sp)
+}
+
+/// `ID+(\.ID+)*` at `i`: its end, if at least one identifier character is there.
+fn dotted_idents(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = run(b, i, is_ident);
+    if j == i {
+        return None;
+    }
+    while b.get(j) == Some(&b'.') {
+        let k = run(b, j + 1, is_ident);
+        if k == j + 1 {
+            break;
+        }
+        j = k;
+    }
+    Some(j)
+}
+
+/// A match of `v?(SEG+)(\.SEG+)?(\.SEG+)?(-(ID+(\.ID+)*))?(\+(ID+(\.ID+)*))?` as byte
+/// ranges; minor, patch, pre and metadata include their leading `.`, `-` or `+` and are empty
+/// (`i..i`) when absent.
+#[derive(Clone, Copy)]
+struct CvMatch {
+    start: usize,
+    end: usize,
+    major: (usize, usize),
+    minor: (usize, usize),
+    patch: (usize, usize),
+    pre: (usize, usize),
+    metadata: (usize, usize),
+}
+
+/// The greedy match of the version pattern at `i` (with `SEG` = `segment`). Greedy is what
+/// the regular expressions find: nothing that may follow a version can start with a
+/// character the version gave back.
+fn scan_version(b: &[u8], i: usize, segment: fn(u8) -> bool) -> Option<CvMatch> {
+    let mut j = i;
+    if b.get(j) == Some(&b'v') {
+        j += 1;
+    }
+    let major_end = run(b, j, segment);
+    if major_end == j {
+        return None;
+    }
+    let major = (j, major_end);
+    j = major_end;
+    let dotted = |j: &mut usize| {
+        if b.get(*j) == Some(&b'.') {
+            let k = run(b, *j + 1, segment);
+            if k > *j + 1 {
+                let span = (*j, k);
+                *j = k;
+                return span;
+            }
+        }
+        (*j, *j)
+    };
+    let minor = dotted(&mut j);
+    let patch = dotted(&mut j);
+    let tagged = |j: &mut usize, tag: u8| {
+        if b.get(*j) == Some(&tag) {
+            if let Some(k) = dotted_idents(b, *j + 1) {
+                let span = (*j, k);
+                *j = k;
+                return span;
+            }
+        }
+        (*j, *j)
+    };
+    let pre = tagged(&mut j, b'-');
+    let metadata = tagged(&mut j, b'+');
+    Some(CvMatch {
+        start: i,
+        end: j,
+        major,
+        minor,
+        patch,
+        pre,
+        metadata,
+    })
+}
+
+/// The library's operators, longest first: at most one of them can be followed by a
+/// version, so this order finds the same one as the library's alternation
+/// `=||!=|>|<|>=|=>|<=|=<|~|~>|\^`.
+const OPS: [&str; 11] = ["!=", ">=", "=>", "<=", "=<", "~>", "=", ">", "<", "~", "^"];
+
+/// `(OPS)\s*(CV)` at `i`: the operator's end and the version.
+fn op_and_version(b: &[u8], i: usize) -> Option<(usize, CvMatch)> {
+    let rest = b.get(i..).unwrap_or_default();
+    let candidates = OPS
+        .iter()
+        .filter(|op| rest.starts_with(op.as_bytes()))
+        .map(|op| op.len())
+        .chain(std::iter::once(0));
+    for len in candidates {
+        if let Some(cv) = scan_version(b, skip_sp(b, i + len), is_cv_segment) {
+            return Some((i + len, cv));
+        }
+    }
+    None
+}
+
+fn span(s: &str, (a, b): (usize, usize)) -> &str {
+    s.get(a..b).unwrap_or("")
+}
+
+/// `^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-(ID+(\.ID+)*))?(\+(ID+(\.ID+)*))?$`
+fn loose_version(v: &str) -> Option<CvMatch> {
+    scan_version(v.as_bytes(), 0, |b| b.is_ascii_digit()).filter(|m| m.end == v.len())
+}
+
+/// `^\s*(OPS)\s*(CV)\s*$`: the operator and the version.
+fn constraint(c: &str) -> Option<(&str, CvMatch)> {
+    let b = c.as_bytes();
+    let i = skip_sp(b, 0);
+    let (op_end, cv) = op_and_version(b, i)?;
+    if skip_sp(b, cv.end) != b.len() {
+        return None;
+    }
+    Some((span(c, (i, op_end)), cv))
+}
+
+/// `^(\s*(OPS)\s*(CV)\s*)((?:\s+|,\s*)(OPS)\s*(CV)\s*)*$`
+fn valid_constraint(c: &str) -> bool {
+    let b = c.as_bytes();
+    let mut i = skip_sp(b, 0);
+    loop {
+        let Some((_, cv)) = op_and_version(b, i) else {
+            return false;
+        };
+        let j = skip_sp(b, cv.end);
+        if j == b.len() {
+            return true;
+        }
+        if b[j] == b',' {
+            i = skip_sp(b, j + 1);
+        } else if j > cv.end {
+            i = j;
+        } else {
+            return false;
+        }
+    }
+}
+
+/// `find_iter` of `(OPS)\s*(CV)`: the matched substrings.
+fn find_constraints(c: &str) -> Vec<&str> {
+    let b = c.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match op_and_version(b, i) {
+            Some((_, cv)) => {
+                out.push(span(c, (i, cv.end)));
+                i = cv.end;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+/// `captures_iter` of `\s*(CV)\s+-\s+(CV)\s*`: (whole match, low version, high version).
+fn find_ranges(c: &str) -> Vec<(&str, &str, &str)> {
+    let b = c.as_bytes();
+    let at = |i: usize| -> Option<(usize, CvMatch, CvMatch)> {
+        let lo = scan_version(b, skip_sp(b, i), is_cv_segment)?;
+        let dash = skip_sp(b, lo.end);
+        if dash == lo.end || b.get(dash) != Some(&b'-') {
+            return None;
+        }
+        let hi_start = skip_sp(b, dash + 1);
+        if hi_start == dash + 1 {
+            return None;
+        }
+        let hi = scan_version(b, hi_start, is_cv_segment)?;
+        Some((skip_sp(b, hi.end), lo, hi))
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match at(i) {
+            Some((end, lo, hi)) => {
+                out.push((
+                    span(c, (i, end)),
+                    span(c, (lo.start, lo.end)),
+                    span(c, (hi.start, hi.end)),
+                ));
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
 
 /// A parsed version (`*semver.Version`, or `semver.Version` when a method returned a copy).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,21 +307,18 @@ impl Version {
     /// `semver.NewVersion` (with coercion on, the library default): `v` prefix allowed,
     /// missing minor/patch are 0, leading zeros accepted in the numbers.
     pub fn parse(v: &str) -> Result<Version, String> {
-        let caps = LOOSE_VERSION
-            .captures(v)
-            .ok_or_else(|| "invalid semantic version".to_string())?;
-        let group = |i: usize| caps.get(i).map_or("", |m| m.as_str());
-        let major = parse_segment(group(1))?;
-        let minor = match group(2) {
+        let m = loose_version(v).ok_or_else(|| "invalid semantic version".to_string())?;
+        let major = parse_segment(span(v, m.major))?;
+        let minor = match span(v, m.minor) {
             "" => 0,
             m => parse_segment(m.trim_start_matches('.'))?,
         };
-        let patch = match group(3) {
+        let patch = match span(v, m.patch) {
             "" => 0,
             p => parse_segment(p.trim_start_matches('.'))?,
         };
-        let pre = group(5).to_string();
-        let metadata = group(8).to_string();
+        let pre = span(v, m.pre).get(1..).unwrap_or("").to_string();
+        let metadata = span(v, m.metadata).get(1..).unwrap_or("").to_string();
         if !pre.is_empty() {
             validate_prerelease(&pre)?;
         }
@@ -320,11 +510,8 @@ fn parse_one(c: &str) -> Result<Constraint, String> {
             dirty: true,
         });
     }
-    let caps = CONSTRAINT
-        .captures(c)
-        .ok_or_else(|| format!("improper constraint: {c}"))?;
-    let group = |i: usize| caps.get(i).map_or("", |m| m.as_str());
-    let op = match group(1) {
+    let (op, cv) = constraint(c).ok_or_else(|| format!("improper constraint: {c}"))?;
+    let op = match op {
         "" | "=" => Op::TildeOrEqual,
         "!=" => Op::NotEqual,
         ">" => Op::Greater,
@@ -334,7 +521,12 @@ fn parse_one(c: &str) -> Result<Constraint, String> {
         "~" | "~>" => Op::Tilde,
         _ => Op::Caret,
     };
-    let (major, minor, patch, pre) = (group(3), group(4), group(5), group(6));
+    let (major, minor, patch, pre) = (
+        span(c, cv.major),
+        span(c, cv.minor),
+        span(c, cv.patch),
+        span(c, cv.pre),
+    );
     let (mut minor_dirty, mut patch_dirty, mut dirty) = (false, false, false);
     let ver = if is_x(major) {
         dirty = true;
@@ -348,7 +540,7 @@ fn parse_one(c: &str) -> Result<Constraint, String> {
         patch_dirty = true;
         format!("{major}{minor}.0{pre}")
     } else {
-        group(2).to_string()
+        span(c, (cv.start, cv.end)).to_string()
     };
     let con = Version::parse(&ver).map_err(|_| "constraint parser error".to_string())?;
     Ok(Constraint {
@@ -363,10 +555,7 @@ fn parse_one(c: &str) -> Result<Constraint, String> {
 /// Rewrite `A - B` hyphen ranges into `>= A, <= B`.
 fn rewrite_range(c: &str) -> String {
     let mut out = c.to_string();
-    for caps in CONSTRAINT_RANGE.captures_iter(c) {
-        let whole = caps.get(0).map_or("", |m| m.as_str());
-        let lo = caps.get(1).map_or("", |m| m.as_str());
-        let hi = caps.get(11).map_or("", |m| m.as_str());
+    for (whole, lo, hi) in find_ranges(c) {
         out = out.replacen(whole, &format!(">= {lo}, <= {hi} "), 1);
     }
     out
@@ -379,13 +568,10 @@ impl Constraints {
         let mut groups = Vec::new();
         let mut contains_pre = Vec::new();
         for part in c.split("||") {
-            if !VALID_CONSTRAINT.is_match(part) {
+            if !valid_constraint(part) {
                 return Err(format!("improper constraint: {part}"));
             }
-            let mut found: Vec<&str> = FIND_CONSTRAINT
-                .find_iter(part)
-                .map(|m| m.as_str())
-                .collect();
+            let mut found = find_constraints(part);
             if found.is_empty() {
                 found.push(part);
             }
@@ -687,13 +873,136 @@ mod tests {
         satisfies(c, v)
     }
 
+    /// The library's regular expressions, which the scanners replace.
+    mod patterns {
+        use regex::Regex;
+
+        const SP: &str = r"[\t\n\f\r ]";
+        const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
+        const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
+
+        pub fn loose() -> Regex {
+            Regex::new(r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$").unwrap()
+        }
+        pub fn constraint() -> Regex {
+            Regex::new(&format!(r"^{SP}*({OPS}){SP}*({CV}){SP}*$")).unwrap()
+        }
+        pub fn range() -> Regex {
+            Regex::new(&format!(r"{SP}*({CV}){SP}+-{SP}+({CV}){SP}*")).unwrap()
+        }
+        pub fn find() -> Regex {
+            Regex::new(&format!(r"({OPS}){SP}*({CV})")).unwrap()
+        }
+        pub fn valid() -> Regex {
+            Regex::new(&format!(
+                r"^({SP}*({OPS}){SP}*({CV}){SP}*)((?:{SP}+|,{SP}*)({OPS}){SP}*({CV}){SP}*)*$"
+            ))
+            .unwrap()
+        }
+    }
+
+    /// Every string over a small alphabet up to a length, plus charts' usual constraints:
+    /// the scanners must agree with the regular expressions on all of them.
     #[test]
-    fn patterns_compile() {
-        assert!(CONSTRAINT.is_match(">=1.2.3"));
-        assert!(CONSTRAINT_RANGE.is_match("1.0 - 2.0"));
-        assert!(FIND_CONSTRAINT.is_match("~1.x"));
-        assert!(VALID_CONSTRAINT.is_match(">= 1.19-0 < 1.26-0"));
-        assert!(LOOSE_VERSION.is_match("v1.2"));
+    fn scanners_match_the_library_patterns() {
+        let (loose, cons, range, find, valid) = (
+            patterns::loose(),
+            patterns::constraint(),
+            patterns::range(),
+            patterns::find(),
+            patterns::valid(),
+        );
+        let mut inputs: Vec<String> = [
+            ">=1.2.3",
+            "1.0 - 2.0",
+            "~1.x",
+            ">= 1.19-0 < 1.26-0",
+            "v1.2",
+            ">=1.21.0-0",
+            "^1.2.3-beta.1+b.5",
+            "1.2.3 - 2.3.4 || >=5",
+            "~> 1.2",
+            "=<1|2",
+            "v1.x.X-rc.1.",
+            " >= 1.0 , < 2 ",
+            "1.0.0 -2.0",
+            "x - 1.2.3-a..b",
+            "1.2.3+meta.7-x",
+            "!1.0",
+            "==1",
+            ">= 1.0 - 2.0",
+            "1.2.3.4",
+            "v",
+            "1.-",
+            "1.2-+",
+            "*",
+            "",
+            " 1 2 ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let alphabet = [
+            '1', '.', 'x', 'v', '-', '+', ' ', ',', '>', '=', '~', 'a', '|',
+        ];
+        let mut layer = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for s in &layer {
+                for c in alphabet {
+                    next.push(format!("{s}{c}"));
+                }
+            }
+            inputs.extend(next.iter().cloned());
+            layer = next;
+        }
+        for s in &inputs {
+            let want = loose.captures(s).map(|c| {
+                let g = |i: usize| c.get(i).map_or("", |m| m.as_str()).to_string();
+                (g(1), g(2), g(3), g(5), g(8))
+            });
+            let got = loose_version(s).map(|m| {
+                let tail = |r| span(s, r).get(1..).unwrap_or("").to_string();
+                (
+                    span(s, m.major).to_string(),
+                    span(s, m.minor).to_string(),
+                    span(s, m.patch).to_string(),
+                    tail(m.pre),
+                    tail(m.metadata),
+                )
+            });
+            assert_eq!(got, want, "loose version {s:?}");
+
+            let want = cons.captures(s).map(|c| {
+                let g = |i: usize| c.get(i).map_or("", |m| m.as_str()).to_string();
+                (g(1), g(2), g(3), g(4), g(5), g(6))
+            });
+            let got = constraint(s).map(|(op, m)| {
+                (
+                    op.to_string(),
+                    span(s, (m.start, m.end)).to_string(),
+                    span(s, m.major).to_string(),
+                    span(s, m.minor).to_string(),
+                    span(s, m.patch).to_string(),
+                    span(s, m.pre).to_string(),
+                )
+            });
+            assert_eq!(got, want, "constraint {s:?}");
+
+            let want: Vec<(&str, &str, &str)> = range
+                .captures_iter(s)
+                .map(|c| {
+                    let g = |i: usize| c.get(i).map_or("", |m| m.as_str());
+                    (g(0), g(1), g(11))
+                })
+                .collect();
+            assert_eq!(find_ranges(s), want, "range {s:?}");
+
+            let want: Vec<&str> = find.find_iter(s).map(|m| m.as_str()).collect();
+            assert_eq!(find_constraints(s), want, "find {s:?}");
+
+            assert_eq!(valid_constraint(s), valid.is_match(s), "valid {s:?}");
+        }
     }
 
     #[test]
