@@ -1,7 +1,7 @@
 //! Command-line definitions (clap) and wiring to the library. No logic beyond that.
 
-mod lint;
 mod crd;
+mod lint;
 mod render;
 pub mod validate;
 
