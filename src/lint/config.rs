@@ -99,6 +99,10 @@ struct RawConfig {
     values_matrix: Option<String>,
     #[serde(default)]
     kube_version: Option<String>,
+    /// `opm crd diff`'s section: validated by that command, ignored here.
+    #[serde(default)]
+    #[allow(dead_code)]
+    crd_diff: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
