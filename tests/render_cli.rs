@@ -1,0 +1,291 @@
+//! `kubectl-opm render` end to end: bad inputs give a clear error (with file and line where
+//! there is one) and exit 2, never a panic; a few flag behaviours helm users rely on.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn opm() -> Command {
+    Command::cargo_bin("kubectl-opm").expect("binary is built")
+}
+
+/// Write a small chart; `files` are (relative path, content).
+fn chart(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
+    let root = dir.join("mychart");
+    for (name, content) in files {
+        let path = root.join(name);
+        fs::create_dir_all(path.parent().expect("file has a parent")).expect("mkdir");
+        fs::write(path, content).expect("write");
+    }
+    root
+}
+
+const CHART_YAML: &str = "apiVersion: v2\nname: mychart\nversion: 0.1.0\n";
+
+/// Run render and return (exit code, stderr).
+fn render_err(args: &[&str]) -> (i32, String) {
+    let out = opm().arg("render").args(args).output().expect("runs");
+    let code = out.status.code().unwrap_or(-1);
+    (code, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn assert_bad_input(args: &[&str], expected: &[&str]) {
+    let (code, stderr) = render_err(args);
+    assert_eq!(code, 2, "exit code for {args:?}; stderr:\n{stderr}");
+    assert!(stderr.starts_with("Error: "), "stderr: {stderr}");
+    for needle in expected {
+        assert!(
+            stderr.contains(needle),
+            "stderr for {args:?} lacks {needle:?}:\n{stderr}"
+        );
+    }
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+}
+
+#[test]
+fn missing_chart() {
+    assert_bad_input(
+        &["/nonexistent/chart"],
+        &["/nonexistent/chart", "not found"],
+    );
+}
+
+#[test]
+fn broken_chart_yaml_names_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: mychart\nversion: [0.1.0\n",
+            ),
+            ("templates/cm.yaml", "kind: ConfigMap\n"),
+        ],
+    );
+    assert_bad_input(&[root.to_str().expect("utf-8")], &["Chart.yaml:4:1"]);
+}
+
+#[test]
+fn chart_yaml_without_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[("Chart.yaml", "apiVersion: v2\nversion: 0.1.0\n")],
+    );
+    assert_bad_input(&[root.to_str().expect("utf-8")], &["name is required"]);
+}
+
+#[test]
+fn yaml_error_in_values_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("templates/cm.yaml", "a: {{ .Values.a }}\n"),
+        ],
+    );
+    let values = dir.path().join("bad-values.yaml");
+    fs::write(&values, "a: 1\nb: [unclosed\n").expect("write");
+    assert_bad_input(
+        &[
+            root.to_str().expect("utf-8"),
+            "-f",
+            values.to_str().expect("utf-8"),
+        ],
+        &["bad-values.yaml", "line"],
+    );
+}
+
+#[test]
+fn template_parse_error_shows_the_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("templates/cm.yaml", "a: 1\nb: {{ if .Values.x }}\n"),
+        ],
+    );
+    assert_bad_input(
+        &[root.to_str().expect("utf-8")],
+        // Go reports the end of input, on the line after the last newline.
+        &[
+            "parse error at (mychart/templates/cm.yaml:3)",
+            "unexpected EOF",
+        ],
+    );
+}
+
+#[test]
+fn unknown_function_is_a_parse_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("templates/cm.yaml", "a: 1\nb: {{ frobnicate 3 }}\n"),
+        ],
+    );
+    assert_bad_input(
+        &[root.to_str().expect("utf-8")],
+        &[
+            "mychart/templates/cm.yaml:2",
+            "function \"frobnicate\" not defined",
+        ],
+    );
+}
+
+#[test]
+fn required_failure_is_exact_with_a_source_frame() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART_YAML),
+            (
+                "templates/cm.yaml",
+                "a: 1\nimage: {{ required \"image.repository is required\" .Values.image }}\n",
+            ),
+        ],
+    );
+    assert_bad_input(
+        &[root.to_str().expect("utf-8")],
+        &[
+            "execution error at (mychart/templates/cm.yaml:2:10): image.repository is required",
+            "--> mychart/templates/cm.yaml:2:10",
+            "2 | image: {{ required",
+        ],
+    );
+}
+
+#[test]
+fn values_that_break_the_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("values.yaml", "replicas: 1\n"),
+            (
+                "values.schema.json",
+                r#"{"type":"object","properties":{"replicas":{"type":"integer"}}}"#,
+            ),
+            ("templates/cm.yaml", "r: {{ .Values.replicas }}\n"),
+        ],
+    );
+    assert_bad_input(
+        &[
+            root.to_str().expect("utf-8"),
+            "--set-string",
+            "replicas=three",
+        ],
+        &[
+            "values don't meet the specifications of the schema",
+            "replicas",
+        ],
+    );
+}
+
+#[test]
+fn unparsable_set() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[("Chart.yaml", CHART_YAML), ("templates/cm.yaml", "a: 1\n")],
+    );
+    assert_bad_input(
+        &[root.to_str().expect("utf-8"), "--set", "a.b"],
+        &["failed parsing --set data: key \"b\" has no value"],
+    );
+}
+
+#[test]
+fn dependency_that_is_not_vendored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: mychart\nversion: 0.1.0\ndependencies:\n- name: redis\n  version: 1.0.0\n  repository: https://example.invalid\n  condition: redis.enabled\n",
+            ),
+            ("templates/cm.yaml", "a: 1\n"),
+        ],
+    );
+    assert_bad_input(
+        &[root.to_str().expect("utf-8")],
+        &["missing in charts/ directory: redis"],
+    );
+}
+
+#[test]
+fn kube_version_that_is_not_a_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[("Chart.yaml", CHART_YAML), ("templates/cm.yaml", "a: 1\n")],
+    );
+    assert_bad_input(
+        &[root.to_str().expect("utf-8"), "--kube-version", "banana"],
+        &["invalid kube version 'banana'"],
+    );
+}
+
+#[test]
+fn values_matrix_renders_every_file_and_labels_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("values.yaml", "env: default\n"),
+            ("ci/prod-values.yaml", "env: prod\n"),
+            ("ci/staging-values.yaml", "env: staging\n"),
+            (
+                "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  env: {{ .Values.env }}\n",
+            ),
+        ],
+    );
+    let out = opm()
+        .args(["render", root.to_str().expect("utf-8"), "--values-matrix"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let prod = text.find("prod-values.yaml").expect("prod entry");
+    let staging = text.find("staging-values.yaml").expect("staging entry");
+    assert!(prod < staging, "entries in sorted order:\n{text}");
+    assert!(
+        text.contains("env: prod") && text.contains("env: staging"),
+        "{text}"
+    );
+    assert!(!text.contains("env: default"), "{text}");
+}
+
+#[test]
+fn json_output_is_a_list_of_objects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART_YAML),
+            (
+                "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n---\n# only a comment\n",
+            ),
+        ],
+    );
+    let out = opm()
+        .args(["render", root.to_str().expect("utf-8"), "-o", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(list["kind"], "List");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(list["items"][0]["metadata"]["name"], "cm");
+}
