@@ -75,21 +75,8 @@ pub struct CrdDiffArgs {
     /// Values files for chart inputs (both sides), merged left to right.
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
-    /// Set values for chart inputs (`a.b=c`).
-    #[arg(long, value_name = "KEY=VAL")]
-    pub set: Vec<String>,
-    /// Set string values for chart inputs.
-    #[arg(long = "set-string", value_name = "KEY=VAL")]
-    pub set_string: Vec<String>,
-    /// Set values from files for chart inputs (`key=path`).
-    #[arg(long = "set-file", value_name = "KEY=PATH")]
-    pub set_file: Vec<String>,
-    /// Set JSON values for chart inputs.
-    #[arg(long = "set-json", value_name = "KEY=JSON")]
-    pub set_json: Vec<String>,
-    /// Set literal string values for chart inputs.
-    #[arg(long = "set-literal", value_name = "KEY=VAL")]
-    pub set_literal: Vec<String>,
+    #[command(flatten)]
+    pub sets: super::values::SetArgs,
     /// Kubernetes version for `.Capabilities.KubeVersion` when rendering charts.
     #[arg(long = "kube-version", value_name = "VERSION")]
     pub kube_version: Option<String>,
@@ -162,14 +149,7 @@ fn run_diff(args: CrdDiffArgs) -> Result<i32, Error> {
         chart: ChartOptions {
             release_name: args.release_name.clone(),
             namespace: args.namespace.clone(),
-            values: crate::chart::ValuesOptions {
-                value_files: args.values.clone(),
-                json_values: args.set_json.clone(),
-                values: args.set.clone(),
-                string_values: args.set_string.clone(),
-                file_values: args.set_file.clone(),
-                literal_values: args.set_literal.clone(),
-            },
+            values: args.sets.options(args.values.clone()),
             kube_version: args.kube_version.clone(),
             api_versions: args.api_versions.clone(),
         },

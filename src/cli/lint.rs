@@ -28,21 +28,8 @@ pub struct LintArgs {
     /// Values files for chart renders, merged left to right.
     #[arg(long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
-    /// Set values for chart renders (`a.b=c`).
-    #[arg(long, value_name = "KEY=VAL")]
-    pub set: Vec<String>,
-    /// Set values, always as strings.
-    #[arg(long = "set-string", value_name = "KEY=VAL")]
-    pub set_string: Vec<String>,
-    /// Set values from files (`key=path`).
-    #[arg(long = "set-file", value_name = "KEY=PATH")]
-    pub set_file: Vec<String>,
-    /// Set JSON values.
-    #[arg(long = "set-json", value_name = "KEY=JSON")]
-    pub set_json: Vec<String>,
-    /// Set a literal string value.
-    #[arg(long = "set-literal", value_name = "KEY=VAL")]
-    pub set_literal: Vec<String>,
+    #[command(flatten)]
+    pub sets: super::values::SetArgs,
     /// Release namespace.
     #[arg(short = 'n', long, env = "HELM_NAMESPACE", default_value = "default")]
     pub namespace: String,
@@ -162,14 +149,7 @@ pub fn run(args: LintArgs) -> Result<i32, Error> {
         paths: args.paths,
         manifests: args.filename,
         stdin,
-        values: crate::chart::ValuesOptions {
-            value_files: args.values,
-            json_values: args.set_json,
-            values: args.set,
-            string_values: args.set_string,
-            file_values: args.set_file,
-            literal_values: args.set_literal,
-        },
+        values: args.sets.options(args.values),
         namespace: args.namespace,
         release_name: "release-name".to_string(),
         kube_version: args.kube_version,

@@ -4,6 +4,7 @@ mod crd;
 mod lint;
 mod render;
 pub mod validate;
+mod values;
 
 pub use render::format_error;
 

@@ -25,21 +25,8 @@ pub struct RenderArgs {
     /// Values files, merged left to right (`-` reads standard input).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
-    /// Set values (`a.b=c,d[0]=e`); integers become int64, as in Helm.
-    #[arg(long, value_name = "KEY=VAL")]
-    pub set: Vec<String>,
-    /// Set values, always as strings.
-    #[arg(long = "set-string", value_name = "KEY=VAL")]
-    pub set_string: Vec<String>,
-    /// Set values from files (`key=path`).
-    #[arg(long = "set-file", value_name = "KEY=PATH")]
-    pub set_file: Vec<String>,
-    /// Set JSON values (`key=<json>` or a whole JSON object).
-    #[arg(long = "set-json", value_name = "KEY=JSON")]
-    pub set_json: Vec<String>,
-    /// Set a literal string value: everything after the first `=` is kept verbatim.
-    #[arg(long = "set-literal", value_name = "KEY=VAL")]
-    pub set_literal: Vec<String>,
+    #[command(flatten)]
+    pub sets: super::values::SetArgs,
     /// Kubernetes version for `.Capabilities.KubeVersion` (default: Helm 4.1's, v1.35.0).
     #[arg(long = "kube-version", value_name = "VERSION")]
     pub kube_version: Option<String>,
@@ -103,14 +90,7 @@ impl RenderArgs {
             release_name: name,
             chart: PathBuf::from(chart),
             namespace: self.namespace.clone(),
-            values: crate::chart::ValuesOptions {
-                value_files: self.values.clone(),
-                json_values: self.set_json.clone(),
-                values: self.set.clone(),
-                string_values: self.set_string.clone(),
-                file_values: self.set_file.clone(),
-                literal_values: self.set_literal.clone(),
-            },
+            values: self.sets.options(self.values.clone()),
             kube_version: self.kube_version.clone(),
             api_versions: self.api_versions.clone(),
             include_crds: self.include_crds,

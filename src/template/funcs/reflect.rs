@@ -26,36 +26,8 @@ pub fn kind_name(v: &Value) -> &'static str {
     }
 }
 
-/// Go `reflect.DeepEqual`: like `==` on values, but types must match exactly (`1` and `1.0`
-/// differ) and lists and maps compare element by element.
-pub fn deep_equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Nil, Value::Nil) => true,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Int(x), Value::Int(y)) => x == y,
-        // DeepEqual compares floats with ==, so NaN is never equal.
-        (Value::Float(x), Value::Float(y)) => x == y,
-        (Value::String(x), Value::String(y)) => x == y,
-        (Value::Bytes(x), Value::Bytes(y)) => x == y,
-        (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| deep_equal(p, q))
-        }
-        (Value::Map(x), Value::Map(y)) => {
-            if std::rc::Rc::ptr_eq(x, y) {
-                return true;
-            }
-            let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| deep_equal(v, w)))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            std::rc::Rc::ptr_eq(x, y)
-                || x.type_name() == y.type_name() && x.display() == y.display()
-        }
-        _ => false,
-    }
-}
+/// Go `reflect.DeepEqual` (one implementation, shared with the list functions).
+pub use super::convert::go_deep_equal as deep_equal;
 
 fn type_of(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("typeOf", args, 1)?;
