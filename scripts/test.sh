@@ -44,21 +44,22 @@ cargo clippy --locked --all-targets -- -D warnings
 
 # Run every test stage even when an earlier one fails, so one run reports everything.
 status=0
+if [ "$#" -eq 0 ]; then
+  step "pre-commit hook (scripts/test-precommit.sh)"
+  scripts/test-precommit.sh || status=$?
+fi
 if cargo nextest --version >/dev/null 2>&1; then
-  step "cargo nextest run"
-  cargo nextest run --locked --no-fail-fast "$@" || status=$?
-  # nextest does not run doctests.
+  # nextest does not run doctests; run them first so the test runner's summary is the
+  # last thing this script prints.
   if [ "$#" -eq 0 ]; then
     step "cargo test --doc"
     cargo test --locked --doc || status=$?
   fi
+  step "cargo nextest run"
+  cargo nextest run --locked --no-fail-fast "$@" || status=$?
 else
   step "cargo test"
   cargo test --locked --no-fail-fast "$@" || status=$?
-fi
-if [ "$#" -eq 0 ]; then
-  step "pre-commit hook (scripts/test-precommit.sh)"
-  scripts/test-precommit.sh || status=$?
 fi
 if [ "$status" -ne 0 ]; then
   echo "tests failed (exit $status)" >&2
