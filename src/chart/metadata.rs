@@ -104,51 +104,7 @@ fn format_float32_g(f: f64) -> String {
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
     let dp = exp + 1;
-    go_g_layout(x < 0.0, &digits, dp)
-}
-
-/// Go's `%g` layout for shortest formatting: exponent form when the exponent is < -4 or
-/// >= 6 (Go uses precision 6 for that decision when formatting the shortest digits).
-fn go_g_layout(negative: bool, digits: &str, dp: i32) -> String {
-    let exp = dp - 1;
-    let exp_form = !(-4..6).contains(&exp);
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    if exp_form {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        let e = exp.unsigned_abs();
-        if e < 10 {
-            out.push('0');
-        }
-        out.push_str(&e.to_string());
-    } else if dp <= 0 {
-        out.push_str("0.");
-        for _ in 0..(-dp) {
-            out.push('0');
-        }
-        out.push_str(digits);
-    } else {
-        let dp = dp as usize;
-        if dp >= digits.len() {
-            out.push_str(digits);
-            for _ in digits.len()..dp {
-                out.push('0');
-            }
-        } else {
-            out.push_str(&digits[..dp]);
-            out.push('.');
-            out.push_str(&digits[dp..]);
-        }
-    }
-    out
+    crate::template::value::layout_g(&digits, dp, x < 0.0)
 }
 
 /// A scalar going into a Go `string` field, converted as sigs.k8s.io/yaml does.

@@ -425,8 +425,15 @@ pub fn format_float_g(x: f64) -> String {
         return if x.is_sign_negative() { "-0" } else { "0" }.to_string();
     }
     let (digits, dp) = shortest_digits(x);
+    layout_g(&digits, dp, x < 0.0)
+}
+
+/// Go's `%g` layout of shortest digits `digits` with decimal-point position `dp`: exponent
+/// form when the exponent is < -4 or >= 6 (Go decides with precision 6 for shortest output).
+/// Shared by every place that prints floats like Go (float64 `%v`, float32 keys and fields).
+pub fn layout_g(digits: &str, dp: i32, negative: bool) -> String {
     let mut out = String::new();
-    if x < 0.0 {
+    if negative {
         out.push('-');
     }
     let exp = dp - 1;
@@ -448,11 +455,11 @@ pub fn format_float_g(x: f64) -> String {
         for _ in 0..(-dp) {
             out.push('0');
         }
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         let dp = dp as usize;
         if dp >= digits.len() {
-            out.push_str(&digits);
+            out.push_str(digits);
             for _ in digits.len()..dp {
                 out.push('0');
             }

@@ -1145,50 +1145,7 @@ fn float32_key(f: f64) -> String {
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    layout_g(&digits, exp + 1, x < 0.0)
-}
-
-/// Go's `%g` layout for shortest digits `digits` with decimal point position `dp`.
-pub(crate) fn layout_g(digits: &str, dp: i32, negative: bool) -> String {
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    // Go's %g with shortest precision switches to exponent form outside 1e-4 ≤ |x| < 1e6.
-    let exp = dp - 1;
-    if !(-4..6).contains(&exp) {
-        out.push_str(digits.get(..1).unwrap_or("0"));
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(digits.get(1..).unwrap_or(""));
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        let e = exp.unsigned_abs();
-        if e < 10 {
-            out.push('0');
-        }
-        out.push_str(&e.to_string());
-    } else if dp <= 0 {
-        out.push_str("0.");
-        for _ in 0..(-dp) {
-            out.push('0');
-        }
-        out.push_str(digits);
-    } else {
-        let dpu = dp as usize;
-        if dpu >= digits.len() {
-            out.push_str(digits);
-            for _ in digits.len()..dpu {
-                out.push('0');
-            }
-        } else {
-            out.push_str(digits.get(..dpu).unwrap_or(""));
-            out.push('.');
-            out.push_str(digits.get(dpu..).unwrap_or(""));
-        }
-    }
-    out
+    crate::template::value::layout_g(&digits, exp + 1, x < 0.0)
 }
 
 /// Standard base64 with padding, as Go's `base64.StdEncoding` (which ignores `\r`/`\n`).
