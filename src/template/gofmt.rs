@@ -772,24 +772,8 @@ fn format_g(x: f64, prec: Option<usize>, upper: bool) -> String {
         out.push(if upper { 'E' } else { 'e' });
         out.push(if exp < 0 { '-' } else { '+' });
         out.push_str(&format!("{:02}", exp.unsigned_abs()));
-    } else if dp <= 0 {
-        out.push_str("0.");
-        for _ in 0..(-dp) {
-            out.push('0');
-        }
-        out.push_str(&digits);
     } else {
-        let dpu = dp as usize;
-        if dpu >= digits.len() {
-            out.push_str(&digits);
-            for _ in digits.len()..dpu {
-                out.push('0');
-            }
-        } else {
-            out.push_str(&digits[..dpu]);
-            out.push('.');
-            out.push_str(&digits[dpu..]);
-        }
+        crate::template::value::layout_fixed(&mut out, &digits, dp);
     }
     out
 }

@@ -428,6 +428,30 @@ pub fn format_float_g(x: f64) -> String {
     layout_g(&digits, dp, x < 0.0)
 }
 
+/// Plain decimal layout of `digits` with the decimal point at `dp` (`dp <= 0`: leading
+/// `0.` and zeros; `dp >= len`: trailing zeros, no point), as Go's `strconv` writes it.
+pub fn layout_fixed(out: &mut String, digits: &str, dp: i32) {
+    if dp <= 0 {
+        out.push_str("0.");
+        for _ in 0..(-dp) {
+            out.push('0');
+        }
+        out.push_str(digits);
+        return;
+    }
+    let dp = dp as usize;
+    if dp >= digits.len() {
+        out.push_str(digits);
+        for _ in digits.len()..dp {
+            out.push('0');
+        }
+    } else {
+        out.push_str(digits.get(..dp).unwrap_or(""));
+        out.push('.');
+        out.push_str(digits.get(dp..).unwrap_or(""));
+    }
+}
+
 /// Go's `%g` layout of shortest digits `digits` with decimal-point position `dp`: exponent
 /// form when the exponent is < -4 or >= 6 (Go decides with precision 6 for shortest output).
 /// Shared by every place that prints floats like Go (float64 `%v`, float32 keys and fields).
@@ -450,24 +474,8 @@ pub fn layout_g(digits: &str, dp: i32, negative: bool) -> String {
             out.push('0');
         }
         out.push_str(&e.to_string());
-    } else if dp <= 0 {
-        out.push_str("0.");
-        for _ in 0..(-dp) {
-            out.push('0');
-        }
-        out.push_str(digits);
     } else {
-        let dp = dp as usize;
-        if dp >= digits.len() {
-            out.push_str(digits);
-            for _ in digits.len()..dp {
-                out.push('0');
-            }
-        } else {
-            out.push_str(&digits[..dp]);
-            out.push('.');
-            out.push_str(&digits[dp..]);
-        }
+        layout_fixed(&mut out, digits, dp);
     }
     out
 }

@@ -172,24 +172,8 @@ pub fn format_json_float(f: f64) -> String {
             out.push('0');
         }
         let _ = write!(out, "{e}");
-    } else if dp <= 0 {
-        out.push_str("0.");
-        for _ in 0..(-dp) {
-            out.push('0');
-        }
-        out.push_str(&digits);
     } else {
-        let dpu = dp as usize;
-        if dpu >= digits.len() {
-            out.push_str(&digits);
-            for _ in digits.len()..dpu {
-                out.push('0');
-            }
-        } else {
-            out.push_str(digits.get(..dpu).unwrap_or(""));
-            out.push('.');
-            out.push_str(digits.get(dpu..).unwrap_or(""));
-        }
+        crate::template::value::layout_fixed(&mut out, &digits, dp);
     }
     out
 }
