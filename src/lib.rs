@@ -8,6 +8,7 @@ pub mod cli;
 pub mod crd;
 pub mod error;
 pub mod lint;
+pub mod live;
 pub mod render;
 pub mod report;
 pub mod schema;
