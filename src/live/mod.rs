@@ -7,3 +7,4 @@
 //! JSON, tested without a cluster; the modules that talk to clusters only gather inputs.
 
 pub mod objdiff;
+pub mod stored;
