@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::output::{self, CrdFile};
-use super::{render_files, KubeVersion, ReleaseOptions, RenderOptions};
+use super::{KubeVersion, ReleaseOptions, RenderOptions};
 use crate::chart::{self, Chart};
 use crate::error::Error;
 use crate::template::Value;
@@ -83,6 +83,14 @@ pub fn template_source<'a>(chart: &'a Chart, full_name: &str) -> Option<&'a [u8]
 
 /// Load, prepare and render a chart; return `helm template`'s output.
 pub fn render(req: &RenderRequest) -> Result<(Chart, RenderResult), Error> {
+    render_with(req, None)
+}
+
+/// [`render`] with `lookup` and `.Capabilities.APIVersions` answered by a live cluster.
+pub fn render_with(
+    req: &RenderRequest,
+    cluster: Option<&super::cluster::ClusterHooks>,
+) -> Result<(Chart, RenderResult), Error> {
     let loaded = chart::load(&req.chart)?;
     let values = req.values.merge()?;
     let (prepared, coalesced) = chart::prepare(loaded, values)?;
@@ -115,7 +123,8 @@ pub fn render(req: &RenderRequest) -> Result<(Chart, RenderResult), Error> {
             None => Error::Render(error),
         }
     };
-    let files = render_files(&prepared, &coalesced, &options).map_err(with_frame)?;
+    let files =
+        super::render_files_with(&prepared, &coalesced, &options, cluster).map_err(with_frame)?;
     let sorted = output::sort_manifests(&files.files).map_err(Error::Render)?;
     // Only `--include-crds` prints the `crds/` files; don't copy them otherwise.
     let crds = if req.include_crds {

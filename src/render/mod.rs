@@ -12,6 +12,7 @@
 //!    order) and print them the way `helm template` does ([`output`]).
 
 pub mod capabilities;
+pub mod cluster;
 pub mod command;
 mod exec_error;
 pub mod files;
@@ -407,7 +408,23 @@ pub fn render_files(
     values: &Value,
     options: &RenderOptions,
 ) -> Result<RenderedFiles, RenderError> {
-    let caps = Capabilities::new(options.kube_version.clone(), &options.extra_api_versions);
+    render_files_with(chart, values, options, None)
+}
+
+/// [`render_files`] with a live cluster answering `lookup` and `.Capabilities.APIVersions`
+/// (`render --cluster`).
+pub fn render_files_with(
+    chart: &Chart,
+    values: &Value,
+    options: &RenderOptions,
+    cluster: Option<&cluster::ClusterHooks>,
+) -> Result<RenderedFiles, RenderError> {
+    let mut caps = Capabilities::new(options.kube_version.clone(), &options.extra_api_versions);
+    if let Some(hooks) = cluster {
+        caps.api_versions = hooks.api_versions.clone();
+        caps.api_versions
+            .extend(options.extra_api_versions.iter().cloned());
+    }
     if let Some(constraint) = chart
         .metadata
         .kube_version
@@ -438,6 +455,9 @@ pub fn render_files(
         .filter_map(|t| t.scope.get("Values"))
         .collect();
     refuse_values_in_dig(&mut funcs, values_maps);
+    if let Some(hooks) = cluster {
+        funcs.insert_host("lookup", cluster::lookup_func(hooks));
+    }
     let mut set = TemplateSet::new(funcs);
     set.set_missing_key(if options.strict {
         MissingKey::Error
