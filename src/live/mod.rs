@@ -7,4 +7,5 @@
 //! JSON, tested without a cluster; the modules that talk to clusters only gather inputs.
 
 pub mod objdiff;
+pub mod status;
 pub mod stored;
