@@ -34,6 +34,9 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A cluster could not be used (unreachable, unknown context, forbidden, bad kubeconfig).
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 impl From<crate::lint::run::LintError> for Error {
@@ -48,6 +51,7 @@ impl Error {
         match self {
             Error::Write { .. } => 3,
             Error::Crd(e) => e.exit_code(),
+            Error::Cluster(e) => e.exit_code(),
             _ => 2,
         }
     }
