@@ -29,8 +29,9 @@ pub enum CrdCommand {
     long_about = "Compare the CustomResourceDefinitions of OLD and NEW and report, per CRD, \
 version and field, what changed and whether it breaks custom resources that already exist. \
 Each side is a CRD file, a directory of CRD files, a chart (directory or .tgz, rendered with \
-the given values; crds/ files and templated CRDs both count) or a chart at a git ref \
-(git:REF:path/to/chart). CRDs are paired by name. Exit code 1 when a finding is at or above \
+the given values; crds/ files and templated CRDs both count), a chart at a git ref \
+(git:REF:path/to/chart) or the live cluster (cluster: or cluster:CONTEXT; versions still in \
+status.storedVersions count, and --check-instances validates the stored objects). CRDs are paired by name. Exit code 1 when a finding is at or above \
 --fail-on (breaking changes are errors unless configured otherwise), 2 for bad input.",
     after_help = "Examples:\n  kubectl opm crd diff old/crds new/crds\n  kubectl opm crd diff git:v1.4.0:charts/my-operator charts/my-operator -o json\n  kubectl opm crd diff a.yaml b.yaml --level crd-description-changed=off --explain"
 )]
@@ -88,6 +89,24 @@ pub struct CrdDiffArgs {
         value_delimiter = ','
     )]
     pub api_versions: Vec<String>,
+    /// With a `cluster:` OLD side: validate every stored custom resource of the compared
+    /// CRDs against NEW's schema and report those it would reject.
+    #[arg(long = "check-instances")]
+    pub check_instances: bool,
+    /// With a `cluster:` side: compare every CRD of the cluster, not only those the other
+    /// side defines.
+    #[arg(long = "all")]
+    pub all: bool,
+    /// Kubeconfig for `cluster:` sides (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for `cluster:` (default: $HELM_KUBECONTEXT, then the current
+    /// context); `cluster:NAME` names it too.
+    #[arg(long = "kube-context", visible_alias = "context", value_name = "NAME")]
+    pub kube_context: Option<String>,
+    /// Time limit of one API request for `cluster:` sides (e.g. 10s).
+    #[arg(long = "request-timeout", value_name = "DURATION", value_parser = crate::cluster::config::parse_duration)]
+    pub request_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -157,6 +176,21 @@ fn run_diff(args: CrdDiffArgs) -> Result<i32, Error> {
         explain: args.explain,
         breaking_only: args.breaking_only,
     };
+    if crate::crd::source::cluster_spec(&req.old).is_some()
+        || crate::crd::source::cluster_spec(&req.new).is_some()
+    {
+        let (outcome, target) = super::crd_live::diff(&args, &req)?;
+        let fail_on = Severity::from(args.fail_on);
+        let text = write_report(args.output, &outcome, fail_on, target);
+        super::write_stdout(text.as_bytes());
+        return Ok(if outcome.fails(fail_on) { 1 } else { 0 });
+    }
+    if args.check_instances {
+        return Err(Error::Usage(
+            "--check-instances needs a cluster: side (crd diff cluster: NEW --check-instances)"
+                .to_string(),
+        ));
+    }
     let (old, new) = load_both(&req)?;
     let outcome = diff_loaded(&old, &new, &req);
     let fail_on = Severity::from(args.fail_on);

@@ -1,8 +1,11 @@
 //! Command-line definitions (clap) and wiring to the library. No logic beyond that.
 
 mod crd;
+mod crd_live;
+mod diff;
 mod lint;
 mod render;
+mod status;
 pub mod validate;
 mod values;
 
@@ -46,6 +49,10 @@ pub enum Command {
     Version(VersionArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completion(CompletionArgs),
+    /// What is deployed where: releases, CRD versions, controller pods, webhooks, rollouts.
+    Status(Box<status::StatusArgs>),
+    /// Compare a chart with what is deployed (`diff upgrade RELEASE CHART`).
+    Diff(diff::DiffArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -78,6 +85,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Lint(args) => lint::run(args),
         Command::Crd(args) => crd::run(*args),
         Command::Validate(args) => validate::run(args),
+        Command::Status(args) => status::run(*args),
+        Command::Diff(args) => diff::run(args),
         Command::Version(args) => {
             let version = env!("CARGO_PKG_VERSION");
             let helm = crate::render::capabilities::HELM_VERSION;

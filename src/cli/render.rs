@@ -69,6 +69,20 @@ pub struct RenderArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = RenderFormat::Yaml)]
     pub output: RenderFormat,
+    /// Ask the cluster: `lookup` returns live objects, `.Capabilities` has the cluster's
+    /// version (unless --kube-version) and API versions, as with `helm install --dry-run=server`.
+    #[arg(long, conflicts_with = "values_matrix")]
+    pub cluster: bool,
+    /// Kubeconfig for --cluster (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "PATH", requires = "cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --cluster (default: $HELM_KUBECONTEXT, then the current one).
+    #[arg(long = "kube-context", value_name = "NAME", requires = "cluster")]
+    pub kube_context: Option<String>,
+    /// Time limit of one API request for --cluster (e.g. 10s).
+    #[arg(long = "request-timeout", value_name = "DURATION", requires = "cluster",
+          value_parser = crate::cluster::config::parse_duration)]
+    pub request_timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -105,6 +119,9 @@ impl RenderArgs {
 
 pub fn run(args: RenderArgs) -> Result<i32, Error> {
     let base = args.request()?;
+    if args.cluster {
+        return run_cluster(&args, base);
+    }
     let Some(matrix) = &args.values_matrix else {
         let (_, result) = command::render(&base)?;
         super::write_stdout(emit(&args, &base, &result, None)?.as_bytes());
@@ -125,6 +142,40 @@ pub fn run(args: RenderArgs) -> Result<i32, Error> {
         }
     }
     Ok(failed.unwrap_or(0))
+}
+
+/// `render --cluster`: the cluster answers `lookup` and `.Capabilities`.
+fn run_cluster(args: &RenderArgs, mut base: RenderRequest) -> Result<i32, Error> {
+    let cluster_args = crate::cluster::ClusterArgs {
+        kubeconfig: args.kubeconfig.clone(),
+        contexts: args.kube_context.iter().cloned().collect(),
+        parallel: 1,
+        request_timeout: args.request_timeout,
+        ..crate::cluster::ClusterArgs::default()
+    };
+    let rt = crate::live::runtime()?;
+    let ctx = rt.block_on(async {
+        let env = crate::cluster::ClusterEnv::from_process();
+        let targets = crate::cluster::resolve_targets(&cluster_args, &env).await?;
+        let target = targets
+            .first()
+            .ok_or_else(|| crate::cluster::ClusterError::Config {
+                message: "no kubeconfig context to use".to_string(),
+            })?;
+        let cluster = crate::cluster::connect(target)?;
+        crate::live::hooks::render_context(&cluster, tokio::runtime::Handle::current())
+            .await
+            .map_err(Error::from)
+    })?;
+    if base.kube_version.is_none() && !ctx.kube_version.is_empty() {
+        base.kube_version = Some(ctx.kube_version.clone());
+    }
+    // The render runs on this thread; each lookup blocks on the runtime.
+    let (_, result) = command::render_with(&base, Some(&ctx.hooks))?;
+    super::write_stdout(emit(args, &base, &result, None)?.as_bytes());
+    drop(ctx);
+    rt.shutdown_background();
+    Ok(0)
 }
 
 /// Turn one render into what goes to stdout (or into files, with `--output-dir`).

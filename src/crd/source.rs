@@ -23,6 +23,11 @@ pub struct ChartOptions {
 /// Read the CRDs of one side: `git:REF:PATH`, a chart (directory with `Chart.yaml`, or a
 /// `.tgz`), a directory of CRD files, or a file.
 pub fn load_source(spec: &str, chart: &ChartOptions) -> Result<Vec<Crd>, CrdError> {
+    if cluster_spec(spec).is_some() {
+        return Err(CrdError::Config(format!(
+            "{spec}: a live cluster side is read by `crd diff` (with the cluster flags), not here"
+        )));
+    }
     if let Some(rest) = spec.strip_prefix("git:") {
         return load_git(spec, rest, chart);
     }
@@ -329,4 +334,90 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CrdError> {
         }
     }
     Ok(())
+}
+
+/// `cluster:` (the current context) or `cluster:<context>`: a side read from a live
+/// cluster. Returns the context named in the spec, if any.
+pub fn cluster_spec(spec: &str) -> Option<Option<&str>> {
+    let rest = spec.strip_prefix("cluster:")?;
+    Some((!rest.is_empty()).then_some(rest))
+}
+
+/// The CRD documents of a file, directory or chart side as JSON, for validating objects
+/// against them (`crd diff --check-instances`). `git:` and `cluster:` sides are not
+/// supported here.
+pub fn load_crd_objects(
+    spec: &str,
+    chart: &ChartOptions,
+) -> Result<Vec<serde_json::Value>, CrdError> {
+    if spec.starts_with("git:") || cluster_spec(spec).is_some() {
+        return Err(CrdError::Config(format!(
+            "{spec}: --check-instances needs the new side as a file, directory or chart"
+        )));
+    }
+    let path = Path::new(spec);
+    let mut docs: Vec<crate::template::Value> = Vec::new();
+    if is_chart(path) {
+        let req = RenderRequest {
+            release_name: if chart.release_name.is_empty() {
+                "release-name".to_string()
+            } else {
+                chart.release_name.clone()
+            },
+            chart: path.to_path_buf(),
+            namespace: if chart.namespace.is_empty() {
+                "default".to_string()
+            } else {
+                chart.namespace.clone()
+            },
+            values: chart.values.clone(),
+            kube_version: chart.kube_version.clone(),
+            api_versions: chart.api_versions.clone(),
+            include_crds: true,
+            ..RenderRequest::default()
+        };
+        let (_, result) = render(&req).map_err(|e| CrdError::Chart {
+            source_name: spec.to_string(),
+            message: e.to_string(),
+        })?;
+        for file in &result.crds {
+            docs.extend(crate::yaml::load_all(&file.content, &file.source)?);
+        }
+        for m in result.sorted.manifests.iter().chain(&result.sorted.hooks) {
+            docs.push(m.object().clone());
+        }
+    } else if path.is_dir() {
+        let mut files = Vec::new();
+        collect_files(path, &mut files)?;
+        for file in &files {
+            docs.extend(crate::yaml::load_all(
+                &read(file)?,
+                &file.display().to_string(),
+            )?);
+        }
+    } else {
+        docs.extend(crate::yaml::load_all(&read(path)?, spec)?);
+    }
+    let mut out = Vec::new();
+    for doc in docs {
+        flatten_crd_docs(&doc, &mut out);
+    }
+    Ok(out)
+}
+
+fn flatten_crd_docs(doc: &crate::template::Value, out: &mut Vec<serde_json::Value>) {
+    if super::model::is_crd(doc) {
+        out.push(crate::schema::crd::to_json(doc));
+    } else if doc
+        .get("kind")
+        .as_ref()
+        .and_then(crate::template::Value::as_str)
+        == Some("List")
+    {
+        if let Some(crate::template::Value::List(items)) = doc.get("items") {
+            for item in items.iter() {
+                flatten_crd_docs(item, out);
+            }
+        }
+    }
 }

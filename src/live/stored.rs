@@ -251,18 +251,24 @@ pub fn check_instances(
             .api_version
             .rsplit_once('/')
             .map(|(_, v)| v.to_string());
-        finding.object = Some(object);
+        finding.object = Some(object.clone());
         finding.field = field;
         finding.breaking = Some(true);
+        let ctx = if cluster.is_empty() {
+            String::new()
+        } else {
+            format!(" --context {}", shell_word(cluster))
+        };
+        let ns = object
+            .namespace
+            .as_deref()
+            .map(|n| format!(" -n {}", shell_word(n)))
+            .unwrap_or_default();
         finding.help = Some(format!(
-            "Fix the object before upgrading (kubectl{} edit {} -n …), or relax the schema / add \
-             a defaulting or conversion step so existing objects stay valid.",
-            if cluster.is_empty() {
-                String::new()
-            } else {
-                format!(" --context {}", shell_word(cluster))
-            },
-            crd_name
+            "Fix the object before upgrading (kubectl{ctx}{ns} edit {crd_name} {}), or relax the \
+             schema so objects that exist stay valid (a CEL transition rule with oldSelf \
+             applies a constraint to new objects only).",
+            shell_word(&object.name)
         ));
         finding.docs = Some(crate::crd::rules::docs_url(RULE_INSTANCE_REJECTED));
         out.push(finding);
@@ -282,11 +288,12 @@ fn object_name(o: &Json) -> String {
     }
 }
 
-/// Drop what the API server adds to every object (`managedFields`, uid, …): the schema
-/// engine checks `metadata` against ObjectMeta, which allows them, but they only cost time.
+/// Keep only the metadata users write (name, namespace, labels, annotations): the API
+/// server sets the rest (uid, timestamps, managedFields, …) and it is valid by
+/// construction, while checking it would need the whole ObjectMeta schema graph.
 fn strip_server_fields(o: &mut Json) {
     if let Some(Json::Object(meta)) = o.get_mut("metadata") {
-        meta.remove("managedFields");
+        meta.retain(|k, _| matches!(k.as_str(), "name" | "namespace" | "labels" | "annotations"));
     }
 }
 
