@@ -10,6 +10,7 @@ pub mod error;
 pub mod lint;
 pub mod render;
 pub mod report;
+pub mod rollout;
 pub mod schema;
 pub mod template;
 pub mod yaml;
