@@ -28,6 +28,12 @@ pub enum Error {
     /// CRDs that cannot be read or compared (`crd diff`).
     #[error(transparent)]
     Crd(#[from] crate::crd::CrdError),
+    /// `opm create` could not scaffold the chart.
+    #[error(transparent)]
+    Scaffold(#[from] crate::scaffold::ScaffoldError),
+    /// `opm values-doc` could not document the values or update the README.
+    #[error(transparent)]
+    ValuesDoc(#[from] crate::valuesdoc::ValuesDocError),
     /// A file we had to write could not be written (`--output-dir`).
     #[error("{path}: {source}")]
     Write {
@@ -48,6 +54,8 @@ impl Error {
         match self {
             Error::Write { .. } => 3,
             Error::Crd(e) => e.exit_code(),
+            Error::Scaffold(e) => e.exit_code(),
+            Error::ValuesDoc(crate::valuesdoc::ValuesDocError::Write { .. }) => 3,
             _ => 2,
         }
     }

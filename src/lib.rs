@@ -10,6 +10,8 @@ pub mod error;
 pub mod lint;
 pub mod render;
 pub mod report;
+pub mod scaffold;
 pub mod schema;
 pub mod template;
+pub mod valuesdoc;
 pub mod yaml;

@@ -1,10 +1,12 @@
 //! Command-line definitions (clap) and wiring to the library. No logic beyond that.
 
 mod crd;
+mod create;
 mod lint;
 mod render;
 pub mod validate;
 mod values;
+mod valuesdoc;
 
 pub use render::format_error;
 
@@ -46,6 +48,10 @@ pub enum Command {
     Version(VersionArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completion(CompletionArgs),
+    /// Create an operator chart that passes every lint rule from the start.
+    Create(create::CreateArgs),
+    /// Print a chart's values table, or check/update the one in its README.
+    ValuesDoc(valuesdoc::ValuesDocArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -101,6 +107,8 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             write_stdout(&out);
             Ok(0)
         }
+        Command::Create(args) => create::run(args),
+        Command::ValuesDoc(args) => valuesdoc::run(args),
     }
 }
 
