@@ -46,7 +46,7 @@ pub fn run(args: ValuesDocArgs) -> Result<i32, Error> {
         return match valuesdoc::check_readme(&readme, path, &table)? {
             ReadmeCheck::Current => Ok(0),
             ReadmeCheck::Stale { diff } => {
-                eprintln!(
+                eprint!(
                     "{}: the values table is stale; run `kubectl opm values-doc {} --write {}`\n{diff}",
                     path.display(),
                     args.chart.display(),

@@ -99,9 +99,7 @@ pub fn document_values(src: &str, file: &str) -> Result<Vec<ValueRow>, ValuesDoc
     let values = crate::yaml::load_values(src, file)?;
     let lines = key_lines(src);
     let source_lines: Vec<&str> = src.lines().collect();
-    let helm_docs = source_lines
-        .iter()
-        .any(|l| l.trim_start().starts_with("# --"));
+    let helm_docs = source_lines.iter().any(|l| is_marker(l.trim_start()));
     // In flow style (`labels: {a: b}`) several keys share a line; the comment above it
     // belongs to the first one only.
     let mut first_on_line: HashMap<usize, &Vec<String>> = HashMap::new();
@@ -233,7 +231,7 @@ fn parse_comment(block: &[&str], helm_docs: bool) -> Comment {
     let mut parts: Vec<String> = Vec::new();
     if helm_docs {
         // The description starts at the last `# --` line; `# @…` lines end it.
-        let Some(start) = block.iter().rposition(|l| l.starts_with("# --")) else {
+        let Some(start) = block.iter().rposition(|l| is_marker(l)) else {
             out.default = find_default(block);
             return out;
         };
@@ -253,7 +251,7 @@ fn parse_comment(block: &[&str], helm_docs: bool) -> Comment {
     } else {
         for line in block {
             let body = strip_hash(line);
-            if body.trim_start().starts_with('@') || looks_like_yaml(body) {
+            if body.trim_start().starts_with('@') || looks_like_yaml(body) || is_rule(body) {
                 continue;
             }
             parts.push(body.trim().to_string());
@@ -266,6 +264,20 @@ fn parse_comment(block: &[&str], helm_docs: bool) -> Comment {
         .collect::<Vec<_>>()
         .join(" ");
     out
+}
+
+/// helm-docs' description marker: `# --` alone or followed by a space (not `# -----`).
+fn is_marker(line: &str) -> bool {
+    line.strip_prefix("# --")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+}
+
+/// A decorative line (`# ------`, `# =====`, `#####`): not prose.
+fn is_rule(body: &str) -> bool {
+    let t = body.trim();
+    !t.is_empty()
+        && t.chars()
+            .all(|c| matches!(c, '-' | '=' | '#' | '*' | '_' | '~'))
 }
 
 fn find_default(block: &[&str]) -> Option<String> {
@@ -564,6 +576,20 @@ mod tests {
                 ),
                 row("value", "int", "2", ""),
             ]
+        );
+    }
+
+    #[test]
+    fn separator_lines_are_not_helm_docs_markers() {
+        let src = "settings:\n  # --------------------\n  # How often to sync.\n  syncPeriod: 1m\n";
+        assert_eq!(
+            rows(src),
+            vec![row(
+                "settings.syncPeriod",
+                "string",
+                "\"1m\"",
+                "How often to sync."
+            )]
         );
     }
 

@@ -67,7 +67,9 @@ pub fn check_readme(readme: &str, path: &Path, table: &str) -> Result<ReadmeChec
     if current.trim() == table.trim() {
         return Ok(ReadmeCheck::Current);
     }
-    let diff = similar::TextDiff::from_lines(current.trim_matches('\n'), table.trim_matches('\n'))
+    let old = format!("{}\n", current.trim_matches('\n'));
+    let new = format!("{}\n", table.trim_matches('\n'));
+    let diff = similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(1)
         .header(&path.display().to_string(), "generated")
