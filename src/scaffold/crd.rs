@@ -166,6 +166,24 @@ fn crd_info(
     super::names::check_group(&group).map_err(|e| fail(e.to_string()))?;
     let singular =
         string_at(doc, &["spec", "names", "singular"]).unwrap_or_else(|| kind.to_ascii_lowercase());
+    // These end up in RBAC rules, webhook names and paths: hold them to the API server's rules.
+    for (field, value) in [
+        ("spec.names.plural", &plural),
+        ("spec.names.singular", &singular),
+    ] {
+        if !is_dns_label(value) {
+            return Err(fail(format!(
+                "{field} {value:?} must be a lowercase DNS-1123 label"
+            )));
+        }
+    }
+    let kind_ok = kind.starts_with(|c: char| c.is_ascii_uppercase())
+        && kind.chars().all(|c| c.is_ascii_alphanumeric());
+    if !kind_ok {
+        return Err(fail(format!(
+            "spec.names.kind {kind:?} must be letters and digits starting with an uppercase letter"
+        )));
+    }
     let namespaced = match scope.as_str() {
         "Namespaced" => true,
         "Cluster" => false,
@@ -194,6 +212,11 @@ fn crd_info(
             )))
         }
     };
+    if !is_dns_label(&storage_version) {
+        return Err(fail(format!(
+            "version name {storage_version:?} must be a lowercase DNS-1123 label"
+        )));
+    }
     let conversion_webhook =
         string_at(doc, &["spec", "conversion", "strategy"]).as_deref() == Some("Webhook");
     let conversion_review_versions =
@@ -226,6 +249,15 @@ fn crd_info(
         spec: template_text(&Value::map(spec), 2),
         source: file.to_path_buf(),
     })
+}
+
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
 }
 
 fn string_at(doc: &Value, path: &[&str]) -> Option<String> {

@@ -100,8 +100,8 @@ pub fn plural_of(singular: &str) -> String {
         && !singular.ends_with("ey")
         && !singular.ends_with("oy")
         && !singular.ends_with("uy");
-    if consonant_y {
-        format!("{}ies", &singular[..singular.len() - 1])
+    if let Some(stem) = singular.strip_suffix('y').filter(|_| consonant_y) {
+        format!("{stem}ies")
     } else if ["s", "x", "z", "ch", "sh"]
         .iter()
         .any(|end| singular.ends_with(end))
