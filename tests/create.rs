@@ -467,3 +467,64 @@ fn output_dir_is_created_and_chart_version_flags_apply() {
     assert!(meta.contains("\nversion: 1.4.0\n"), "{meta}");
     assert!(meta.contains("\nappVersion: \"v2.0.1\"\n"), "{meta}");
 }
+
+#[test]
+fn every_values_toggle_renders_like_helm4() {
+    let Some(helm4) = support::require_tool("helm4") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let combo = Combo {
+        webhooks: true,
+        metrics: true,
+        namespaced: false,
+        crd_dir: true,
+    };
+    let chart = create(&combo, tmp.path());
+    let mut problems = Vec::new();
+    for set in [
+        "crds.install=false",
+        "crds.keep=false",
+        "webhook.enabled=false",
+        "metrics.enabled=false",
+        "metrics.serviceMonitor.enabled=false",
+        "metrics.prometheusRule.enabled=false",
+        "networkPolicy.enabled=false",
+        "serviceAccount.create=false",
+        "rbac.create=false",
+        "podDisruptionBudget.enabled=false",
+        "replicaCount=1",
+        "leaderElection.enabled=false",
+    ] {
+        let run = |program: &Path, sub: &str| {
+            Command::new(program)
+                .arg(sub)
+                .arg("rel")
+                .arg(&chart)
+                .args([
+                    "-n",
+                    "ops",
+                    "--set",
+                    set,
+                    "--api-versions",
+                    "monitoring.coreos.com/v1",
+                ])
+                .output()
+                .expect("runs")
+        };
+        let expected = run(&helm4, "template");
+        let actual = run(&support::opm_bin(), "render");
+        if !expected.status.success() || expected.stdout != actual.stdout {
+            problems.push(format!(
+                "--set {set}: {}\n{}",
+                text(&expected),
+                support::short_diff(
+                    &String::from_utf8_lossy(&expected.stdout),
+                    &String::from_utf8_lossy(&actual.stdout),
+                    20
+                )
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
