@@ -56,9 +56,10 @@ pub enum ValuesDocError {
 pub struct ValueRow {
     /// Dotted key (`image.repository`); segments that are not plain words are quoted.
     pub key: String,
-    /// `string`, `int`, `float`, `bool`, `list` or `object`.
+    /// `string`, `int`, `float`, `bool`, `list` or `object`, or the type a helm-docs
+    /// comment names (`# -- (int) Node port`).
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: String,
     /// The default as compact JSON, or the `# @default --` text.
     pub default: String,
     /// Description from the comments above the key (may be empty).
@@ -152,7 +153,10 @@ impl Walker<'_> {
         let documented = !self.helm_docs || comment.marked;
         rows.push(ValueRow {
             key: dotted(path),
-            kind: type_name(value),
+            kind: comment
+                .kind
+                .clone()
+                .unwrap_or_else(|| type_name(value).to_string()),
             default: comment
                 .default
                 .clone()
@@ -222,6 +226,8 @@ impl Walker<'_> {
 struct Comment {
     text: String,
     default: Option<String>,
+    /// A type named in parentheses after the marker: `# -- (int) text`.
+    kind: Option<String>,
     /// Written with helm-docs' `# --` marker.
     marked: bool,
 }
@@ -236,11 +242,20 @@ fn parse_comment(block: &[&str], helm_docs: bool) -> Comment {
             return out;
         };
         out.marked = true;
-        let first = block
+        let mut first = block
             .get(start)
             .and_then(|l| l.strip_prefix("# --"))
-            .unwrap_or("");
-        parts.push(first.trim().to_string());
+            .unwrap_or("")
+            .trim();
+        if let Some((kind, rest)) = first
+            .strip_prefix('(')
+            .and_then(|r| r.split_once(')'))
+            .filter(|(k, _)| !k.is_empty() && !k.contains(char::is_whitespace))
+        {
+            out.kind = Some(kind.to_string());
+            first = rest.trim();
+        }
+        parts.push(first.to_string());
         for line in block.iter().skip(start + 1) {
             let body = strip_hash(line);
             if body.trim_start().starts_with('@') {
@@ -502,7 +517,7 @@ fn code(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn rows(src: &str) -> Vec<(String, &'static str, String, String)> {
+    fn rows(src: &str) -> Vec<(String, String, String, String)> {
         document_values(src, "values.yaml")
             .unwrap()
             .into_iter()
@@ -510,13 +525,13 @@ mod tests {
             .collect()
     }
 
-    fn row(
-        key: &str,
-        kind: &'static str,
-        default: &str,
-        desc: &str,
-    ) -> (String, &'static str, String, String) {
-        (key.to_string(), kind, default.to_string(), desc.to_string())
+    fn row(key: &str, kind: &str, default: &str, desc: &str) -> (String, String, String, String) {
+        (
+            key.to_string(),
+            kind.to_string(),
+            default.to_string(),
+            desc.to_string(),
+        )
     }
 
     #[test]
@@ -580,6 +595,20 @@ mod tests {
     }
 
     #[test]
+    fn helm_docs_type_override() {
+        let src = "# -- (int) Node port; empty picks one.\nnodePort: \"\"\n";
+        assert_eq!(
+            rows(src),
+            vec![row(
+                "nodePort",
+                "int",
+                "\"\"",
+                "Node port; empty picks one."
+            )]
+        );
+    }
+
+    #[test]
     fn separator_lines_are_not_helm_docs_markers() {
         let src = "settings:\n  # --------------------\n  # How often to sync.\n  syncPeriod: 1m\n";
         assert_eq!(
@@ -597,7 +626,7 @@ mod tests {
     fn markdown_escapes_and_shortens() {
         let rows = vec![ValueRow {
             key: "a".into(),
-            kind: "string",
+            kind: "string".into(),
             default: format!("\"{}\"", "x|".repeat(50)),
             description: "one | two".into(),
             line: 1,
