@@ -35,7 +35,8 @@ pub struct CrdInfo {
     pub source: PathBuf,
 }
 
-/// Labels the chart's `<name>.labels` template sets on every object; a CRD's own copy would be a duplicate key.
+/// Labels the chart's `<name>.labels` template sets on every object; a CRD's own copy would
+/// be a duplicate key.
 const CHART_LABELS: [&str; 5] = [
     "helm.sh/chart",
     "app.kubernetes.io/name",
