@@ -90,6 +90,8 @@ impl TemplateSet {
             vars: Vec::new(),
             tree: None,
             node: Cell::new(None),
+            args: Vec::new(),
+            dollar: Rc::from("$"),
             depth: 0,
             includes: HashMap::new(),
         };
@@ -262,6 +264,10 @@ struct State<'a> {
     tree: Option<Rc<Tree>>,
     /// The node last visited in `tree`.
     node: Cell<Option<Mark>>,
+    /// Evaluated arguments of the function calls in progress.
+    args: Vec<Value>,
+    /// The name `$`, shared by every template run.
+    dollar: Rc<str>,
     depth: usize,
     /// Nesting count of `include`d names (Helm's recursion guard).
     includes: HashMap<String, usize>,
@@ -320,7 +326,7 @@ impl State<'_> {
         let saved_vars = std::mem::replace(
             &mut self.vars,
             vec![Var {
-                name: Rc::from("$"),
+                name: self.dollar.clone(),
                 value: data.clone(),
                 iface: false,
             }],
@@ -868,25 +874,39 @@ impl State<'_> {
                 return self.eval_and_or(dot, *b == Builtin::Or, arg_nodes, final_);
             }
         }
-        let mut argv = Vec::with_capacity(arg_nodes.len() + 1);
+        // Arguments go on a stack shared by all calls, so a call allocates nothing; nested
+        // calls push above and truncate back.
+        let base = self.args.len();
         for (i, a) in arg_nodes.iter().enumerate() {
-            let v = self.eval_arg(dot, a)?;
+            let v = match self.eval_arg(dot, a) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.args.truncate(base);
+                    return Err(e);
+                }
+            };
             if i == 0 && matches!(func, Func::Builtin(Builtin::Printf)) {
-                self.check_string_param(a, &v)?;
+                if let Err(e) = self.check_string_param(a, &v) {
+                    self.args.truncate(base);
+                    return Err(e);
+                }
             }
-            argv.push(v);
+            self.args.push(v);
         }
         if let Some(f) = final_ {
-            argv.push(f);
+            self.args.push(f);
         }
         let result = match func {
-            Func::Builtin(b) => b.call(&argv),
-            Func::User(Function::Native(f)) => f(&argv),
+            Func::Builtin(b) => b.call(self.args.get(base..).unwrap_or_default()),
+            Func::User(Function::Native(f)) => f(self.args.get(base..).unwrap_or_default()),
             Func::User(Function::Host(f)) => {
+                // Host functions re-enter the executor, so they get their own copy.
+                let argv = self.args.split_off(base);
                 let f = f.clone();
                 f(self, &argv)
             }
         };
+        self.args.truncate(base);
         result.map_err(|e| self.error(call_at, format!("error calling {name}: {}", e.message)))
     }
 
@@ -933,13 +953,17 @@ impl State<'_> {
         let Some(tree) = self.lookup(name) else {
             return Err(FuncError::new(no_template(name).to_string()));
         };
-        let count = self.includes.entry(name.to_string()).or_insert(0);
-        if *count > MAX_INCLUDE_NESTING {
-            return Err(FuncError::new(format!(
-                "rendering template has a nested reference name: {name}: unable to execute template"
-            )));
+        match self.includes.get_mut(name) {
+            Some(count) if *count > MAX_INCLUDE_NESTING => {
+                return Err(FuncError::new(format!(
+                    "rendering template has a nested reference name: {name}: unable to execute template"
+                )));
+            }
+            Some(count) => *count += 1,
+            None => {
+                self.includes.insert(name.to_string(), 1);
+            }
         }
-        *count += 1;
         let mut out = String::new();
         let result = self.run(&tree, data, &mut out);
         if let Some(c) = self.includes.get_mut(name) {
