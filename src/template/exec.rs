@@ -2106,6 +2106,159 @@ b"#,
         assert!(out.starts_with("item-0: xxxxxxxxxxxxxxxxxxxx-%!d(MISSING)\n"));
     }
 
+    /// (source, Go's error) for sources parsed as Helm's `tpl` does (template `gotpl`);
+    /// each message was read from helm's output for `tpl` of the same source.
+    const GO_ERROR_CASES: &[(&str, &str)] = &[
+        (
+            r#"{{ foo }}"#,
+            r#"template: gotpl:1: function "foo" not defined"#,
+        ),
+        (
+            r#"a
+{{ if 1 }}"#,
+            r#"template: gotpl:2: unexpected EOF"#,
+        ),
+        (r#"{{ end }}"#, r#"template: gotpl:1: unexpected {{end}}"#),
+        (r#"{{ else }}"#, r#"template: gotpl:1: unexpected {{else}}"#),
+        (
+            r#"{{ $x }}"#,
+            r#"template: gotpl:1: undefined variable "$x""#,
+        ),
+        (r#"{{ .a"#, r#"template: gotpl:1: unclosed action"#),
+        (
+            r#"{{ .a
+
+"#,
+            r#"template: gotpl:3: unclosed action started at gotpl:1"#,
+        ),
+        (
+            r#"{{ break }}"#,
+            r#"template: gotpl:1: {{break}} outside {{range}}"#,
+        ),
+        (
+            r#"{{ }}"#,
+            r#"template: gotpl:1: missing value for command"#,
+        ),
+        (
+            r#"{{ 1 | 2 }}"#,
+            r#"template: gotpl:1: non executable command in pipeline stage 2"#,
+        ),
+        (
+            r#"{{ "a".b }}"#,
+            r#"template: gotpl:1: unexpected . after term "\"a\"""#,
+        ),
+        (
+            r#"{{ range $a, $b, $c := . }}{{end}}"#,
+            r#"template: gotpl:1: too many declarations in range"#,
+        ),
+        (
+            r#"{{ if 1 }}{{ else }}{{ else }}{{ end }}"#,
+            r#"template: gotpl:1: expected end; found {{else}}"#,
+        ),
+        (
+            r#"{{ template . }}"#,
+            r#"template: gotpl:1: unexpected <.> in template clause"#,
+        ),
+        (r#"{{ (1 }}"#, r#"template: gotpl:1: unclosed left paren"#),
+        (
+            r#"{{ 3x }}"#,
+            r#"template: gotpl:1: bad number syntax: "3x""#,
+        ),
+        (
+            r#"{{ $x := 1 2 | }}"#,
+            r#"template: gotpl:1:9: executing "gotpl" at <1>: can't give argument to non-function 1"#,
+        ),
+        (
+            r#"{{ range $a, 1 := . }}{{ end }}"#,
+            r#"template: gotpl:1: range can only initialize variables"#,
+        ),
+        (
+            r#"{{ if }}{{ end }}"#,
+            r#"template: gotpl:1: missing value for if"#,
+        ),
+        (
+            r#"{{ with $x := 1 }}{{ end }}{{ $x }}"#,
+            r#"template: gotpl:1: undefined variable "$x""#,
+        ),
+        (
+            r#"{{/* a */ 1 }}"#,
+            r#"template: gotpl:1: comment ends before closing delimiter"#,
+        ),
+        (
+            r#"{{ 1 2 ) }}"#,
+            r#"template: gotpl:1: unexpected right paren"#,
+        ),
+        (
+            r#"{{ define "x" }}{{ end"#,
+            r#"template: gotpl:1: unclosed action"#,
+        ),
+        (
+            r#"{{ continue }}"#,
+            r#"template: gotpl:1: {{continue}} outside {{range}}"#,
+        ),
+        (
+            r#"{{ range . }}{{ break 1 }}{{ end }}"#,
+            r#"template: gotpl:1: unexpected "1" in {{break}}"#,
+        ),
+        (r#"{{ "\q" }}"#, r#"template: gotpl:1: invalid syntax"#),
+        (
+            r#"{{ 'ab' }}"#,
+            r#"template: gotpl:1: malformed character constant: 'ab'"#,
+        ),
+        (
+            r#"{{ nil.x }}"#,
+            r#"template: gotpl:1: unexpected . after term "nil""#,
+        ),
+        (
+            r#"{{ $.x.y }}"#,
+            r#"template: gotpl:1:4: executing "gotpl" at <$.x.y>: nil pointer evaluating interface {}.y"#,
+        ),
+        (
+            r#"{{ a.b }}"#,
+            r#"template: gotpl:1: function "a" not defined"#,
+        ),
+        (
+            r#"{{ .a.b 1 | }}"#,
+            r#"template: gotpl:1:5: executing "gotpl" at <.a.b>: nil pointer evaluating interface {}.b"#,
+        ),
+        (
+            r#"{{ $x = 1 }}"#,
+            r#"template: gotpl:1:8: executing "gotpl" at <1>: undefined variable: $x"#,
+        ),
+        (
+            r#"{{ with }}{{ end }}"#,
+            r#"template: gotpl:1: missing value for with"#,
+        ),
+        (
+            r#"{{ else if 1 }}"#,
+            r#"template: gotpl:1: unexpected {{else}}"#,
+        ),
+    ];
+
+    #[test]
+    fn errors_match_go() {
+        let mut failures = Vec::new();
+        for (src, want) in GO_ERROR_CASES {
+            let mut set = TemplateSet::new(FuncMap::new());
+            let got = match set.add("gotpl", src) {
+                Err(e) => e.to_string(),
+                Ok(()) => match set.execute("gotpl", &Value::empty_map()) {
+                    Ok(out) => format!("no error: {out}"),
+                    Err(e) => e.to_string(),
+                },
+            };
+            if got != *want {
+                failures.push(format!("{src:?}\n   want {want:?}\n    got {got:?}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
     #[test]
     fn matches_helm_output() {
         let mut failures = Vec::new();
