@@ -797,7 +797,7 @@ fn is_base64(text: &str) -> bool {
         .bytes()
         .filter(|b| *b != b'\n' && *b != b'\r')
         .collect();
-    if clean.len() % 4 != 0 {
+    if !clean.len().is_multiple_of(4) {
         return false;
     }
     let body_len = clean.iter().rposition(|b| *b != b'=').map_or(0, |p| p + 1);
