@@ -28,6 +28,7 @@
 pub mod cel;
 pub mod crd;
 pub mod deprecations;
+pub mod formats;
 pub mod locate;
 pub mod node;
 pub mod quantity;
