@@ -25,7 +25,9 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::registry::Registry;
+use super::schema::SchemaSettings;
 use crate::report::Severity;
+use crate::schema::MissingSchemas;
 
 /// The config file name.
 pub const CONFIG_FILE: &str = ".opm.yaml";
@@ -99,10 +101,33 @@ struct RawConfig {
     values_matrix: Option<String>,
     #[serde(default)]
     kube_version: Option<String>,
+    #[serde(default)]
+    schema: Option<RawSchema>,
     /// `opm crd diff`'s section: validated by that command, ignored here.
     #[serde(default)]
     #[allow(dead_code)]
     crd_diff: Option<serde::de::IgnoredAny>,
+}
+
+/// `schema:`: settings of the schema rule family.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawSchema {
+    #[serde(default)]
+    missing_schemas: Option<MissingSchemasLevel>,
+    #[serde(default)]
+    crds: Option<Vec<String>>,
+    #[serde(default)]
+    schema_locations: Option<Vec<String>>,
+}
+
+/// `schema.missingSchemas` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingSchemasLevel {
+    Error,
+    Warn,
+    Skip,
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,6 +160,20 @@ struct ConfigSchema {
     values_matrix: Option<String>,
     /// Target Kubernetes version (`1.30`).
     kube_version: Option<String>,
+    /// Schema validation (rule family `schema`).
+    schema: Option<SchemaSectionSchema>,
+}
+
+#[allow(dead_code)]
+#[derive(schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SchemaSectionSchema {
+    /// Kinds with no schema: `skip` (lint's default), `warn` or `error`.
+    missing_schemas: Option<MissingSchemasLevel>,
+    /// CRD files or directories (relative to this file) that define custom resources.
+    crds: Option<Vec<String>>,
+    /// Directories (relative to this file) of extra JSON Schemas, kubeconform layout.
+    schema_locations: Option<Vec<String>>,
 }
 
 #[allow(dead_code)]
@@ -189,6 +228,8 @@ pub struct Config {
     pub fail_on: Option<Severity>,
     pub values_matrix: Option<String>,
     pub kube_version: Option<String>,
+    /// `schema:` (paths resolved against the config file's directory).
+    pub schema: SchemaSettings,
 }
 
 impl Config {
@@ -277,6 +318,29 @@ impl Config {
                 rules: ids,
             });
         }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let schema = raw
+            .schema
+            .map(|s| SchemaSettings {
+                missing: s.missing_schemas.map(|m| match m {
+                    MissingSchemasLevel::Error => MissingSchemas::Error,
+                    MissingSchemasLevel::Warn => MissingSchemas::Warn,
+                    MissingSchemasLevel::Skip => MissingSchemas::Skip,
+                }),
+                crds: s
+                    .crds
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|p| base.join(p))
+                    .collect(),
+                locations: s
+                    .schema_locations
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|p| base.join(p))
+                    .collect(),
+            })
+            .unwrap_or_default();
         Ok(Config {
             path: Some(path.to_path_buf()),
             rules: rules.into_iter().map(|(k, v)| (k.value, v)).collect(),
@@ -284,6 +348,7 @@ impl Config {
             fail_on: raw.fail_on.map(Severity::from),
             values_matrix: raw.values_matrix,
             kube_version: raw.kube_version,
+            schema,
         })
     }
 
