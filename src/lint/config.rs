@@ -147,7 +147,10 @@ struct RawExclude {
 #[allow(dead_code)]
 #[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(title = "kubectl-opm lint configuration (.opm.yaml)")]
+#[schemars(
+    title = "kubectl-opm configuration (.opm.yaml)",
+    description = "Lint and crd diff settings of kubectl-opm for a repository or chart."
+)]
 struct ConfigSchema {
     /// Severity per rule id (`off` disables the rule).
     rules: Option<std::collections::BTreeMap<String, RuleLevel>>,
@@ -162,6 +165,8 @@ struct ConfigSchema {
     kube_version: Option<String>,
     /// Schema validation (rule family `schema`).
     schema: Option<SchemaSectionSchema>,
+    /// Levels of the `kubectl opm crd diff` checks.
+    crd_diff: Option<crate::crd::config::CrdDiffSchema>,
 }
 
 #[allow(dead_code)]
@@ -179,6 +184,10 @@ struct SchemaSectionSchema {
 #[allow(dead_code)]
 #[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    rename = "Exclude",
+    description = "Objects to skip; every given field must match."
+)]
 struct ExcludeSchema {
     kind: Option<String>,
     name: Option<String>,
@@ -188,8 +197,26 @@ struct ExcludeSchema {
 
 /// The JSON Schema of `.opm.yaml`, pretty-printed.
 pub fn config_schema() -> String {
-    let schema = schemars::schema_for!(ConfigSchema);
-    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(&config_schema_value()).unwrap_or_default() + "\n"
+}
+
+/// The JSON Schema of `.opm.yaml` as a value. Rule ids are listed as `propertyNames` enums
+/// (from the lint registry and the crd diff check table), so editors flag a misspelt rule id
+/// the same way `kubectl opm lint` does.
+pub fn config_schema_value() -> serde_json::Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(ConfigSchema))
+        .unwrap_or(serde_json::Value::Null);
+    let mut lint_ids: Vec<&str> = Registry::builtin().metas().map(|m| m.id).collect();
+    lint_ids.sort_unstable();
+    let mut crd_ids: Vec<&str> = crate::crd::rules::RULES.iter().map(|m| m.id).collect();
+    crd_ids.sort_unstable();
+    if let Some(rules) = schema.pointer_mut("/properties/rules") {
+        rules["propertyNames"] = serde_json::json!({ "enum": lint_ids });
+    }
+    if let Some(rules) = schema.pointer_mut("/$defs/CrdDiff/properties/rules") {
+        rules["propertyNames"] = serde_json::json!({ "enum": crd_ids });
+    }
+    schema
 }
 
 /// One `exclude` entry.
