@@ -125,7 +125,11 @@ fn every_install_path_uses_the_shared_naming() {
 fn fetch_release_verifies_checksums() {
     let tmp = tempfile::tempdir().unwrap();
     let releases = tmp.path().join("releases");
-    fake_release(&releases, "1.0.0", &[("linux", "amd64"), ("windows", "arm64")]);
+    fake_release(
+        &releases,
+        "1.0.0",
+        &[("linux", "amd64"), ("windows", "arm64")],
+    );
     let fetch = |os: &str, arch: &str, version: &str| {
         let dest = tmp.path().join(format!("out-{os}-{arch}-{version}"));
         let lib = support::repo_root().join("scripts/release-lib.sh");
@@ -137,7 +141,10 @@ fn fetch_release_verifies_checksums() {
                 ))
                 .arg(lib)
                 .arg(&dest)
-                .env("OPM_RELEASE_BASE_URL", format!("file://{}", releases.display())),
+                .env(
+                    "OPM_RELEASE_BASE_URL",
+                    format!("file://{}", releases.display()),
+                ),
         )
     };
     let ok = fetch("linux", "amd64", "1.0.0");
@@ -252,14 +259,16 @@ fn krew_problems(manifest: &Value, file_name: &str) -> Vec<String> {
     }
     let name = str_at("/metadata/name").unwrap_or_default();
     let windows_reserved = [
-        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7",
-        "COM8", "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+        "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
     ];
     if name.is_empty()
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        || windows_reserved.iter().any(|r| r.eq_ignore_ascii_case(name))
+        || windows_reserved
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(name))
     {
         problems.push(format!("plugin name {name:?} is not allowed"));
     }
@@ -302,7 +311,9 @@ fn krew_problems(manifest: &Value, file_name: &str) -> Vec<String> {
         }
         let sha = field("sha256");
         if sha.len() != 64 || !sha.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')) {
-            problems.push(format!("platform {i}: sha256 {sha:?} is not 64 lowercase hex"));
+            problems.push(format!(
+                "platform {i}: sha256 {sha:?} is not 64 lowercase hex"
+            ));
         }
         let bin = field("bin");
         if bin.is_empty() {
@@ -313,7 +324,12 @@ fn krew_problems(manifest: &Value, file_name: &str) -> Vec<String> {
             Some(Value::Array(ops)) if !ops.is_empty() => {
                 for op in ops {
                     for key in ["from", "to"] {
-                        if op.get(key).and_then(Value::as_str).unwrap_or_default().is_empty() {
+                        if op
+                            .get(key)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .is_empty()
+                        {
                             problems.push(format!("platform {i}: files: `{key}` has to be set"));
                         }
                     }
@@ -323,7 +339,9 @@ fn krew_problems(manifest: &Value, file_name: &str) -> Vec<String> {
                 "platform {i}: `files` has to be unspecified or non-empty"
             )),
         }
-        let labels = p.pointer("/selector/matchLabels").and_then(Value::as_object);
+        let labels = p
+            .pointer("/selector/matchLabels")
+            .and_then(Value::as_object);
         match labels {
             None => problems.push(format!("platform {i}: selector needs matchLabels")),
             Some(l) if l.is_empty() => {
@@ -434,7 +452,12 @@ fn krew_manifest_from_release_checksums_is_valid() {
         })
         .collect();
     assert_eq!(platforms_seen, platforms());
-    for (i, p) in manifest["spec"]["platforms"].as_array().unwrap().iter().enumerate() {
+    for (i, p) in manifest["spec"]["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         let (os, arch) = &platforms_seen[i];
         let name = archive_name("0.3.1", os, arch);
         assert_eq!(
@@ -442,7 +465,11 @@ fn krew_manifest_from_release_checksums_is_valid() {
             format!("https://github.com/kubectl-opm/kubectl-opm/releases/download/v0.3.1/{name}")
         );
         assert_eq!(p["sha256"], format!("{i:x}").repeat(64));
-        let exe = if os == "windows" { "kubectl-opm.exe" } else { "kubectl-opm" };
+        let exe = if os == "windows" {
+            "kubectl-opm.exe"
+        } else {
+            "kubectl-opm"
+        };
         assert_eq!(p["bin"], exe);
         assert_eq!(p["files"][0]["from"], exe);
     }
@@ -603,4 +630,521 @@ fn schema_rejects_unknown_subcommand_and_format() {
     assert_eq!(out.status.code(), Some(2));
     let out = run_any(opm().args(["schema", "config", "-o", "toml"]));
     assert_eq!(out.status.code(), Some(2));
+}
+
+// ---------------------------------------------------------------------------------------
+// GitHub Action (action.yml) and its scripts.
+
+/// `inputs.<name>` references in a text (GitHub expression syntax).
+fn input_references(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("inputs.") {
+        let tail = &rest[at + "inputs.".len()..];
+        let name: String = tail
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+        rest = tail;
+    }
+    names
+}
+
+#[test]
+fn action_yml_structure() {
+    let text = read("action.yml");
+    let action = yaml(&text);
+    for key in ["name", "description", "inputs", "outputs", "runs"] {
+        assert!(action.get(key).is_some(), "action.yml has no {key}");
+    }
+    assert_eq!(action["runs"]["using"], "composite");
+    let inputs = action["inputs"].as_object().unwrap();
+    let declared: Vec<&str> = inputs.keys().map(String::as_str).collect();
+    assert_eq!(
+        declared,
+        [
+            "version",
+            "command",
+            "charts",
+            "values",
+            "fail-on",
+            "args",
+            "base-ref",
+            "sarif-upload",
+            "sarif-category"
+        ]
+    );
+    for (name, input) in inputs {
+        assert!(
+            input["description"].as_str().is_some_and(|d| !d.is_empty()),
+            "input {name} has no description"
+        );
+        // Every input is either required or has a default (a string, as GitHub passes it).
+        assert!(
+            input["required"] == true || input["default"].is_string(),
+            "input {name}: neither required nor a string default"
+        );
+    }
+    let used = input_references(&text);
+    for name in &used {
+        assert!(
+            inputs.contains_key(name),
+            "inputs.{name} is used but not declared"
+        );
+    }
+    for name in inputs.keys() {
+        assert!(
+            used.contains(name),
+            "input {name} is declared but never used"
+        );
+    }
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    for step in steps {
+        let name = step["name"].as_str().unwrap_or("?");
+        if step.get("run").is_some() {
+            assert_eq!(step["shell"], "bash", "step {name}: a run step needs shell");
+            // Inputs reach shell code through env, never spliced into the script.
+            assert!(
+                !step["run"].as_str().unwrap().contains("${{"),
+                "step {name} splices an expression into shell code"
+            );
+        } else {
+            assert!(
+                step.get("uses").is_some(),
+                "step {name} neither runs nor uses"
+            );
+        }
+    }
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    assert_eq!(uses, ["github/codeql-action/upload-sarif@v3"]);
+    for uses in &uses {
+        assert_pinned(uses);
+    }
+    // The scripts the steps call exist.
+    for script in ["scripts/action-install.sh", "scripts/action-run.sh"] {
+        assert!(text.contains(script), "action.yml does not call {script}");
+        assert!(support::repo_root().join(script).is_file());
+    }
+}
+
+/// `owner/repo[/path]@ref` with a version tag (`v3`, `v1.2.3`) or a full commit SHA.
+fn assert_pinned(uses: &str) {
+    if uses.starts_with("./") {
+        return;
+    }
+    let (_, reference) = uses
+        .rsplit_once('@')
+        .unwrap_or_else(|| panic!("{uses} is not pinned"));
+    let is_sha = reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit());
+    let is_version = reference.strip_prefix('v').is_some_and(|v| {
+        !v.is_empty()
+            && v.split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    });
+    assert!(
+        is_sha || is_version,
+        "{uses} is not pinned to a version or commit"
+    );
+}
+
+/// A GitHub-runner-like environment for the action scripts.
+fn action_env(cmd: &mut Command, runner: &Path) {
+    cmd.env("RUNNER_TEMP", runner.join("temp"))
+        .env("GITHUB_PATH", runner.join("path.txt"))
+        .env("GITHUB_OUTPUT", runner.join("output.txt"))
+        .env_remove("GITHUB_BASE_REF")
+        .env_remove("OPM_VERSION")
+        .env_remove("OPM_RELEASE_BASE_URL");
+    std::fs::create_dir_all(runner.join("temp")).unwrap();
+}
+
+#[test]
+fn action_install_downloads_verified_release() {
+    let tmp = tempfile::tempdir().unwrap();
+    let releases = tmp.path().join("releases");
+    let (os, arch) = host_platform();
+    fake_release(&releases, "0.4.0", &[(os, arch)]);
+    let runner = tmp.path().join("runner");
+    let install = |version: &str| {
+        let mut cmd = Command::new("bash");
+        cmd.arg(support::repo_root().join("scripts/action-install.sh"));
+        action_env(&mut cmd, &runner);
+        cmd.env("OPM_VERSION", version).env(
+            "OPM_RELEASE_BASE_URL",
+            format!("file://{}", releases.display()),
+        );
+        run_any(&mut cmd)
+    };
+    let out = install("v0.4.0");
+    assert!(out.status.success(), "{out:?}");
+    let bin = PathBuf::from(stdout(&out).trim());
+    let version = run(&mut Command::new(&bin));
+    assert_eq!(stdout(&version), "kubectl-opm 0.4.0 (release archive)\n");
+    let path = std::fs::read_to_string(runner.join("path.txt")).unwrap();
+    assert_eq!(PathBuf::from(path.trim()), bin.parent().unwrap());
+    let outputs = std::fs::read_to_string(runner.join("output.txt")).unwrap();
+    assert_eq!(outputs, format!("path={}\nversion=0.4.0\n", bin.display()));
+
+    // Tampered archive: refused with exit 3, nothing added to PATH.
+    let archive = releases.join(format!("v0.4.0/{}", archive_name("0.4.0", os, arch)));
+    let mut bytes = std::fs::read(&archive).unwrap();
+    bytes.extend_from_slice(b"tampered");
+    std::fs::write(&archive, bytes).unwrap();
+    std::fs::remove_file(runner.join("path.txt")).unwrap();
+    let out = install("0.4.0");
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("checksum mismatch"));
+    assert!(!runner.join("path.txt").exists());
+
+    let out = install("latest-ish");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("version must be a release version such as 0.2.0, not 'latest-ish'"));
+}
+
+/// The fixture chart with a PodDisruptionBudget that blocks evictions (an error).
+fn lint_fixture(dir: &Path) -> PathBuf {
+    let chart = dir.join("charts/op");
+    support::copy_dir(
+        &support::repo_root().join("testdata/lint-framework/op"),
+        &chart,
+    )
+    .unwrap();
+    chart
+}
+
+fn action_run(cwd: &Path, runner: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new("bash");
+    cmd.arg(support::repo_root().join("scripts/action-run.sh"))
+        .current_dir(cwd);
+    action_env(&mut cmd, runner);
+    cmd.env("OPM_BIN", support::opm_bin())
+        .env("OPM_SARIF_FILE", runner.join("out/opm.sarif"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_any(&mut cmd)
+}
+
+#[test]
+fn action_run_lint_writes_sarif_and_annotations() {
+    let tmp = tempfile::tempdir().unwrap();
+    lint_fixture(tmp.path());
+    let runner = tmp.path().join("runner");
+    let out = action_run(
+        tmp.path(),
+        &runner,
+        &[("OPM_COMMAND", "lint"), ("OPM_CHARTS", "charts/op\n")],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let annotations = stdout(&out);
+    assert!(
+        annotations.lines().any(|l| l.starts_with(
+            "::error file=charts/op/templates/pdb.yaml,line=7,col=3,title=pdb-blocks-eviction::"
+        )),
+        "{annotations}"
+    );
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(runner.join("out/opm.sarif")).unwrap())
+            .unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "pdb-blocks-eviction"
+        && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            == "charts/op/templates/pdb.yaml"));
+    let outputs = std::fs::read_to_string(runner.join("output.txt")).unwrap();
+    assert_eq!(
+        outputs,
+        format!("sarif={}\n", runner.join("out/opm.sarif").display())
+    );
+
+    // fail-on and values reach kubectl-opm: two replicas leave room for the budget, and
+    // with --fail-on error the remaining warnings pass.
+    std::fs::write(tmp.path().join("two.yaml"), "replicas: 2\n").unwrap();
+    let out = action_run(
+        tmp.path(),
+        &runner,
+        &[
+            ("OPM_COMMAND", "lint"),
+            ("OPM_CHARTS", "charts/op"),
+            ("OPM_VALUES", "two.yaml"),
+            ("OPM_FAIL_ON", "error"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(!stdout(&out).contains("pdb-blocks-eviction"));
+}
+
+#[test]
+fn action_run_bad_input_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runner = tmp.path().join("runner");
+    let out = action_run(
+        tmp.path(),
+        &runner,
+        &[("OPM_COMMAND", "lint"), ("OPM_CHARTS", "")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no charts given (input 'charts')"));
+    let out = action_run(
+        tmp.path(),
+        &runner,
+        &[("OPM_COMMAND", "deploy"), ("OPM_CHARTS", "charts/op")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("unknown command 'deploy' (expected lint or crd-diff)"));
+    let out = action_run(
+        tmp.path(),
+        &runner,
+        &[("OPM_COMMAND", "lint"), ("OPM_CHARTS", "charts/missing")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    run(Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "user.name=test",
+        ])
+        .args(args));
+}
+
+/// A git repository with two CRD charts committed at version 1.
+fn crd_repo(dir: &Path) {
+    let charts = support::repo_root().join("testdata/crd-diff/_charts");
+    support::copy_dir(&charts.join("widgets-1"), &dir.join("charts/widgets")).unwrap();
+    support::copy_dir(&charts.join("widgets-1"), &dir.join("charts/same")).unwrap();
+    git(dir, &["init", "--quiet"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "--quiet", "-m", "v1"]);
+}
+
+#[test]
+fn action_run_crd_diff_merges_sarif_of_all_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    crd_repo(&repo);
+    let charts = support::repo_root().join("testdata/crd-diff/_charts");
+    std::fs::remove_dir_all(repo.join("charts/widgets")).unwrap();
+    support::copy_dir(&charts.join("widgets-2"), &repo.join("charts/widgets")).unwrap();
+    support::copy_dir(&charts.join("widgets-2"), &repo.join("charts/brand-new")).unwrap();
+    let runner = tmp.path().join("runner");
+    let out = action_run(
+        &repo,
+        &runner,
+        &[
+            ("OPM_COMMAND", "crd-diff"),
+            ("OPM_CHARTS", "charts/same charts/widgets/ charts/brand-new"),
+            ("OPM_BASE_REF", "HEAD"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let annotations = stdout(&out);
+    let titles: Vec<&str> = annotations
+        .lines()
+        .filter_map(|l| l.split("title=").nth(1))
+        .filter_map(|t| t.split("::").next())
+        .collect();
+    assert_eq!(
+        titles,
+        ["crd-enum-value-removed", "crd-field-removed"],
+        "{annotations}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("charts/brand-new has no Chart.yaml at HEAD (a new chart?): nothing to compare"));
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(runner.join("out/opm.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["runs"].as_array().unwrap().len(), 1);
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    let mut ids: Vec<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["crd-enum-value-removed", "crd-field-removed"]);
+    for r in results {
+        if let Some(i) = r["ruleIndex"].as_u64() {
+            assert_eq!(
+                rules[i as usize]["id"], r["ruleId"],
+                "ruleIndex points elsewhere"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Workflows.
+
+#[test]
+fn release_workflow_builds_the_six_targets_and_packages_with_the_shared_names() {
+    let text = read(".github/workflows/release.yml");
+    let wf = yaml(&text);
+    assert_eq!(wf["on"]["push"]["tags"], serde_json::json!(["v*"]));
+    let jobs = wf["jobs"].as_object().unwrap();
+    assert_eq!(jobs.keys().collect::<Vec<_>>(), ["build", "release"]);
+    let include = wf["jobs"]["build"]["strategy"]["matrix"]["include"]
+        .as_array()
+        .unwrap();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for entry in include {
+        let os = entry["os"].as_str().unwrap().to_string();
+        let arch = entry["arch"].as_str().unwrap().to_string();
+        let target = entry["target"].as_str().unwrap();
+        let expected_target = match (os.as_str(), arch.as_str()) {
+            ("linux", "amd64") => "x86_64-unknown-linux-musl",
+            ("linux", "arm64") => "aarch64-unknown-linux-musl",
+            ("darwin", "amd64") => "x86_64-apple-darwin",
+            ("darwin", "arm64") => "aarch64-apple-darwin",
+            ("windows", "amd64") => "x86_64-pc-windows-msvc",
+            ("windows", "arm64") => "aarch64-pc-windows-msvc",
+            other => panic!("unexpected platform {other:?}"),
+        };
+        assert_eq!(target, expected_target);
+        seen.push((os, arch));
+    }
+    assert_eq!(
+        seen,
+        platforms(),
+        "the matrix must build exactly the release platforms"
+    );
+    // Artifacts carry os/arch; the release job packages every platform of the shared list.
+    let build_steps = wf["jobs"]["build"]["steps"].as_array().unwrap();
+    assert!(build_steps
+        .iter()
+        .any(|s| s["with"]["name"] == "bin-${{ matrix.os }}-${{ matrix.arch }}"));
+    let release_run: String = wf["jobs"]["release"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    for needle in [
+        ". scripts/release-lib.sh",
+        "for platform in $OPM_RELEASE_PLATFORMS",
+        "scripts/release-package.sh archive",
+        "bins/bin-$os-$arch/$(opm_binary_name \"$os\")",
+        "scripts/release-package.sh checksums dist",
+        "scripts/krew-manifest.sh \"$version\" dist/checksums.txt > dist/opm.yaml",
+        "gh release create",
+    ] {
+        assert!(release_run.contains(needle), "release job lacks {needle:?}");
+    }
+    assert_eq!(wf["jobs"]["release"]["permissions"]["contents"], "write");
+    assert_eq!(wf["permissions"]["contents"], "read");
+    check_steps(&wf);
+}
+
+#[test]
+fn ci_workflow_runs_the_test_script() {
+    let wf = yaml(&read(".github/workflows/ci.yml"));
+    let steps = wf["jobs"]["test"]["steps"].as_array().unwrap();
+    assert!(steps.iter().any(|s| s["run"] == "scripts/test.sh"));
+    assert_eq!(wf["jobs"]["test"]["env"]["CI"], "true");
+    check_steps(&wf);
+}
+
+/// Every step: `uses` pinned, `run` with a shell.
+fn check_steps(wf: &Value) {
+    for (job_name, job) in wf["jobs"].as_object().unwrap() {
+        assert!(job["runs-on"].is_string(), "job {job_name} has no runs-on");
+        for step in job["steps"].as_array().unwrap() {
+            if let Some(uses) = step["uses"].as_str() {
+                assert_pinned(uses);
+            } else {
+                assert!(
+                    step["run"].is_string(),
+                    "{job_name}: step without run or uses"
+                );
+                assert_eq!(step["shell"], "bash", "{job_name}: {step}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// pre-commit.
+
+#[test]
+fn precommit_hooks_are_declared() {
+    let hooks = yaml(&read(".pre-commit-hooks.yaml"));
+    let ids: Vec<&str> = hooks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["opm-lint", "opm-crd-diff"]);
+    let crd = &hooks[1];
+    assert_eq!(crd["entry"], "scripts/pre-commit-crd-diff.sh");
+    assert_eq!(crd["language"], "script");
+    assert!(support::repo_root()
+        .join("scripts/pre-commit-crd-diff.sh")
+        .is_file());
+}
+
+fn crd_hook(repo: &Path, args: &[&str]) -> Output {
+    run_any(
+        Command::new("bash")
+            .arg(support::repo_root().join("scripts/pre-commit-crd-diff.sh"))
+            .args(args)
+            .current_dir(repo)
+            .env("OPM_BIN", support::opm_bin()),
+    )
+}
+
+#[test]
+fn precommit_crd_diff_compares_touched_charts_with_head() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    crd_repo(repo);
+    // Unchanged: passes.
+    let out = crd_hook(
+        repo,
+        &["charts/widgets/crds/widgets.yaml", "charts/same/Chart.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+
+    // Breaking change in one chart, a new chart, a file outside any chart.
+    let charts = support::repo_root().join("testdata/crd-diff/_charts");
+    std::fs::remove_dir_all(repo.join("charts/widgets")).unwrap();
+    support::copy_dir(&charts.join("widgets-2"), &repo.join("charts/widgets")).unwrap();
+    support::copy_dir(&charts.join("widgets-2"), &repo.join("charts/new")).unwrap();
+    std::fs::write(repo.join("notes.yaml"), "a: 1\n").unwrap();
+    let files = [
+        "charts/widgets/crds/widgets.yaml",
+        "charts/widgets/templates/gadgets-crd.yaml",
+        "charts/new/Chart.yaml",
+        "notes.yaml",
+    ];
+    let out = crd_hook(repo, &files);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = stdout(&out);
+    // The chart is compared once although two of its files changed.
+    assert_eq!(
+        text.matches("error[crd-field-removed]").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("error[crd-enum-value-removed]"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("opm-crd-diff: charts/new is new (not in HEAD), nothing to compare against"));
+
+    // Flags reach crd diff: turn both checks off.
+    let mut args = vec![
+        "--level=crd-field-removed=off",
+        "--level=crd-enum-value-removed=off",
+    ];
+    args.extend(files);
+    let out = crd_hook(repo, &args);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
