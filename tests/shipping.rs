@@ -1148,3 +1148,75 @@ fn precommit_crd_diff_compares_touched_charts_with_head() {
     let out = crd_hook(repo, &args);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
+
+/// A tiny HTTP/1.0 file server on 127.0.0.1 for the download path over HTTP (curl or
+/// wget), serving files under `root` and 404 for anything else. Lives until the process
+/// ends; each connection is handled on the accepting thread.
+fn serve_http(root: PathBuf) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request_line = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            // Drain the headers.
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+            let file = root.join(path.trim_start_matches('/'));
+            let response = match std::fs::read(&file) {
+                Ok(body) if !path.contains("..") => {
+                    let mut r = format!(
+                        "HTTP/1.0 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    r.extend(body);
+                    r
+                }
+                _ => b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            };
+            let _ = stream.write_all(&response);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn fetch_release_over_http() {
+    let tmp = tempfile::tempdir().unwrap();
+    let releases = tmp.path().join("releases");
+    let (os, arch) = host_platform();
+    fake_release(&releases, "2.0.0", &[(os, arch)]);
+    let base = serve_http(releases.clone());
+    let fetch = |version: &str| {
+        let lib = support::repo_root().join("scripts/release-lib.sh");
+        run_any(
+            Command::new("bash")
+                .arg("-c")
+                .arg(format!(
+                    ". \"$0\"; opm_fetch_release {version} {os} {arch} \"$1\""
+                ))
+                .arg(lib)
+                .arg(tmp.path().join(format!("out-{version}")))
+                .env("OPM_RELEASE_BASE_URL", &base),
+        )
+    };
+    let ok = fetch("2.0.0");
+    assert!(ok.status.success(), "{ok:?}");
+    assert_eq!(
+        std::fs::read_to_string(stdout(&ok).trim()).unwrap(),
+        fake_binary_text("2.0.0")
+    );
+    // 404: the release is not there, status 1.
+    let missing = fetch("2.0.1");
+    assert_eq!(missing.status.code(), Some(1), "{missing:?}");
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot download kubectl-opm_2.0.1_"));
+}
