@@ -22,9 +22,16 @@ say() { echo "kubectl-opm action: $*" >&2; }
 bin="${OPM_BIN:-kubectl-opm}"
 command="${OPM_COMMAND:-lint}"
 sarif="${OPM_SARIF_FILE:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/kubectl-opm.sarif}"
-read -r -a charts <<<"$(echo ${OPM_CHARTS:-})"
-read -r -a values <<<"$(echo ${OPM_VALUES:-})"
-read -r -a extra <<<"$(echo ${OPM_ARGS:-})"
+# The inputs are whitespace-separated lists (spaces or newlines). Chart patterns expand as
+# globs (`charts/*`); values files and extra arguments do not.
+# shellcheck disable=SC2206
+charts=(${OPM_CHARTS:-})
+set -f
+# shellcheck disable=SC2206
+values=(${OPM_VALUES:-})
+# shellcheck disable=SC2206
+extra=(${OPM_ARGS:-})
+set +f
 if [ "${#charts[@]}" -eq 0 ]; then
   say "no charts given (input 'charts')"
   exit 2
@@ -50,8 +57,8 @@ status=0
 case "$command" in
   lint)
     args=("${charts[@]}")
-    for v in "${values[@]}"; do args+=(--values "$v"); done
-    args+=("${common[@]}" "${extra[@]}")
+    for v in ${values[@]+"${values[@]}"}; do args+=(--values "$v"); done
+    args+=(${common[@]+"${common[@]}"} ${extra[@]+"${extra[@]}"})
     "$bin" lint "${args[@]}" -o sarif > "$sarif"
     code=$?
     if [ "$code" -ge 2 ]; then
@@ -76,8 +83,8 @@ case "$command" in
         continue
       fi
       args=("git:$base:$chart" "$chart")
-      for v in "${values[@]}"; do args+=(-f "$v"); done
-      args+=("${common[@]}" "${extra[@]}")
+      for v in ${values[@]+"${values[@]}"}; do args+=(-f "$v"); done
+      args+=(${common[@]+"${common[@]}"} ${extra[@]+"${extra[@]}"})
       n=$((n + 1))
       "$bin" crd diff "${args[@]}" -o sarif > "$parts/$n.sarif"
       code=$?
