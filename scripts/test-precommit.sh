@@ -72,11 +72,18 @@ echo "ok: broken chart fails with pdb-blocks-eviction"
 crd_hook() {
   "$venv/bin/pre-commit" try-repo "$root" opm-crd-diff --color never "$@"
 }
+git commit --quiet -m "operator chart"
 cp -R "$root/testdata/crd-diff/_charts/widgets-1" widgets
 git add -A
-if ! out="$(crd_hook --all-files 2>&1)"; then
+# --verbose: pre-commit shows a passing hook's output only then.
+if ! out="$(crd_hook --all-files --verbose 2>&1)"; then
   echo "$out"
   echo "FAIL: opm-crd-diff failed on a chart that is not in HEAD yet" >&2
+  exit 1
+fi
+if ! grep -q "widgets is new (not in HEAD)" <<<"$out"; then
+  echo "$out"
+  echo "FAIL: opm-crd-diff did not say it skipped the new chart" >&2
   exit 1
 fi
 git commit --quiet -m "widgets chart"
