@@ -17,6 +17,7 @@
 OPM_DEFAULT_RELEASE_BASE_URL="https://github.com/kubectl-opm/kubectl-opm/releases/download"
 
 # The platforms release archives are built for, as os/arch pairs.
+# shellcheck disable=SC2034  # used by the scripts that source this file
 OPM_RELEASE_PLATFORMS="linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64"
 
 opm_say() { echo "kubectl-opm install: $*" >&2; }

@@ -216,6 +216,15 @@ pub fn config_schema_value() -> serde_json::Value {
     if let Some(rules) = schema.pointer_mut("/$defs/CrdDiff/properties/rules") {
         rules["propertyNames"] = serde_json::json!({ "enum": crd_ids });
     }
+    // A YAML 1.1 reader (Helm's, many editors') sees a bare `off` as the boolean false;
+    // kubectl-opm reads it as `off`, so the schema accepts both spellings.
+    if let Some(level) = schema.pointer_mut("/$defs/RuleLevel") {
+        let strings = level.clone();
+        *level = serde_json::json!({
+            "description": "Level of a rule: off disables it (a bare YAML 1.1 `off`, read as false, means the same).",
+            "anyOf": [strings, {"const": false}]
+        });
+    }
     schema
 }
 
