@@ -140,14 +140,15 @@ impl std::fmt::Debug for Cluster {
 }
 
 /// Builds a client for a target. No request is made: an unreachable server shows on the
-/// first call.
-pub fn connect(target: &Target) -> Result<Cluster, ClusterError> {
-    Cluster::connect(target)
+/// first call. Async because the client's connection pool lives on the calling tokio
+/// runtime: connect and use a `Cluster` within one runtime.
+pub async fn connect(target: &Target) -> Result<Cluster, ClusterError> {
+    Cluster::connect(target).await
 }
 
 impl Cluster {
     /// Builds a client for a target (see [`connect`]).
-    pub fn connect(target: &Target) -> Result<Cluster, ClusterError> {
+    pub async fn connect(target: &Target) -> Result<Cluster, ClusterError> {
         let client =
             kube::Client::try_from(target.config.clone()).map_err(|e| ClusterError::Config {
                 message: format!(
