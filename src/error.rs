@@ -84,3 +84,26 @@ pub fn source_frame(
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::ClusterError;
+
+    #[test]
+    fn cluster_errors_keep_their_exit_codes() {
+        let unknown = Error::from(ClusterError::ContextNotFound {
+            context: "prod".into(),
+            known: vec!["dev".into()],
+        });
+        assert_eq!(unknown.exit_code(), 3);
+        assert_eq!(
+            unknown.to_string(),
+            "context \"prod\" does not exist in the kubeconfig; known contexts: dev"
+        );
+        let bad = Error::from(ClusterError::InvalidArgument(
+            "--parallel must be at least 1".into(),
+        ));
+        assert_eq!(bad.exit_code(), 2);
+    }
+}

@@ -488,7 +488,9 @@ impl Cluster {
         namespace: Option<&str>,
         name: &str,
     ) -> Result<Option<Value>, ClusterError> {
-        let info = self.resource(api_version, kind).await?;
+        let info = self
+            .resource_for("get", api_version, kind, namespace, name)
+            .await?;
         let ns = self.scoped(&info, namespace);
         let action = format!("get {}", describe(kind, ns, name));
         let req = Request::new(info.collection_path(ns))
@@ -508,7 +510,10 @@ impl Cluster {
         kind: &str,
         query: &ListQuery,
     ) -> Result<Vec<Value>, ClusterError> {
-        let info = self.resource(api_version, kind).await?;
+        let info = self
+            .resource(api_version, kind)
+            .await
+            .map_err(|e| e.with_action(&format!("list {kind} objects")))?;
         let ns = if info.namespaced {
             query.namespace.as_deref()
         } else {
@@ -564,7 +569,7 @@ impl Cluster {
     /// Creates an object (`apiVersion`, `kind`, `metadata.namespace` read from it; the
     /// target namespace when it has none). `metadata.generateName` works too.
     pub async fn create(&self, object: &Value) -> Result<Value, ClusterError> {
-        let (info, ns, name) = self.object_coordinates(object).await?;
+        let (info, ns, name) = self.object_coordinates("create", object).await?;
         let action = format!("create {}", describe(&info.kind, ns.as_deref(), &name));
         let mut body = object.clone();
         if let (Some(ns), Some(meta)) =
@@ -583,7 +588,7 @@ impl Cluster {
     /// Replaces an object (PUT). With `metadata.resourceVersion` set the write only succeeds
     /// if nobody changed the object since (else [`ClusterError::Conflict`]).
     pub async fn replace(&self, object: &Value) -> Result<Value, ClusterError> {
-        let (info, ns, name) = self.object_coordinates(object).await?;
+        let (info, ns, name) = self.object_coordinates("replace", object).await?;
         let action = format!("replace {}", describe(&info.kind, ns.as_deref(), &name));
         if name.is_empty() {
             return Err(self.invalid(&action, "the object has no metadata.name".into()));
@@ -611,7 +616,9 @@ impl Cluster {
         name: &str,
         patch: &Patch,
     ) -> Result<Value, ClusterError> {
-        let info = self.resource(api_version, kind).await?;
+        let info = self
+            .resource_for("patch", api_version, kind, namespace, name)
+            .await?;
         let ns = self.scoped(&info, namespace);
         let action = format!("patch {}", describe(kind, ns, name));
         let path = info.collection_path(ns);
@@ -670,7 +677,9 @@ impl Cluster {
         name: &str,
         resource_version: Option<&str>,
     ) -> Result<bool, ClusterError> {
-        let info = self.resource(api_version, kind).await?;
+        let info = self
+            .resource_for("delete", api_version, kind, namespace, name)
+            .await?;
         let ns = self.scoped(&info, namespace);
         let action = format!("delete {}", describe(kind, ns, name));
         let mut dp = DeleteParams::default();
@@ -690,8 +699,23 @@ impl Cluster {
         }
     }
 
+    /// [`Cluster::resource`] with failures told as failures of `verb` on the object.
+    async fn resource_for(
+        &self,
+        verb: &str,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<ResourceInfo, ClusterError> {
+        self.resource(api_version, kind)
+            .await
+            .map_err(|e| e.with_action(&format!("{verb} {}", describe(kind, namespace, name))))
+    }
+
     async fn object_coordinates(
         &self,
+        verb: &str,
         object: &Value,
     ) -> Result<(ResourceInfo, Option<String>, String), ClusterError> {
         let api_version = object
@@ -708,8 +732,17 @@ impl Cluster {
                 self.context
             )));
         }
-        let info = self.resource(api_version, kind).await?;
         let meta = object.get("metadata");
+        let given_ns = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Value::as_str);
+        let given_name = meta
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let info = self
+            .resource_for(verb, api_version, kind, given_ns, given_name)
+            .await?;
         let ns = if info.namespaced {
             Some(
                 meta.and_then(|m| m.get("namespace"))

@@ -166,6 +166,24 @@ impl ClusterError {
         }
     }
 
+    /// The same error told as part of a larger `action` (discovery failing while getting
+    /// an object is reported as failing to get the object).
+    pub(crate) fn with_action(mut self, new: &str) -> Self {
+        match &mut self {
+            ClusterError::Unreachable { action, .. }
+            | ClusterError::Unauthorized { action, .. }
+            | ClusterError::Forbidden { action, .. }
+            | ClusterError::NotFound { action, .. }
+            | ClusterError::Conflict { action, .. }
+            | ClusterError::Timeout { action, .. }
+            | ClusterError::BudgetExhausted { action, .. }
+            | ClusterError::Api { action, .. }
+            | ClusterError::Decode { action, .. } => *action = new.to_string(),
+            _ => {}
+        }
+        self
+    }
+
     /// True for HTTP 409 (stale resourceVersion or already exists).
     pub fn is_conflict(&self) -> bool {
         matches!(self, ClusterError::Conflict { .. })

@@ -55,6 +55,8 @@ impl Driver {
     }
 }
 
+/// Page size when listing release objects.
+pub const RELEASE_PAGE_SIZE: u32 = 64;
 /// Type of Helm's release Secrets.
 pub const SECRET_TYPE: &str = "helm.sh/release.v1";
 /// Labels Helm owns on release objects; all others are the user's `--labels`.
@@ -396,9 +398,12 @@ impl<'a> Releases<'a> {
         namespace: Option<&str>,
         selector: &str,
     ) -> Result<Vec<StoredRelease>, ClusterError> {
+        // Release objects carry whole charts (up to 1 MiB each): small pages keep every
+        // response of a big namespace reasonable.
         let query = ListQuery {
             namespace: namespace.map(str::to_string),
             label_selector: Some(selector.to_string()),
+            page_size: Some(RELEASE_PAGE_SIZE),
             ..ListQuery::default()
         };
         let objects = self.cluster.list("v1", self.driver.kind(), &query).await?;
