@@ -255,6 +255,18 @@ pub struct ReleaseFilter {
     pub statuses: Vec<String>,
 }
 
+impl ReleaseFilter {
+    /// What `helm list` shows without flags: releases whose latest revision is `deployed`
+    /// or `failed`, in one namespace (`None`: all, like `--all-namespaces`).
+    pub fn like_helm_list(namespace: Option<&str>) -> Self {
+        ReleaseFilter {
+            namespace: namespace.map(str::to_string),
+            name: None,
+            statuses: vec![status::DEPLOYED.to_string(), status::FAILED.to_string()],
+        }
+    }
+}
+
 /// Release storage of one cluster (through its [`Driver`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Releases<'a> {
