@@ -140,15 +140,26 @@ impl std::fmt::Debug for Cluster {
 }
 
 /// Builds a client for a target. No request is made: an unreachable server shows on the
-/// first call. Async because the client's connection pool lives on the calling tokio
-/// runtime: connect and use a `Cluster` within one runtime.
-pub async fn connect(target: &Target) -> Result<Cluster, ClusterError> {
-    Cluster::connect(target).await
+/// first call. Call it from code running on a tokio runtime (inside the command's
+/// `block_on`): the client's connection worker is spawned on that runtime, so connect and
+/// use a `Cluster` within one runtime. Outside a runtime this is an error, not a panic.
+pub fn connect(target: &Target) -> Result<Cluster, ClusterError> {
+    Cluster::connect(target)
 }
 
 impl Cluster {
     /// Builds a client for a target (see [`connect`]).
-    pub async fn connect(target: &Target) -> Result<Cluster, ClusterError> {
+    pub fn connect(target: &Target) -> Result<Cluster, ClusterError> {
+        // kube's client spawns its request buffer on the current runtime and would panic
+        // without one.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(ClusterError::Config {
+                message: format!(
+                    "context \"{}\": a cluster client can only be built inside a tokio runtime",
+                    target.context
+                ),
+            });
+        }
         let client =
             kube::Client::try_from(target.config.clone()).map_err(|e| ClusterError::Config {
                 message: format!(

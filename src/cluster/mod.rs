@@ -24,7 +24,7 @@
 //! let args = ClusterArgs { all_contexts: true, parallel: 4, ..ClusterArgs::default() };
 //! let targets = resolve_targets(&args, &ClusterEnv::from_process()).await?;
 //! let listed = for_each_target(&targets, args.parallel, |t| async move {
-//!     let cluster = connect(t).await?;
+//!     let cluster = connect(t)?;
 //!     cluster.releases().list(&ReleaseFilter::default()).await
 //! })
 //! .await;
