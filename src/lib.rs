@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod cluster;
 pub mod crd;
 pub mod error;
 pub mod lint;
