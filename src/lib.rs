@@ -5,12 +5,15 @@
 
 pub mod chart;
 pub mod cli;
+pub mod cluster;
 pub mod crd;
 pub mod error;
 pub mod lint;
 pub mod render;
 pub mod report;
 pub mod rollout;
+pub mod scaffold;
 pub mod schema;
 pub mod template;
+pub mod valuesdoc;
 pub mod yaml;

@@ -28,6 +28,7 @@
 pub mod cel;
 pub mod crd;
 pub mod deprecations;
+pub mod formats;
 pub mod locate;
 pub mod node;
 pub mod quantity;
@@ -87,6 +88,54 @@ pub enum SchemaError {
     Store(String),
     #[error("schema location {path}: {message}")]
     Location { path: String, message: String },
+    /// A manifest or CRD file that cannot be read or parsed.
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
+}
+
+/// Read Kubernetes objects from a manifest file or a directory (walked in name order for
+/// `*.yaml`, `*.yml`, `*.json`): `--crd PATH` and `opm validate -f`.
+pub fn read_objects(path: &Path) -> Result<Vec<LintObject>, SchemaError> {
+    let mut out = Vec::new();
+    read_objects_into(path, &mut out)?;
+    Ok(out)
+}
+
+fn read_objects_into(path: &Path, out: &mut Vec<LintObject>) -> Result<(), SchemaError> {
+    let shown = path.display().to_string();
+    let input = |message: String| SchemaError::Input {
+        path: shown.clone(),
+        message,
+    };
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| input(e.to_string()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            let manifest = matches!(
+                entry.extension().and_then(|e| e.to_str()),
+                Some("yaml") | Some("yml") | Some("json")
+            );
+            if entry.is_dir() || manifest {
+                read_objects_into(&entry, out)?;
+            }
+        }
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| input(e.to_string()))?;
+    out.extend(parse_objects(&text, &shown)?);
+    Ok(())
+}
+
+/// Parse a YAML stream of objects; `file` is the name shown in findings and errors.
+pub fn parse_objects(text: &str, file: &str) -> Result<Vec<LintObject>, SchemaError> {
+    let docs = crate::yaml::load_all(text, file).map_err(|e| SchemaError::Input {
+        path: file.to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(objects_from_documents(docs, file, text))
 }
 
 /// What to do with objects whose kind has no schema.
@@ -202,16 +251,26 @@ impl SchemaValidator {
     /// Validate every object. CRDs among `objects` (and the extra CRDs) define the custom
     /// resources; the CRDs themselves are checked too.
     pub fn validate(&self, objects: &[LintObject]) -> Vec<Diagnostic> {
+        self.validate_indexed(objects)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect()
+    }
+
+    /// [`validate`](Self::validate), with each finding tagged with the index of the object
+    /// it is about (`None` for problems of the extra CRDs).
+    pub fn validate_indexed(&self, objects: &[LintObject]) -> Vec<(Option<usize>, Diagnostic)> {
+        let mut tagged = Vec::new();
         let mut out = Vec::new();
         let mut crds = crd::CrdIndex::default();
         for o in self.extra_crds.iter().filter(|o| crd::is_crd(o)) {
             for p in crds.add(o) {
-                out.push(crd_problem(o, p));
+                tagged.push((None, crd_problem(o, p)));
             }
         }
-        for o in objects.iter().filter(|o| crd::is_crd(o)) {
+        for (i, o) in objects.iter().enumerate().filter(|(_, o)| crd::is_crd(o)) {
             for p in crds.add(o) {
-                out.push(crd_problem(o, p));
+                tagged.push((Some(i), crd_problem(o, p)));
             }
         }
         let meta = self
@@ -219,10 +278,11 @@ impl SchemaValidator {
             .definition("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
             .ok()
             .flatten();
-        for o in objects {
+        for (i, o) in objects.iter().enumerate() {
             self.validate_one(o, &crds, meta.clone(), &mut out);
+            tagged.extend(out.drain(..).map(|d| (Some(i), d)));
         }
-        out
+        tagged
     }
 
     fn validate_one(
