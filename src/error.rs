@@ -35,6 +35,9 @@ pub enum Error {
     #[error(transparent)]
     ValuesDoc(#[from] crate::valuesdoc::ValuesDocError),
     /// A file we had to write could not be written (`--output-dir`).
+    /// A rollout plan that cannot be used (`rollout …`): exit 2, nothing touched.
+    #[error(transparent)]
+    Plan(#[from] crate::rollout::plan::PlanError),
     #[error("{path}: {source}")]
     Write {
         path: PathBuf,

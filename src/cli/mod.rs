@@ -5,6 +5,7 @@ mod crd;
 mod create;
 mod lint;
 mod render;
+mod rollout;
 pub mod schema;
 pub mod validate;
 mod values;
@@ -63,6 +64,8 @@ pub enum Command {
     Create(create::CreateArgs),
     /// Print a chart's values table, or check/update the one in its README.
     ValuesDoc(valuesdoc::ValuesDocArgs),
+    /// Progressive rollouts across kube contexts (`rollout plan`: validate and dry-run a plan).
+    Rollout(rollout::RolloutArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -110,6 +113,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::CompleteNoDesc(args) => completion::run_complete(args, false),
         Command::Create(args) => create::run(args),
         Command::ValuesDoc(args) => valuesdoc::run(args),
+        Command::Rollout(args) => rollout::run(args),
     }
 }
 

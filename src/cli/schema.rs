@@ -14,6 +14,8 @@ pub enum SchemaCommand {
     /// The JSON Schema of `.opm.yaml` (lint rules, exclusions, failOn, values matrix,
     /// kube version, crdDiff check levels).
     Config(SchemaOutputArgs),
+    /// The JSON Schema of the rollout plan file (`opm-rollout.yaml`).
+    Plan(SchemaOutputArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -33,6 +35,7 @@ pub enum SchemaFormat {
 pub fn run(args: SchemaArgs) -> Result<i32, Error> {
     let (schema, output) = match args.command {
         SchemaCommand::Config(out) => (crate::lint::config::config_schema_value(), out.output),
+        SchemaCommand::Plan(out) => (crate::rollout::plan::plan_schema_value(), out.output),
     };
     super::write_stdout(format_schema(&schema, output).as_bytes());
     Ok(0)

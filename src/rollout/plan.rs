@@ -362,8 +362,12 @@ pub struct ApprovalsEntry {
 
 /// The JSON Schema of the plan file, pretty-printed.
 pub fn plan_schema() -> String {
-    let schema = schemars::schema_for!(PlanFile);
-    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(&plan_schema_value()).unwrap_or_default() + "\n"
+}
+
+/// The JSON Schema of the plan file (`kubectl opm schema plan`).
+pub fn plan_schema_value() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(PlanFile)).unwrap_or_default()
 }
 
 /// Where the chart comes from.
@@ -940,17 +944,18 @@ impl Validator<'_> {
                     ));
                 }
             }
-            let ns =
-                match &c.namespace {
-                    Some(ns) if !is_dns_label(ns) => return Err(self.err(
+            let ns = match &c.namespace {
+                Some(ns) if !is_dns_label(ns) => {
+                    return Err(self.err(
                         entry,
                         format!(
                             "namespace `{ns}` of cluster `{context}` is not a valid namespace name"
                         ),
-                    )),
-                    Some(ns) => ns.clone(),
-                    None => namespace.to_string(),
-                };
+                    ))
+                }
+                Some(ns) => ns.clone(),
+                None => namespace.to_string(),
+            };
             out.push(Cluster {
                 context: context.to_string(),
                 environment: c.environment,
