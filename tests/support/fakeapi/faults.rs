@@ -104,7 +104,14 @@ impl Deny {
 }
 
 /// The real server's 403 message.
-pub fn forbidden_message(user: &str, verb: &str, group: &str, resource: &str, name: &str, namespace: &str) -> String {
+pub fn forbidden_message(
+    user: &str,
+    verb: &str,
+    group: &str,
+    resource: &str,
+    name: &str,
+    namespace: &str,
+) -> String {
     let mut subject = if group.is_empty() {
         resource.to_owned()
     } else {

@@ -20,9 +20,14 @@ pub fn kubeconfig_yaml(contexts: &[(&str, &FakeCluster)]) -> String {
     let mut users = String::new();
     let mut ctxs = String::new();
     for (name, cluster) in contexts {
-        clusters.push_str(&format!("- name: {}\n  cluster:\n    server: {}\n", q(name), q(&cluster.url())));
+        clusters.push_str(&format!(
+            "- name: {}\n  cluster:\n    server: {}\n",
+            q(name),
+            q(&cluster.url())
+        ));
         if cluster.is_tls() {
-            let ca = base64::engine::general_purpose::STANDARD.encode(super::tls::tls().ca_pem.as_bytes());
+            let ca = base64::engine::general_purpose::STANDARD
+                .encode(super::tls::tls().ca_pem.as_bytes());
             clusters.push_str(&format!("    certificate-authority-data: {}\n", q(&ca)));
         }
         users.push_str(&format!("- name: {}\n  user:", q(name)));
@@ -30,7 +35,12 @@ pub fn kubeconfig_yaml(contexts: &[(&str, &FakeCluster)]) -> String {
             Some(t) => users.push_str(&format!("\n    token: {}\n", q(t))),
             None => users.push_str(" {}\n"),
         }
-        ctxs.push_str(&format!("- name: {}\n  context:\n    cluster: {}\n    user: {}\n", q(name), q(name), q(name)));
+        ctxs.push_str(&format!(
+            "- name: {}\n  context:\n    cluster: {}\n    user: {}\n",
+            q(name),
+            q(name),
+            q(name)
+        ));
         if let Some(ns) = cluster.default_namespace() {
             ctxs.push_str(&format!("    namespace: {}\n", q(ns)));
         }

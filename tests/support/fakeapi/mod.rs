@@ -116,7 +116,10 @@ impl Default for FakeClusterBuilder {
             tls: false,
             token: None,
             user: "kubernetes-admin".to_owned(),
-            groups: vec!["kubeadm:cluster-admins".to_owned(), "system:authenticated".to_owned()],
+            groups: vec![
+                "kubeadm:cluster-admins".to_owned(),
+                "system:authenticated".to_owned(),
+            ],
             namespace: None,
             git_version: "v1.35.0".to_owned(),
         }
@@ -368,7 +371,10 @@ impl FakeCluster {
 
     /// Deletes an object (with the namespace/CRD cascades). Returns whether it existed.
     pub fn delete(&self, api_version: &str, kind: &str, namespace: &str, name: &str) -> bool {
-        let result = self.shared.lock_store().unseed(api_version, kind, namespace, name);
+        let result = self
+            .shared
+            .lock_store()
+            .unseed(api_version, kind, namespace, name);
         self.shared.notify();
         match result {
             Ok(existed) => existed,
@@ -480,12 +486,16 @@ impl FakeFleet {
     }
 
     pub fn cluster(&self, name: &str) -> Option<&FakeCluster> {
-        self.clusters.iter().find(|(n, _)| n == name).map(|(_, c)| c)
+        self.clusters
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c)
     }
 
     /// The kubeconfig with one context per cluster, the first current.
     pub fn kubeconfig_yaml(&self) -> String {
-        let refs: Vec<(&str, &FakeCluster)> = self.clusters.iter().map(|(n, c)| (n.as_str(), c)).collect();
+        let refs: Vec<(&str, &FakeCluster)> =
+            self.clusters.iter().map(|(n, c)| (n.as_str(), c)).collect();
         kubeconfig_yaml(&refs)
     }
 

@@ -15,8 +15,13 @@ use serde_json::{Map, Value};
 /// The merge key of a list field, by field name (Kubernetes `patchMergeKey`s).
 fn merge_key(field: &str, items: &[Value]) -> Option<&'static str> {
     let key = match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes"
-        | "imagePullSecrets" | "resourceClaims" => "name",
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets"
+        | "resourceClaims" => "name",
         "volumeMounts" => "mountPath",
         "volumeDevices" => "devicePath",
         "hostAliases" => "ip",
@@ -93,7 +98,12 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
         }
         if k == "$retainKeys" {
             if let Value::Array(keys) = v {
-                retain = Some(keys.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+                retain = Some(
+                    keys.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect(),
+                );
             }
             continue;
         }
@@ -239,10 +249,7 @@ pub fn json_patch(target: &mut Value, ops: &Value) -> Result<(), String> {
             }
             "copy" => {
                 let from = op.get("from").and_then(Value::as_str).unwrap_or_default();
-                let v = target
-                    .pointer(from)
-                    .cloned()
-                    .ok_or_else(|| missing(from))?;
+                let v = target.pointer(from).cloned().ok_or_else(|| missing(from))?;
                 add(target, path, v)?;
             }
             "test" => {
@@ -294,12 +301,16 @@ fn add(target: &mut Value, path: &str, value: Value) -> Result<(), String> {
             }
             let i: usize = last.parse().map_err(|_| missing(path))?;
             if i > a.len() {
-                return Err(format!("add operation does not apply: doc is missing path: \"{path}\": missing value"));
+                return Err(format!(
+                    "add operation does not apply: doc is missing path: \"{path}\": missing value"
+                ));
             }
             a.insert(i, value);
             Ok(())
         }
-        _ => Err(format!("add operation does not apply: doc is missing path: \"{path}\": missing value")),
+        _ => Err(format!(
+            "add operation does not apply: doc is missing path: \"{path}\": missing value"
+        )),
     }
 }
 

@@ -66,7 +66,8 @@ impl LabelSelector {
     pub fn parse(text: &str) -> Result<LabelSelector, String> {
         let mut reqs = Vec::new();
         for part in split_top(text) {
-            let bad = || format!("unable to parse requirement: found '{part}', expected: identifier");
+            let bad =
+                || format!("unable to parse requirement: found '{part}', expected: identifier");
             if let Some(key) = part.strip_prefix('!') {
                 let key = key.trim();
                 if !valid_key(key) {
@@ -80,9 +81,15 @@ impl LabelSelector {
             } else if let Some((k, v)) = part.split_once('=') {
                 reqs.push(LabelReq::Eq(k.trim().to_owned(), v.trim().to_owned()));
             } else if let Some((k, rest)) = part.split_once(" notin ") {
-                reqs.push(LabelReq::NotIn(k.trim().to_owned(), set_values(rest).ok_or_else(bad)?));
+                reqs.push(LabelReq::NotIn(
+                    k.trim().to_owned(),
+                    set_values(rest).ok_or_else(bad)?,
+                ));
             } else if let Some((k, rest)) = part.split_once(" in ") {
-                reqs.push(LabelReq::In(k.trim().to_owned(), set_values(rest).ok_or_else(bad)?));
+                reqs.push(LabelReq::In(
+                    k.trim().to_owned(),
+                    set_values(rest).ok_or_else(bad)?,
+                ));
             } else if valid_key(&part) {
                 reqs.push(LabelReq::Exists(part.clone()));
             } else {
@@ -135,7 +142,13 @@ fn supported_field(plural: &str, field: &str) -> bool {
         "secrets" => field == "type",
         "pods" => matches!(
             field,
-            "spec.nodeName" | "spec.restartPolicy" | "spec.schedulerName" | "spec.serviceAccountName" | "status.phase" | "status.podIP" | "status.nominatedNodeName"
+            "spec.nodeName"
+                | "spec.restartPolicy"
+                | "spec.schedulerName"
+                | "spec.serviceAccountName"
+                | "status.phase"
+                | "status.podIP"
+                | "status.nominatedNodeName"
         ),
         "events" => matches!(
             field,
@@ -174,7 +187,9 @@ impl FieldSelector {
             } else if let Some((f, v)) = part.split_once('=') {
                 (f, true, v)
             } else {
-                return Err(format!("invalid selector: '{text}'; can't understand '{part}'"));
+                return Err(format!(
+                    "invalid selector: '{text}'; can't understand '{part}'"
+                ));
             };
             let field = field.trim();
             if !supported_field(plural, field) {

@@ -136,7 +136,10 @@ fn truthy(v: Option<&str>) -> bool {
 }
 
 /// Answers one HTTP request.
-pub async fn handle(shared: Arc<Shared>, req: HttpRequest<Incoming>) -> Result<Response<Body>, DroppedConnection> {
+pub async fn handle(
+    shared: Arc<Shared>,
+    req: HttpRequest<Incoming>,
+) -> Result<Response<Body>, DroppedConnection> {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or_default().to_owned();
@@ -188,9 +191,16 @@ pub async fn handle(shared: Arc<Shared>, req: HttpRequest<Incoming>) -> Result<R
         None => {}
     }
     if let Some(token) = &shared.token {
-        let given = authorization.strip_prefix("Bearer ").unwrap_or_default().trim();
+        let given = authorization
+            .strip_prefix("Bearer ")
+            .unwrap_or_default()
+            .trim();
         if given != token {
-            return Ok(error_response(&ApiError::new(401, "Unauthorized", "Unauthorized")));
+            return Ok(error_response(&ApiError::new(
+                401,
+                "Unauthorized",
+                "Unauthorized",
+            )));
         }
     }
     let body = match req.into_body().collect().await {
@@ -231,15 +241,40 @@ pub enum Reply {
     Watch(WatchRequest),
 }
 
-fn route(shared: &Arc<Shared>, method: &str, path: &str, q: &[(String, String)], content_type: &str, body: &[u8]) -> Result<Reply, ApiError> {
+fn route(
+    shared: &Arc<Shared>,
+    method: &str,
+    path: &str,
+    q: &[(String, String)],
+    content_type: &str,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let get_only = |r: Reply| if method == "GET" { Ok(r) } else { Err(ApiError::method_not_allowed()) };
+    let get_only = |r: Reply| {
+        if method == "GET" {
+            Ok(r)
+        } else {
+            Err(ApiError::method_not_allowed())
+        }
+    };
     match segs.as_slice() {
-        [] => get_only(Reply::Json(200, json!({"paths": ["/api", "/api/v1", "/apis", "/openapi/v3", "/version", "/healthz", "/livez", "/readyz"]}))),
+        [] => get_only(Reply::Json(
+            200,
+            json!({"paths": ["/api", "/api/v1", "/apis", "/openapi/v3", "/version", "/healthz", "/livez", "/readyz"]}),
+        )),
         ["version"] => get_only(Reply::Json(200, version_info(&shared.git_version))),
         ["healthz" | "livez" | "readyz"] => get_only(Reply::Text("ok".into())),
-        ["api"] => get_only(Reply::Json(200, shared.lock_store().registry.api_versions(&shared.addr.to_string()))),
-        ["apis"] => get_only(Reply::Json(200, shared.lock_store().registry.api_group_list())),
+        ["api"] => get_only(Reply::Json(
+            200,
+            shared
+                .lock_store()
+                .registry
+                .api_versions(&shared.addr.to_string()),
+        )),
+        ["apis"] => get_only(Reply::Json(
+            200,
+            shared.lock_store().registry.api_group_list(),
+        )),
         ["apis", group] => {
             let g = shared.lock_store().registry.api_group(group);
             get_only(Reply::Json(200, g.ok_or_else(ApiError::no_route)?))
@@ -252,23 +287,36 @@ fn route(shared: &Arc<Shared>, method: &str, path: &str, q: &[(String, String)],
             let l = shared.lock_store().registry.resource_list(group, version);
             get_only(Reply::Json(200, l.ok_or_else(ApiError::no_route)?))
         }
-        ["openapi", "v3"] => get_only(Reply::Json(200, shared.lock_store().registry.openapi_v3_root())),
+        ["openapi", "v3"] => get_only(Reply::Json(
+            200,
+            shared.lock_store().registry.openapi_v3_root(),
+        )),
         ["openapi", "v3", "api", version] => {
             let store = shared.lock_store();
             if store.registry.resource_list("", version).is_none() {
                 return Err(ApiError::no_route());
             }
-            get_only(Reply::Json(200, store.registry.openapi_v3_group_version("", version)))
+            get_only(Reply::Json(
+                200,
+                store.registry.openapi_v3_group_version("", version),
+            ))
         }
         ["openapi", "v3", "apis", group, version] => {
             let store = shared.lock_store();
             if store.registry.resource_list(group, version).is_none() {
                 return Err(ApiError::no_route());
             }
-            get_only(Reply::Json(200, store.registry.openapi_v3_group_version(group, version)))
+            get_only(Reply::Json(
+                200,
+                store.registry.openapi_v3_group_version(group, version),
+            ))
         }
-        ["api", "v1", rest @ ..] => resource_request(shared, method, "", "v1", rest, q, content_type, body),
-        ["apis", group, version, rest @ ..] => resource_request(shared, method, group, version, rest, q, content_type, body),
+        ["api", "v1", rest @ ..] => {
+            resource_request(shared, method, "", "v1", rest, q, content_type, body)
+        }
+        ["apis", group, version, rest @ ..] => {
+            resource_request(shared, method, group, version, rest, q, content_type, body)
+        }
         _ => Err(ApiError::no_route()),
     }
 }
@@ -299,11 +347,16 @@ fn list_options(q: &[(String, String)], plural: &str) -> Result<ListOptions, Api
         _ => LabelSelector::default(),
     };
     let fields = match param(q, "fieldSelector") {
-        Some(s) if !s.is_empty() => FieldSelector::parse(s, plural).map_err(ApiError::bad_request)?,
+        Some(s) if !s.is_empty() => {
+            FieldSelector::parse(s, plural).map_err(ApiError::bad_request)?
+        }
         _ => FieldSelector::default(),
     };
     let limit = match param(q, "limit") {
-        Some(l) if !l.is_empty() => Some(l.parse::<usize>().map_err(|_| ApiError::bad_request(format!("invalid limit: {l}")))?),
+        Some(l) if !l.is_empty() => Some(
+            l.parse::<usize>()
+                .map_err(|_| ApiError::bad_request(format!("invalid limit: {l}")))?,
+        ),
         _ => None,
     };
     Ok(ListOptions {
@@ -330,11 +383,27 @@ fn verb_of(method: &str, has_name: bool, watch: bool) -> &'static str {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn resource_request(shared: &Arc<Shared>, method: &str, group: &str, version: &str, rest: &[&str], q: &[(String, String)], content_type: &str, body: &[u8]) -> Result<Reply, ApiError> {
+fn resource_request(
+    shared: &Arc<Shared>,
+    method: &str,
+    group: &str,
+    version: &str,
+    rest: &[&str],
+    q: &[(String, String)],
+    content_type: &str,
+    body: &[u8],
+) -> Result<Reply, ApiError> {
     // `/api/v1/namespaces/<ns>/<plural>…` is namespaced, except the namespace's own
     // subresources `/api/v1/namespaces/<name>/status|finalize`.
     let (namespace, tail): (Option<&str>, &[&str]) = match rest {
-        ["namespaces", ns, tail @ ..] if !tail.is_empty() && !(group.is_empty() && tail.len() == 1 && matches!(tail, ["status" | "finalize"])) => (Some(*ns), tail),
+        ["namespaces", ns, tail @ ..]
+            if !tail.is_empty()
+                && !(group.is_empty()
+                    && tail.len() == 1
+                    && matches!(tail, ["status" | "finalize"])) =>
+        {
+            (Some(*ns), tail)
+        }
         _ => (None, rest),
     };
     let (plural, name, sub) = match tail {
@@ -361,14 +430,32 @@ fn resource_request(shared: &Arc<Shared>, method: &str, group: &str, version: &s
     let watch = truthy(param(q, "watch"));
     let verb = verb_of(method, name.is_some(), watch);
     let ns_str = namespace.unwrap_or_default();
-    let rbac_resource = if sub == Sub::Status { format!("{plural}/status") } else { plural.to_owned() };
+    let rbac_resource = if sub == Sub::Status {
+        format!("{plural}/status")
+    } else {
+        plural.to_owned()
+    };
     let denied = shared
         .denies
         .lock()
-        .map(|d| d.iter().any(|d| d.matches(verb, group, &rbac_resource, ns_str)))
+        .map(|d| {
+            d.iter()
+                .any(|d| d.matches(verb, group, &rbac_resource, ns_str))
+        })
         .unwrap_or(false);
     if denied {
-        let mut e = ApiError::new(403, "Forbidden", forbidden_message(&shared.user, verb, group, &rbac_resource, name.unwrap_or_default(), ns_str));
+        let mut e = ApiError::new(
+            403,
+            "Forbidden",
+            forbidden_message(
+                &shared.user,
+                verb,
+                group,
+                &rbac_resource,
+                name.unwrap_or_default(),
+                ns_str,
+            ),
+        );
         let mut d = json!({"kind": plural});
         if let Some(n) = name {
             d["name"] = json!(n);
@@ -389,13 +476,18 @@ fn resource_request(shared: &Arc<Shared>, method: &str, group: &str, version: &s
         ("GET", _) if watch => {
             let mut opts = list_options(q, plural)?;
             if let Some(n) = name {
-                opts.fields = FieldSelector::parse(&format!("metadata.name={n}"), plural).map_err(ApiError::bad_request)?;
+                opts.fields = FieldSelector::parse(&format!("metadata.name={n}"), plural)
+                    .map_err(ApiError::bad_request)?;
             }
             let rv = match param(q, "resourceVersion") {
-                Some(v) if !v.is_empty() => Some(v.parse::<u64>().map_err(|_| ApiError::bad_request(format!("invalid resource version: {v}")))?),
+                Some(v) if !v.is_empty() => Some(v.parse::<u64>().map_err(|_| {
+                    ApiError::bad_request(format!("invalid resource version: {v}"))
+                })?),
                 _ => None,
             };
-            let timeout = param(q, "timeoutSeconds").and_then(|t| t.parse::<u64>().ok()).unwrap_or(1800);
+            let timeout = param(q, "timeoutSeconds")
+                .and_then(|t| t.parse::<u64>().ok())
+                .unwrap_or(1800);
             return Ok(Reply::Watch(WatchRequest {
                 res,
                 namespace: namespace.map(str::to_owned),
@@ -429,19 +521,28 @@ fn resource_request(shared: &Arc<Shared>, method: &str, group: &str, version: &s
                 ApiError::new(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got {content_type})"))
             })?;
             if ptype == PatchType::Apply && param(q, "fieldManager").is_none_or(str::is_empty) {
-                return Err(ApiError::bad_request("PATCH, fieldManager: Required value: is required for apply patch"));
+                return Err(ApiError::bad_request(
+                    "PATCH, fieldManager: Required value: is required for apply patch",
+                ));
             }
             if dry_run(q) {
                 return Ok(Reply::Json(200, shared.lock_store().get(&res, ns_str, n)?));
             }
             let manager = param(q, "fieldManager").unwrap_or("unknown");
-            let (obj, created) = shared.lock_store().patch(&res, ns_str, n, ptype, body, sub, manager)?;
+            let (obj, created) = shared
+                .lock_store()
+                .patch(&res, ns_str, n, ptype, body, sub, manager)?;
             Reply::Json(if created { 201 } else { 200 }, obj)
         }
         ("DELETE", Some(n)) => Reply::Json(200, shared.lock_store().delete(&res, ns_str, n)?),
         ("DELETE", None) => {
             let opts = list_options(q, plural)?;
-            Reply::Json(200, shared.lock_store().delete_collection(&res, namespace, &opts)?)
+            Reply::Json(
+                200,
+                shared
+                    .lock_store()
+                    .delete_collection(&res, namespace, &opts)?,
+            )
         }
         _ => return Err(ApiError::method_not_allowed()),
     };
@@ -458,7 +559,9 @@ fn dry_run(q: &[(String, String)]) -> bool {
 fn review(shared: &Arc<Shared>, res: &ResourceInfo, body: &[u8]) -> Result<Reply, ApiError> {
     let mut obj = parse_body(body, false)?;
     if !obj.is_object() {
-        return Err(ApiError::bad_request("the body of the request was not an object"));
+        return Err(ApiError::bad_request(
+            "the body of the request was not an object",
+        ));
     }
     obj["apiVersion"] = json!(res.api_version());
     obj["kind"] = json!(res.kind);
@@ -469,8 +572,16 @@ fn review(shared: &Arc<Shared>, res: &ResourceInfo, body: &[u8]) -> Result<Reply
     if res.plural == "selfsubjectreviews" {
         obj["status"] = json!({"userInfo": {"username": shared.user, "groups": shared.groups}});
     } else {
-        let attr = obj.pointer("/spec/resourceAttributes").cloned().unwrap_or(json!({}));
-        let s = |k: &str| attr.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let attr = obj
+            .pointer("/spec/resourceAttributes")
+            .cloned()
+            .unwrap_or(json!({}));
+        let s = |k: &str| {
+            attr.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
         let mut resource = s("resource");
         if !s("subresource").is_empty() {
             resource = format!("{resource}/{}", s("subresource"));
@@ -478,9 +589,16 @@ fn review(shared: &Arc<Shared>, res: &ResourceInfo, body: &[u8]) -> Result<Reply
         let denied = shared
             .denies
             .lock()
-            .map(|d| d.iter().any(|d| d.matches(&s("verb"), &s("group"), &resource, &s("namespace"))))
+            .map(|d| {
+                d.iter()
+                    .any(|d| d.matches(&s("verb"), &s("group"), &resource, &s("namespace")))
+            })
             .unwrap_or(false);
-        obj["status"] = if denied { json!({"allowed": false, "denied": true}) } else { json!({"allowed": true}) };
+        obj["status"] = if denied {
+            json!({"allowed": false, "denied": true})
+        } else {
+            json!({"allowed": true})
+        };
     }
     Ok(Reply::Json(201, obj))
 }

@@ -35,8 +35,12 @@ impl ApiError {
 
     /// `secrets "x" not found`.
     pub fn not_found(res: &ResourceInfo, name: &str) -> ApiError {
-        ApiError::new(404, "NotFound", format!("{} \"{name}\" not found", res.qualified()))
-            .with_details(res, name)
+        ApiError::new(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", res.qualified()),
+        )
+        .with_details(res, name)
     }
 
     /// `secrets "x" already exists`.
@@ -70,7 +74,11 @@ impl ApiError {
         } else {
             format!("{}.{}", res.kind, res.group)
         };
-        let mut e = ApiError::new(422, "Invalid", format!("{kind} \"{name}\" is invalid: {cause}"));
+        let mut e = ApiError::new(
+            422,
+            "Invalid",
+            format!("{kind} \"{name}\" is invalid: {cause}"),
+        );
         let mut d = json!({"name": name, "kind": res.kind, "causes": [{"message": cause}]});
         if !res.group.is_empty() {
             d["group"] = json!(res.group);
@@ -93,7 +101,11 @@ impl ApiError {
 
     /// The 404 for a path the server does not serve.
     pub fn no_route() -> ApiError {
-        ApiError::new(404, "NotFound", "the server could not find the requested resource")
+        ApiError::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
     }
 
     /// The `kind: Status` body.

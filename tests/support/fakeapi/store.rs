@@ -241,7 +241,14 @@ impl Store {
     }
 
     /// Stores `obj` with a new resourceVersion and records the event.
-    fn write(&mut self, res: &ResourceInfo, ns: &str, name: &str, mut obj: Value, kind: &'static str) -> Value {
+    fn write(
+        &mut self,
+        res: &ResourceInfo,
+        ns: &str,
+        name: &str,
+        mut obj: Value,
+        kind: &'static str,
+    ) -> Value {
         self.rv += 1;
         metadata_mut(&mut obj).insert("resourceVersion".into(), json!(self.rv.to_string()));
         let stored = Store::present(res, &obj);
@@ -280,7 +287,12 @@ impl Store {
     }
 
     /// A list answer with `limit`/`continue` paging.
-    pub fn list(&self, res: &ResourceInfo, ns: Option<&str>, opts: &ListOptions) -> Result<Value, ApiError> {
+    pub fn list(
+        &self,
+        res: &ResourceInfo,
+        ns: Option<&str>,
+        opts: &ListOptions,
+    ) -> Result<Value, ApiError> {
         let mut list_rv = self.rv;
         let mut start_after: Option<String> = None;
         if let Some(token) = opts.continue_token.as_deref().filter(|t| !t.is_empty()) {
@@ -316,9 +328,17 @@ impl Store {
     }
 
     /// Creates an object. `strict` applies the HTTP rules (namespace must exist and match).
-    pub fn create(&mut self, res: &ResourceInfo, ns: &str, mut obj: Value, strict: bool) -> Result<Value, ApiError> {
+    pub fn create(
+        &mut self,
+        res: &ResourceInfo,
+        ns: &str,
+        mut obj: Value,
+        strict: bool,
+    ) -> Result<Value, ApiError> {
         if !obj.is_object() {
-            return Err(ApiError::bad_request("the body of the request was not an object"));
+            return Err(ApiError::bad_request(
+                "the body of the request was not an object",
+            ));
         }
         let body_ns = meta_str(&obj, "namespace").to_owned();
         let ns = if res.namespaced {
@@ -327,7 +347,11 @@ impl Store {
                     "the namespace of the provided object does not match the namespace sent on the request",
                 ));
             }
-            if ns.is_empty() { body_ns } else { ns.to_owned() }
+            if ns.is_empty() {
+                body_ns
+            } else {
+                ns.to_owned()
+            }
         } else {
             String::new()
         };
@@ -335,7 +359,11 @@ impl Store {
         if name.is_empty() {
             let generate = meta_str(&obj, "generateName").to_owned();
             if generate.is_empty() {
-                return Err(ApiError::invalid(res, "", "metadata.name: Required value: name or generateName is required"));
+                return Err(ApiError::invalid(
+                    res,
+                    "",
+                    "metadata.name: Required value: name or generateName is required",
+                ));
             }
             name = format!("{generate}{}", random_suffix());
         }
@@ -365,7 +393,11 @@ impl Store {
             }
         }
         self.defaults_on_create(res, &name, &mut obj)?;
-        if strict && res.has_status() && res.group != "apiextensions.k8s.io" && res.plural != "namespaces" {
+        if strict
+            && res.has_status()
+            && res.group != "apiextensions.k8s.io"
+            && res.plural != "namespaces"
+        {
             // The main endpoint ignores status on create, like the real strategies.
             if let Value::Object(m) = &mut obj {
                 m.remove("status");
@@ -377,7 +409,12 @@ impl Store {
         Ok(self.write(res, &ns, &name, obj, "ADDED"))
     }
 
-    fn defaults_on_create(&mut self, res: &ResourceInfo, name: &str, obj: &mut Value) -> Result<(), ApiError> {
+    fn defaults_on_create(
+        &mut self,
+        res: &ResourceInfo,
+        name: &str,
+        obj: &mut Value,
+    ) -> Result<(), ApiError> {
         match (res.group.as_str(), res.plural.as_str()) {
             ("", "namespaces") => {
                 let meta = metadata_mut(obj);
@@ -404,7 +441,11 @@ impl Store {
                     .as_object_mut()
                     .map(|m| m.entry("spec").or_insert_with(|| json!({})))
                 else {
-                    return Err(ApiError::invalid(res, name, "spec: Invalid value: must be an object"));
+                    return Err(ApiError::invalid(
+                        res,
+                        name,
+                        "spec: Invalid value: must be an object",
+                    ));
                 };
                 spec.insert("type".into(), json!(kind));
                 if kind != "ExternalName" && !spec.contains_key("clusterIP") {
@@ -421,10 +462,18 @@ impl Store {
     /// Registers a written CRD and fills its status like the apiextensions controller:
     /// accepted names, Established, and storedVersions (appended when the storage version
     /// changes; kept as given when a test seeds it).
-    fn crd_written(&mut self, res: &ResourceInfo, name: &str, obj: &mut Value, old: Option<&Value>, keep_given: bool) -> Result<(), ApiError> {
+    fn crd_written(
+        &mut self,
+        res: &ResourceInfo,
+        name: &str,
+        obj: &mut Value,
+        old: Option<&Value>,
+        keep_given: bool,
+    ) -> Result<(), ApiError> {
         let candidate_registry = {
             let mut r = self.registry.clone();
-            r.register_crd(obj).map_err(|e| ApiError::invalid(res, name, &e))?;
+            r.register_crd(obj)
+                .map_err(|e| ApiError::invalid(res, name, &e))?;
             r
         };
         let storage = discovery::crd_storage_version(obj).unwrap_or_default();
@@ -461,9 +510,18 @@ impl Store {
     }
 
     /// Replaces an object (PUT), following the subresource and concurrency rules.
-    pub fn update(&mut self, res: &ResourceInfo, ns: &str, name: &str, body: Value, sub: Sub) -> Result<Value, ApiError> {
+    pub fn update(
+        &mut self,
+        res: &ResourceInfo,
+        ns: &str,
+        name: &str,
+        body: Value,
+        sub: Sub,
+    ) -> Result<Value, ApiError> {
         if !body.is_object() {
-            return Err(ApiError::bad_request("the body of the request was not an object"));
+            return Err(ApiError::bad_request(
+                "the body of the request was not an object",
+            ));
         }
         let body_name = meta_str(&body, "name");
         if !body_name.is_empty() && body_name != name {
@@ -486,7 +544,16 @@ impl Store {
     /// The shared tail of update, patch and seed: merge per subresource, check the
     /// precondition, keep server-owned metadata, bump generation, skip no-op writes.
     #[allow(clippy::too_many_arguments)]
-    fn replace(&mut self, res: &ResourceInfo, ns: &str, name: &str, old: &Value, body: Value, sub: Sub, strict: bool) -> Result<Value, ApiError> {
+    fn replace(
+        &mut self,
+        res: &ResourceInfo,
+        ns: &str,
+        name: &str,
+        old: &Value,
+        body: Value,
+        sub: Sub,
+        strict: bool,
+    ) -> Result<Value, ApiError> {
         if !body.is_object() {
             return Err(ApiError::bad_request("the patched object is not an object"));
         }
@@ -544,7 +611,10 @@ impl Store {
             }
         }
         if tracks_generation(res) && spec_part(&new) != spec_part(old) {
-            let g = old.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
+            let g = old
+                .pointer("/metadata/generation")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
             metadata_mut(&mut new).insert("generation".into(), json!(g + 1));
         }
         if res.group == "apiextensions.k8s.io" && res.plural == "customresourcedefinitions" {
@@ -553,7 +623,8 @@ impl Store {
                 // The status endpoint sets storedVersions as given; only the registration
                 // is refreshed.
                 let mut r = self.registry.clone();
-                r.register_crd(&new).map_err(|e| ApiError::invalid(res, name, &e))?;
+                r.register_crd(&new)
+                    .map_err(|e| ApiError::invalid(res, name, &e))?;
                 self.registry = r;
             } else {
                 self.crd_written(res, name, &mut new, Some(old), keep_given)?;
@@ -570,12 +641,23 @@ impl Store {
     /// Applies a patch; server-side apply creates missing objects. Returns the object and
     /// whether it was created.
     #[allow(clippy::too_many_arguments)]
-    pub fn patch(&mut self, res: &ResourceInfo, ns: &str, name: &str, ptype: PatchType, body: &[u8], sub: Sub, manager: &str) -> Result<(Value, bool), ApiError> {
+    pub fn patch(
+        &mut self,
+        res: &ResourceInfo,
+        ns: &str,
+        name: &str,
+        ptype: PatchType,
+        body: &[u8],
+        sub: Sub,
+        manager: &str,
+    ) -> Result<(Value, bool), ApiError> {
         let old = self.stored(res, ns, name).cloned();
         if ptype == PatchType::Apply {
             let cfg = parse_body(body, true)?;
             if !cfg.is_object() {
-                return Err(ApiError::bad_request("the apply configuration is not an object"));
+                return Err(ApiError::bad_request(
+                    "the apply configuration is not an object",
+                ));
             }
             let cfg_name = meta_str(&cfg, "name");
             if !cfg_name.is_empty() && cfg_name != name {
@@ -583,7 +665,13 @@ impl Store {
                     "the name of the object ({cfg_name}) does not match the name on the URL ({name})"
                 )));
             }
-            let key = (res.group.clone(), res.plural.clone(), ns.to_owned(), name.to_owned(), manager.to_owned());
+            let key = (
+                res.group.clone(),
+                res.plural.clone(),
+                ns.to_owned(),
+                name.to_owned(),
+                manager.to_owned(),
+            );
             let result = match old {
                 None => {
                     if sub == Sub::Status {
@@ -616,9 +704,9 @@ impl Store {
         match ptype {
             PatchType::Merge => patch::merge_patch(&mut live, &p),
             PatchType::Strategic => patch::strategic_merge(&mut live, &p),
-            PatchType::Json => patch::json_patch(&mut live, &p).map_err(|e| {
-                ApiError::new(422, "Invalid", e)
-            })?,
+            PatchType::Json => {
+                patch::json_patch(&mut live, &p).map_err(|e| ApiError::new(422, "Invalid", e))?
+            }
             PatchType::Apply => {}
         }
         Ok((self.replace(res, ns, name, &old, live, sub, true)?, false))
@@ -646,8 +734,12 @@ impl Store {
         }
         if res.group == "apiextensions.k8s.io" && res.plural == "customresourcedefinitions" {
             if let Some(served) = self.registry.find_any_version(
-                old.pointer("/spec/group").and_then(Value::as_str).unwrap_or_default(),
-                old.pointer("/spec/names/plural").and_then(Value::as_str).unwrap_or_default(),
+                old.pointer("/spec/group")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+                old.pointer("/spec/names/plural")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
             ) {
                 let served = served.clone();
                 let names: Vec<(String, String)> = self
@@ -677,8 +769,9 @@ impl Store {
             .objects
             .get_mut(&res.storage_key())?
             .remove(&(ns.to_owned(), name.to_owned()))?;
-        self.applied
-            .retain(|(g, p, n, o, _), _| !(*g == res.group && *p == res.plural && n == ns && o == name));
+        self.applied.retain(|(g, p, n, o, _), _| {
+            !(*g == res.group && *p == res.plural && n == ns && o == name)
+        });
         self.rv += 1;
         metadata_mut(&mut obj).insert("resourceVersion".into(), json!(self.rv.to_string()));
         let shown = Store::present(res, &obj);
@@ -687,11 +780,19 @@ impl Store {
     }
 
     /// `DELETE` on a collection: removes every match and answers with the list of them.
-    pub fn delete_collection(&mut self, res: &ResourceInfo, ns: Option<&str>, opts: &ListOptions) -> Result<Value, ApiError> {
+    pub fn delete_collection(
+        &mut self,
+        res: &ResourceInfo,
+        ns: Option<&str>,
+        opts: &ListOptions,
+    ) -> Result<Value, ApiError> {
         let victims = self.matching(res, ns, opts);
         let mut items = Vec::new();
         for v in victims {
-            let (o_ns, o_name) = (meta_str(&v, "namespace").to_owned(), meta_str(&v, "name").to_owned());
+            let (o_ns, o_name) = (
+                meta_str(&v, "namespace").to_owned(),
+                meta_str(&v, "name").to_owned(),
+            );
             if let Some(gone) = self.remove(res, &o_ns, &o_name) {
                 items.push(gone);
             }
@@ -707,11 +808,14 @@ impl Store {
     /// The test-side write: creates or replaces the object as given (status included),
     /// without the HTTP rules (namespace need not exist, no precondition).
     pub fn seed(&mut self, obj: Value) -> Result<Value, String> {
-        let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+        let api_version = obj
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
-        let res = self
-            .resource_for_kind(api_version, kind)
-            .ok_or_else(|| format!("the fake cluster serves no kind {kind:?} in {api_version:?}"))?;
+        let res = self.resource_for_kind(api_version, kind).ok_or_else(|| {
+            format!("the fake cluster serves no kind {kind:?} in {api_version:?}")
+        })?;
         let name = meta_str(&obj, "name").to_owned();
         let ns = if res.namespaced {
             match meta_str(&obj, "namespace") {
@@ -729,10 +833,16 @@ impl Store {
     }
 
     /// Removes an object by kind (test side). Returns whether it existed.
-    pub fn unseed(&mut self, api_version: &str, kind: &str, ns: &str, name: &str) -> Result<bool, String> {
-        let res = self
-            .resource_for_kind(api_version, kind)
-            .ok_or_else(|| format!("the fake cluster serves no kind {kind:?} in {api_version:?}"))?;
+    pub fn unseed(
+        &mut self,
+        api_version: &str,
+        kind: &str,
+        ns: &str,
+        name: &str,
+    ) -> Result<bool, String> {
+        let res = self.resource_for_kind(api_version, kind).ok_or_else(|| {
+            format!("the fake cluster serves no kind {kind:?} in {api_version:?}")
+        })?;
         let ns = if res.namespaced { ns } else { "" };
         match self.delete(&res, ns, name) {
             Ok(_) => Ok(true),
@@ -750,7 +860,9 @@ fn encode_continue(rv: u64, start: &str) -> String {
 }
 
 fn decode_continue(token: &str) -> Result<(u64, String), ApiError> {
-    let bad = || ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+    let bad = || {
+        ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+    };
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
         .map_err(|_| bad())?;
