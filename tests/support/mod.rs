@@ -13,6 +13,8 @@
 // Each test crate uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod fakeapi;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

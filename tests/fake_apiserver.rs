@@ -1,0 +1,230 @@
+//! The fake API server against real clients: kube-rs, kubectl, helm 3 and helm 4.
+
+mod support;
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use serde_json::json;
+use support::fakeapi::{FakeCluster, FakeFleet, Fault, FaultAction};
+
+/// A kube client for the cluster's kubeconfig. Call inside the runtime that uses it: the
+/// client's background worker lives on that runtime.
+async fn client_for(cluster: &FakeCluster) -> kube::Client {
+    let kubeconfig = kube::config::Kubeconfig::from_yaml(&cluster.kubeconfig_yaml("test")).unwrap();
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .unwrap();
+    kube::Client::try_from(config).unwrap()
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn cm(name: &str) -> ConfigMap {
+    serde_json::from_value(json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": name, "labels": {"app": name, "tier": "web"}}, "data": {"k": "v"}}))
+    .unwrap()
+}
+
+#[test]
+fn seeds_and_reads_objects() {
+    let cluster = FakeCluster::start();
+    cluster.apply(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "default"}, "data": {"k": "v"}}));
+    let got = cluster.get("v1", "ConfigMap", "default", "a").unwrap();
+    assert_eq!(got["data"]["k"], "v");
+    assert_eq!(
+        got["metadata"]["resourceVersion"],
+        cluster.resource_version().to_string()
+    );
+}
+
+fn kube_crud(cluster: &FakeCluster) {
+    block_on(async move {
+        let client = client_for(cluster).await;
+        let api: Api<ConfigMap> = Api::namespaced(client, "default");
+        let created = api
+            .create(&PostParams::default(), &cm("one"))
+            .await
+            .unwrap();
+        assert_eq!(created.metadata.generation, None);
+        assert!(created.metadata.uid.is_some());
+        let err = api
+            .create(&PostParams::default(), &cm("one"))
+            .await
+            .unwrap_err();
+        match err {
+            kube::Error::Api(s) => {
+                assert_eq!(s.code, 409);
+                assert_eq!(s.reason, "AlreadyExists");
+                assert_eq!(s.message, "configmaps \"one\" already exists");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        // A stale resourceVersion conflicts.
+        let mut stale = created.clone();
+        let mut fresh = created.clone();
+        fresh.data = Some([("k".to_owned(), "w".to_owned())].into());
+        api.replace("one", &PostParams::default(), &fresh)
+            .await
+            .unwrap();
+        stale.data = Some([("k".to_owned(), "x".to_owned())].into());
+        match api
+            .replace("one", &PostParams::default(), &stale)
+            .await
+            .unwrap_err()
+        {
+            kube::Error::Api(s) => {
+                assert_eq!(s.code, 409);
+                assert_eq!(s.reason, "Conflict");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        api.create(&PostParams::default(), &cm("two"))
+            .await
+            .unwrap();
+        api.create(&PostParams::default(), &cm("three"))
+            .await
+            .unwrap();
+        let sel = api
+            .list(&ListParams::default().labels("app in (one,two)"))
+            .await
+            .unwrap();
+        let names: Vec<_> = sel
+            .items
+            .iter()
+            .map(|c| c.metadata.name.clone().unwrap())
+            .collect();
+        assert_eq!(names, ["one", "two"]);
+        let page1 = api.list(&ListParams::default().limit(2)).await.unwrap();
+        assert_eq!(page1.items.len(), 2);
+        let token = page1.metadata.continue_.clone().unwrap();
+        let page2 = api
+            .list(&ListParams::default().limit(2).continue_token(&token))
+            .await
+            .unwrap();
+        assert_eq!(page2.items.len(), 1);
+        assert_eq!(page2.items[0].metadata.name.as_deref(), Some("two"));
+        let patched = api
+            .patch(
+                "two",
+                &PatchParams::default(),
+                &Patch::Merge(json!({"data": {"extra": "1"}})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            patched.data.unwrap().get("extra").map(String::as_str),
+            Some("1")
+        );
+        let applied = api
+            .patch("four", &PatchParams::apply("test").force(), &Patch::Apply(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "four"}, "data": {"a": "b"}})))
+            .await
+            .unwrap();
+        assert_eq!(
+            applied.data.unwrap().get("a").map(String::as_str),
+            Some("b")
+        );
+        api.delete("two", &Default::default()).await.unwrap();
+        match api.get("two").await.unwrap_err() {
+            kube::Error::Api(s) => {
+                assert_eq!(s.code, 404);
+                assert_eq!(s.message, "configmaps \"two\" not found");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    });
+    assert!(cluster.get("v1", "ConfigMap", "default", "four").is_some());
+}
+
+#[test]
+fn kube_client_crud_plain() {
+    kube_crud(&FakeCluster::start());
+}
+
+#[test]
+fn kube_client_crud_tls_with_token() {
+    let cluster = FakeCluster::builder().tls(true).token("s3cret").build();
+    kube_crud(&cluster);
+}
+
+#[test]
+fn wrong_token_is_401_and_faults_fire() {
+    let cluster = FakeCluster::builder().token("right").build();
+    let mut yaml = cluster.kubeconfig_yaml("t");
+    yaml = yaml.replace("\"right\"", "\"wrong\"");
+    let kubeconfig = kube::config::Kubeconfig::from_yaml(&yaml).unwrap();
+    block_on(async {
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+            .await
+            .unwrap();
+        let api: Api<ConfigMap> =
+            Api::namespaced(kube::Client::try_from(config).unwrap(), "default");
+        match api.list(&ListParams::default()).await.unwrap_err() {
+            kube::Error::Api(s) => assert_eq!((s.code, s.reason.as_str()), (401, "Unauthorized")),
+            other => panic!("unexpected {other:?}"),
+        }
+    });
+    // One 503: the kube client retries it and succeeds. A 500 on every try: the error.
+    cluster
+        .faults()
+        .add(Fault::new("/configmaps", FaultAction::Status(503)));
+    cluster.faults().add(Fault {
+        method: Some("GET".into()),
+        path_contains: "/secrets".into(),
+        times: 0,
+        action: FaultAction::Status(500),
+    });
+    cluster.forbid("list", "", "pods", Some("default"));
+    block_on(async {
+        let client = client_for(&cluster).await;
+        cluster.clear_requests();
+        let api: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+        assert_eq!(
+            api.list(&ListParams::default()).await.unwrap().items.len(),
+            0
+        );
+        let secrets: Api<k8s_openapi::api::core::v1::Secret> =
+            Api::namespaced(client.clone(), "default");
+        match secrets.list(&ListParams::default()).await.unwrap_err() {
+            kube::Error::Api(s) => assert_eq!((s.code, s.reason.as_str()), (500, "InternalError")),
+            other => panic!("unexpected {other:?}"),
+        }
+        let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client, "default");
+        match pods.list(&ListParams::default()).await.unwrap_err() {
+            kube::Error::Api(s) => {
+                assert_eq!(s.code, 403);
+                assert_eq!(s.message, "pods is forbidden: User \"kubernetes-admin\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    });
+    let cm_gets = cluster
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/namespaces/default/configmaps")
+        .count();
+    assert_eq!(cm_gets, 2, "the 503 was retried once");
+    assert_eq!(cluster.faults().remaining(), 1);
+}
+
+#[test]
+fn hundred_clusters_answer() {
+    let fleet = FakeFleet::start(100);
+    let yaml = fleet.kubeconfig_yaml();
+    assert_eq!(yaml.matches("- name: \"cluster-").count(), 300);
+    for (_, cluster) in &fleet.clusters {
+        let mut s = std::net::TcpStream::connect(cluster.addr()).unwrap();
+        use std::io::{Read, Write};
+        s.write_all(b"GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+        assert!(out.contains("\"gitVersion\":\"v1.35.0\""), "{out}");
+    }
+}
