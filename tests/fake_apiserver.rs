@@ -228,3 +228,156 @@ fn hundred_clusters_answer() {
         assert!(out.contains("\"gitVersion\":\"v1.35.0\""), "{out}");
     }
 }
+
+/// A minimal namespaced CRD serving `versions` (the last one stored).
+fn crd(group: &str, plural: &str, kind: &str, versions: &[&str]) -> serde_json::Value {
+    let vs: Vec<_> = versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| json!({"name": v, "served": true, "storage": i + 1 == versions.len(),
+            "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}},
+            "subresources": {"status": {}}}))
+        .collect();
+    json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": format!("{plural}.{group}")},
+        "spec": {"group": group, "scope": "Namespaced", "versions": vs,
+            "names": {"plural": plural, "singular": kind.to_lowercase(), "kind": kind, "listKind": format!("{kind}List")}}})
+}
+
+/// Runs a real tool against the cluster with a private HOME (no shared discovery cache).
+fn run_tool(
+    tool: &std::path::Path,
+    home: &std::path::Path,
+    kubeconfig: &std::path::Path,
+    driver: Option<&str>,
+    args: &[&str],
+) -> (bool, String) {
+    let mut cmd = std::process::Command::new(tool);
+    cmd.args(args)
+        .env("HOME", home)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HELM_CONFIG_HOME", home.join("helm-config"))
+        .env("HELM_CACHE_HOME", home.join("helm-cache"))
+        .env("HELM_DATA_HOME", home.join("helm-data"))
+        .env_remove("HELM_DRIVER");
+    if let Some(d) = driver {
+        cmd.env("HELM_DRIVER", d);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn helm_lifecycle(helm_name: &str, driver: Option<&str>) {
+    let Some(helm) = support::require_tool(helm_name) else {
+        return;
+    };
+    let cluster = FakeCluster::builder().tls(true).token("helm-token").build();
+    // The chart issues its webhook certificate through cert-manager, as on a real cluster.
+    for (plural, kind) in [("certificates", "Certificate"), ("issuers", "Issuer")] {
+        cluster.apply(crd("cert-manager.io", plural, kind, &["v1"]));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    support::fakeapi::write_kubeconfig(&[("fake", &cluster)], &kubeconfig).unwrap();
+    let chart = support::repo_root().join("charts/sample-operator");
+    let chart = chart.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let (ok, text) = run_tool(&helm, dir.path(), &kubeconfig, driver, args);
+        assert!(
+            ok,
+            "{helm_name} {args:?} failed:\n{text}\nrequests: {:#?}",
+            cluster.requests().iter().rev().take(5).collect::<Vec<_>>()
+        );
+        text
+    };
+    run(&[
+        "install",
+        "op",
+        chart,
+        "--namespace",
+        "ops",
+        "--create-namespace",
+    ]);
+    run(&[
+        "upgrade",
+        "op",
+        chart,
+        "--namespace",
+        "ops",
+        "--set",
+        "replicaCount=2",
+    ]);
+    let history = run(&["history", "op", "--namespace", "ops"]);
+    assert!(
+        history.contains("superseded") && history.contains("deployed"),
+        "{history}"
+    );
+    run(&["rollback", "op", "1", "--namespace", "ops"]);
+    let list = run(&["list", "-A"]);
+    assert!(list.contains("op") && list.contains("ops"), "{list}");
+    let (api, kind) = if driver == Some("configmap") {
+        ("v1", "ConfigMap")
+    } else {
+        ("v1", "Secret")
+    };
+    let stored: Vec<String> = cluster
+        .list(api, kind, "ops")
+        .iter()
+        .filter(|o| o["metadata"]["labels"]["owner"] == "helm")
+        .map(|o| {
+            let l = &o["metadata"]["labels"];
+            format!(
+                "{} name={} version={} status={}",
+                o["metadata"]["name"].as_str().unwrap(),
+                l["name"].as_str().unwrap(),
+                l["version"].as_str().unwrap(),
+                l["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        stored,
+        [
+            "sh.helm.release.v1.op.v1 name=op version=1 status=superseded",
+            "sh.helm.release.v1.op.v2 name=op version=2 status=superseded",
+            "sh.helm.release.v1.op.v3 name=op version=3 status=deployed",
+        ]
+    );
+    assert!(
+        cluster
+            .get("apps/v1", "Deployment", "ops", "op-sample-operator")
+            .is_some()
+            || !cluster.list("apps/v1", "Deployment", "ops").is_empty()
+    );
+    run(&["uninstall", "op", "--namespace", "ops"]);
+    assert!(cluster.list("apps/v1", "Deployment", "ops").is_empty());
+    assert!(cluster
+        .list(api, kind, "ops")
+        .iter()
+        .all(|o| o["metadata"]["labels"]["owner"] != "helm"));
+}
+
+#[test]
+fn helm4_lifecycle_secrets() {
+    helm_lifecycle("helm4", None);
+}
+
+#[test]
+fn helm3_lifecycle_secrets() {
+    helm_lifecycle("helm3", None);
+}
+
+#[test]
+fn helm4_lifecycle_configmaps() {
+    helm_lifecycle("helm4", Some("configmap"));
+}
+
+#[test]
+fn helm3_lifecycle_configmaps() {
+    helm_lifecycle("helm3", Some("configmap"));
+}

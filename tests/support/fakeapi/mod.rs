@@ -42,6 +42,7 @@ pub mod discovery;
 pub mod faults;
 pub mod kubeconfig;
 pub mod patch;
+pub mod protobuf;
 pub mod selectors;
 pub mod server;
 pub mod status;

@@ -203,11 +203,22 @@ pub async fn handle(
             )));
         }
     }
-    let body = match req.into_body().collect().await {
+    let mut body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return Err(DroppedConnection),
     };
-    if content_type.contains("protobuf") || content_type.contains("cbor") {
+    if content_type.starts_with("application/vnd.kubernetes.protobuf") {
+        match super::protobuf::decode(&body) {
+            Ok(v) => body = Bytes::from(v.to_string()),
+            Err(e) => {
+                return Ok(error_response(&ApiError::new(
+                    415,
+                    "UnsupportedMediaType",
+                    e,
+                )))
+            }
+        }
+    } else if content_type.contains("protobuf") || content_type.contains("cbor") {
         return Ok(error_response(&ApiError::new(
             415,
             "UnsupportedMediaType",
