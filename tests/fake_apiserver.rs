@@ -354,6 +354,15 @@ fn helm_lifecycle(helm_name: &str, driver: Option<&str>) {
             .is_some()
             || !cluster.list("apps/v1", "Deployment", "ops").is_empty()
     );
+    let ssa = cluster
+        .requests()
+        .iter()
+        .any(|r| r.content_type.starts_with("application/apply-patch"));
+    assert_eq!(
+        ssa,
+        helm_name == "helm4",
+        "helm 4 installs with server-side apply, helm 3 does not"
+    );
     run(&["uninstall", "op", "--namespace", "ops"]);
     assert!(cluster.list("apps/v1", "Deployment", "ops").is_empty());
     assert!(cluster
@@ -380,4 +389,264 @@ fn helm4_lifecycle_configmaps() {
 #[test]
 fn helm3_lifecycle_configmaps() {
     helm_lifecycle("helm3", Some("configmap"));
+}
+
+#[test]
+fn kubectl_get_apply_patch_delete_api_resources() {
+    let Some(kubectl) = support::require_tool("kubectl") else {
+        return;
+    };
+    let cluster = FakeCluster::builder().tls(true).token("k").build();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    support::fakeapi::write_kubeconfig(&[("fake", &cluster)], &kubeconfig).unwrap();
+    let run = |args: &[&str]| {
+        let (ok, text) = run_tool(&kubectl, dir.path(), &kubeconfig, None, args);
+        assert!(ok, "kubectl {args:?} failed:\n{text}");
+        text
+    };
+    let manifest = dir.path().join("cm.yaml");
+    std::fs::write(&manifest, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: default\ndata:\n  a: \"1\"\n").unwrap();
+    assert_eq!(
+        run(&["apply", "-f", manifest.to_str().unwrap()]).trim(),
+        "configmap/web created"
+    );
+    std::fs::write(&manifest, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: default\ndata:\n  a: \"2\"\n").unwrap();
+    assert_eq!(
+        run(&["apply", "-f", manifest.to_str().unwrap()]).trim(),
+        "configmap/web configured"
+    );
+    run(&[
+        "patch",
+        "configmap",
+        "web",
+        "-n",
+        "default",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"data":{"b":"3"}}"#,
+    ]);
+    let got = cluster.get("v1", "ConfigMap", "default", "web").unwrap();
+    assert_eq!(got["data"], json!({"a": "2", "b": "3"}));
+    assert_eq!(
+        run(&["get", "configmaps", "-n", "default", "-o", "name"]).trim(),
+        "configmap/web"
+    );
+    let resources = run(&["api-resources", "--api-group", "apps", "-o", "name"]);
+    assert_eq!(
+        resources.lines().collect::<Vec<_>>(),
+        [
+            "daemonsets.apps",
+            "deployments.apps",
+            "replicasets.apps",
+            "statefulsets.apps"
+        ]
+    );
+    assert_eq!(
+        run(&["delete", "configmap", "web", "-n", "default"]).trim(),
+        "configmap \"web\" deleted from default namespace"
+    );
+    assert!(cluster.get("v1", "ConfigMap", "default", "web").is_none());
+}
+
+#[test]
+fn crd_registration_status_and_watch() {
+    use futures::StreamExt;
+    use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+    let cluster = FakeCluster::start();
+    let stored = cluster.apply(crd("example.com", "widgets", "Widget", &["v1alpha1", "v1"]));
+    assert_eq!(stored["status"]["storedVersions"], json!(["v1"]));
+    assert_eq!(stored["status"]["conditions"][1]["type"], "Established");
+    block_on(async {
+        let client = client_for(&cluster).await;
+        let resources = client
+            .list_api_group_resources("example.com/v1")
+            .await
+            .unwrap();
+        let names: Vec<_> = resources.resources.iter().map(|r| r.name.clone()).collect();
+        assert_eq!(names, ["widgets", "widgets/status"]);
+        let gvk = GroupVersionKind::gvk("example.com", "v1", "Widget");
+        let ar = ApiResource::from_gvk_with_plural(&gvk, "widgets");
+        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "default", &ar);
+        let obj: DynamicObject = serde_json::from_value(json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 1}, "status": {"ignored": true}})).unwrap();
+        let created = api.create(&PostParams::default(), &obj).await.unwrap();
+        assert_eq!(created.metadata.generation, Some(1));
+        assert!(
+            created.data.get("status").is_none(),
+            "status is dropped on create"
+        );
+        let st = api
+            .patch_status(
+                "w",
+                &PatchParams::default(),
+                &Patch::Merge(json!({"status": {"ready": true}})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(st.data["status"]["ready"], true);
+        assert_eq!(
+            st.metadata.generation,
+            Some(1),
+            "status writes keep generation"
+        );
+        let sp = api
+            .patch(
+                "w",
+                &PatchParams::default(),
+                &Patch::Merge(json!({"spec": {"size": 2}, "status": {"ready": false}})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(sp.metadata.generation, Some(2));
+        assert_eq!(
+            sp.data["status"]["ready"], true,
+            "the main endpoint leaves status alone"
+        );
+
+        // A watch from the current resourceVersion sees later changes in order.
+        let rv = cluster.resource_version().to_string();
+        let mut stream = api
+            .watch(&kube::api::WatchParams::default().timeout(10), &rv)
+            .await
+            .unwrap()
+            .boxed();
+        api.patch(
+            "w",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"size": 3}})),
+        )
+        .await
+        .unwrap();
+        api.delete("w", &Default::default()).await.unwrap();
+        let mut seen = Vec::new();
+        while let Some(ev) = stream.next().await {
+            match ev.unwrap() {
+                kube::api::WatchEvent::Modified(o) => {
+                    seen.push(format!("MODIFIED {}", o.data["spec"]["size"]))
+                }
+                kube::api::WatchEvent::Deleted(o) => {
+                    seen.push(format!("DELETED {}", o.metadata.name.unwrap()))
+                }
+                other => seen.push(format!("{other:?}")),
+            }
+            if seen.len() == 2 {
+                break;
+            }
+        }
+        assert_eq!(seen, ["MODIFIED 3", "DELETED w"]);
+    });
+    // Deleting the CRD removes its discovery entry.
+    assert!(cluster.delete(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        "",
+        "widgets.example.com"
+    ));
+    block_on(async {
+        let client = client_for(&cluster).await;
+        assert!(client
+            .list_api_group_resources("example.com/v1")
+            .await
+            .is_err());
+    });
+}
+
+#[test]
+fn unreachable_cluster_refuses_connections() {
+    let cluster = FakeCluster::start();
+    cluster.set_unreachable(true);
+    assert!(std::net::TcpStream::connect(cluster.addr()).is_err());
+    cluster.set_unreachable(false);
+    assert!(std::net::TcpStream::connect(cluster.addr()).is_ok());
+}
+
+/// A tiny chart whose `crds/` defines a kind its template then uses.
+fn write_crd_chart(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir.join("crds")).unwrap();
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("Chart.yaml"),
+        "apiVersion: v2\nname: gadgets\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    let crd_yaml =
+        serde_json::to_string(&crd("example.com", "gadgets", "Gadget", &["v1"])).unwrap();
+    std::fs::write(dir.join("crds/gadgets.yaml"), crd_yaml).unwrap();
+    std::fs::write(
+        dir.join("templates/gadget.yaml"),
+        "apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  size: {{ .Values.size | default 1 }}\n",
+    )
+    .unwrap();
+}
+
+fn helm_crd_chart(helm_name: &str) {
+    let Some(helm) = support::require_tool(helm_name) else {
+        return;
+    };
+    let cluster = FakeCluster::start();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    support::fakeapi::write_kubeconfig(&[("fake", &cluster)], &kubeconfig).unwrap();
+    let chart = dir.path().join("gadgets");
+    write_crd_chart(&chart);
+    let chart = chart.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let (ok, text) = run_tool(&helm, dir.path(), &kubeconfig, None, args);
+        assert!(ok, "{helm_name} {args:?} failed:\n{text}");
+        text
+    };
+    run(&["install", "g", chart, "--namespace", "default"]);
+    assert!(cluster
+        .get(
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+            "",
+            "gadgets.example.com"
+        )
+        .is_some());
+    assert_eq!(
+        cluster
+            .get("example.com/v1", "Gadget", "default", "g")
+            .unwrap()["spec"]["size"],
+        1
+    );
+    run(&[
+        "upgrade",
+        "g",
+        chart,
+        "--namespace",
+        "default",
+        "--set",
+        "size=5",
+    ]);
+    assert_eq!(
+        cluster
+            .get("example.com/v1", "Gadget", "default", "g")
+            .unwrap()["spec"]["size"],
+        5
+    );
+    run(&["uninstall", "g", "--namespace", "default"]);
+    assert!(cluster
+        .get("example.com/v1", "Gadget", "default", "g")
+        .is_none());
+    // Helm never deletes CRDs.
+    assert!(cluster
+        .get(
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+            "",
+            "gadgets.example.com"
+        )
+        .is_some());
+}
+
+#[test]
+fn helm4_chart_with_crd() {
+    helm_crd_chart("helm4");
+}
+
+#[test]
+fn helm3_chart_with_crd() {
+    helm_crd_chart("helm3");
 }
