@@ -650,3 +650,129 @@ fn helm4_chart_with_crd() {
 fn helm3_chart_with_crd() {
     helm_crd_chart("helm3");
 }
+
+#[test]
+fn delays_drops_reviews_and_namespace_cascade() {
+    let cluster = FakeCluster::builder()
+        .user("alice")
+        .groups(&["devs"])
+        .build();
+    cluster.apply(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}}));
+    cluster.apply(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "team"}}));
+    cluster.forbid("delete", "apps", "deployments", None);
+    cluster.faults().add(Fault::new(
+        "/configmaps/slow",
+        FaultAction::Delay(std::time::Duration::from_secs(3)),
+    ));
+    cluster
+        .faults()
+        .add(Fault::new("/configmaps/gone", FaultAction::DropConnection));
+    block_on(async {
+        let client = client_for(&cluster).await;
+        // SelfSubjectReview answers with the token's user.
+        let req = http::Request::post("/apis/authentication.k8s.io/v1/selfsubjectreviews")
+            .header("content-type", "application/json")
+            .body(
+                br#"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#.to_vec(),
+            )
+            .unwrap();
+        let review: serde_json::Value = client.request(req).await.unwrap();
+        assert_eq!(
+            review["status"]["userInfo"],
+            json!({"username": "alice", "groups": ["devs"]})
+        );
+        let req = http::Request::post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                "spec": {"resourceAttributes": {"verb": "delete", "group": "apps", "resource": "deployments", "namespace": "x"}}})).unwrap())
+            .unwrap();
+        let access: serde_json::Value = client.request(req).await.unwrap();
+        assert_eq!(access["status"]["allowed"], false);
+
+        let api: Api<ConfigMap> = Api::namespaced(client.clone(), "team");
+        // A delay longer than the client's timeout is a timeout on the client side.
+        let slow =
+            tokio::time::timeout(std::time::Duration::from_millis(300), api.get_opt("slow")).await;
+        assert!(
+            slow.is_err(),
+            "the delayed answer did not arrive within the client's deadline"
+        );
+        // A dropped connection is a transport error, not an API error.
+        match api.get("gone").await.unwrap_err() {
+            kube::Error::Api(s) => panic!("expected a transport error, got {s:?}"),
+            _ => {}
+        }
+        assert!(api.get_opt("c").await.unwrap().is_some());
+        let ns: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+        ns.delete("team", &Default::default()).await.unwrap();
+        assert!(api.get_opt("c").await.unwrap().is_none());
+    });
+    assert!(cluster.list("v1", "ConfigMap", "team").is_empty());
+}
+
+#[test]
+fn patches_and_selectors_follow_kubernetes() {
+    let cluster = FakeCluster::start();
+    let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "default", "labels": {"tier": "web"}},
+        "spec": {"template": {"spec": {"containers": [{"name": "a", "image": "a:1", "env": [{"name": "X", "value": "1"}]}, {"name": "b", "image": "b:1"}]}}}});
+    cluster.apply(deploy);
+    block_on(async {
+        let client = client_for(&cluster).await;
+        let api: Api<k8s_openapi::api::apps::v1::Deployment> =
+            Api::namespaced(client.clone(), "default");
+        // Strategic merge: containers merge by name, env by name.
+        let p = json!({"spec": {"template": {"spec": {"containers": [{"name": "b", "image": "b:2"}, {"name": "a", "env": [{"name": "Y", "value": "2"}]}]}}}});
+        let d = api
+            .patch("d", &PatchParams::default(), &Patch::Strategic(p))
+            .await
+            .unwrap();
+        let v = serde_json::to_value(d.spec.unwrap().template.spec.unwrap().containers).unwrap();
+        assert_eq!(
+            v,
+            json!([{"name": "a", "image": "a:1", "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]}, {"name": "b", "image": "b:2"}])
+        );
+        // JSON patch.
+        let req = http::Request::patch("/apis/apps/v1/namespaces/default/deployments/d")
+            .header("content-type", "application/json-patch+json")
+            .body(
+                br#"[{"op": "replace", "path": "/metadata/labels/tier", "value": "api"}]"#.to_vec(),
+            )
+            .unwrap();
+        let d: k8s_openapi::api::apps::v1::Deployment = client.request(req).await.unwrap();
+        assert_eq!(d.metadata.labels.unwrap()["tier"], "api");
+        for (selector, expected) in [
+            ("tier=api", 1),
+            ("tier!=api", 0),
+            ("tier notin (web)", 1),
+            ("tier", 1),
+            ("!tier", 0),
+            ("tier in (web,db)", 0),
+        ] {
+            let n = api
+                .list(&ListParams::default().labels(selector))
+                .await
+                .unwrap()
+                .items
+                .len();
+            assert_eq!(n, expected, "{selector}");
+        }
+        let n = api
+            .list(&ListParams::default().fields("metadata.name=d"))
+            .await
+            .unwrap()
+            .items
+            .len();
+        assert_eq!(n, 1);
+        match api
+            .list(&ListParams::default().fields("spec.replicas=1"))
+            .await
+            .unwrap_err()
+        {
+            kube::Error::Api(s) => assert_eq!(
+                (s.code, s.message.as_str()),
+                (400, "field label not supported: spec.replicas")
+            ),
+            other => panic!("unexpected {other:?}"),
+        }
+    });
+}
