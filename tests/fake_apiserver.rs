@@ -777,3 +777,40 @@ fn patches_and_selectors_follow_kubernetes() {
         }
     });
 }
+
+#[test]
+fn too_many_requests_carries_retry_after() {
+    let cluster = FakeCluster::start();
+    cluster.faults().add(Fault {
+        method: Some("GET".into()),
+        path_contains: "/configmaps".into(),
+        times: 2,
+        action: FaultAction::TooManyRequests {
+            retry_after_secs: 0,
+        },
+    });
+    let mut s = std::net::TcpStream::connect(cluster.addr()).unwrap();
+    use std::io::{Read, Write};
+    s.write_all(b"GET /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.1 429"), "{out}");
+    assert!(out.to_ascii_lowercase().contains("retry-after: 0"), "{out}");
+    assert!(out.contains(r#""reason":"TooManyRequests""#), "{out}");
+    block_on(async {
+        let client = client_for(&cluster).await;
+        let api: Api<ConfigMap> = Api::namespaced(client, "default");
+        // The kube client retries a 429 by itself (and keeps retrying a permanent one for
+        // minutes, so only a passing one is tested).
+        assert!(api.list(&ListParams::default()).await.is_ok());
+    });
+    let tries = cluster
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/configmaps"))
+        .count();
+    assert_eq!(
+        tries, 3,
+        "one raw request, then the client's 429 and its retry"
+    );
+}
