@@ -814,3 +814,45 @@ fn too_many_requests_carries_retry_after() {
         "one raw request, then the client's 429 and its retry"
     );
 }
+
+#[test]
+fn crd_stored_versions_follow_the_storage_version() {
+    let cluster = FakeCluster::start();
+    cluster.apply(crd("example.com", "dials", "Dial", &["v1beta1"]));
+    let mut next = cluster
+        .get(
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+            "",
+            "dials.example.com",
+        )
+        .unwrap();
+    next["spec"] = crd("example.com", "dials", "Dial", &["v1beta1", "v1"])["spec"].clone();
+    block_on(async {
+        let client = client_for(&cluster).await;
+        let req = http::Request::put(
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/dials.example.com",
+        )
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&next).unwrap())
+        .unwrap();
+        let updated: serde_json::Value = client.request(req).await.unwrap();
+        assert_eq!(
+            updated["status"]["storedVersions"],
+            json!(["v1beta1", "v1"])
+        );
+        assert_eq!(updated["metadata"]["generation"], 2);
+    });
+    // Tests may set storedVersions directly (as a migration would).
+    let mut migrated = cluster
+        .get(
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+            "",
+            "dials.example.com",
+        )
+        .unwrap();
+    migrated["status"]["storedVersions"] = json!(["v1"]);
+    let stored = cluster.apply(migrated);
+    assert_eq!(stored["status"]["storedVersions"], json!(["v1"]));
+}
