@@ -211,6 +211,8 @@ pub struct SchemaValidator {
     extra_crds: Vec<LintObject>,
     locations: Vec<PathBuf>,
     external: RefCell<HashMap<PathBuf, Result<Rc<External>, String>>>,
+    /// Compiled CRDs by document identity (see [`SchemaValidator::compiled_crd`]).
+    crd_cache: RefCell<HashMap<usize, (crate::template::Value, Rc<crd::CompiledCrd>)>>,
 }
 
 impl SchemaValidator {
@@ -240,6 +242,7 @@ impl SchemaValidator {
             extra_crds: opts.crds.clone(),
             locations: opts.schema_locations.clone(),
             external: RefCell::new(HashMap::new()),
+            crd_cache: RefCell::new(HashMap::new()),
         })
     }
 
@@ -264,13 +267,17 @@ impl SchemaValidator {
         let mut out = Vec::new();
         let mut crds = crd::CrdIndex::default();
         for o in self.extra_crds.iter().filter(|o| crd::is_crd(o)) {
-            for p in crds.add(o) {
-                tagged.push((None, crd_problem(o, p)));
+            let compiled = self.compiled_crd(o);
+            crds.insert(&compiled);
+            for p in &compiled.problems {
+                tagged.push((None, crd_problem(o, p.clone())));
             }
         }
         for (i, o) in objects.iter().enumerate().filter(|(_, o)| crd::is_crd(o)) {
-            for p in crds.add(o) {
-                tagged.push((Some(i), crd_problem(o, p)));
+            let compiled = self.compiled_crd(o);
+            crds.insert(&compiled);
+            for p in &compiled.problems {
+                tagged.push((Some(i), crd_problem(o, p.clone())));
             }
         }
         let meta = self
@@ -497,6 +504,29 @@ impl SchemaValidator {
             d.source = source_for(o, Some("apiVersion"));
             d
         }))
+    }
+
+    /// A CRD checked and compiled once per document: the renders of a lint run share
+    /// their parsed documents, so the same CRD (megabytes of schema in operator charts)
+    /// is not compiled again for every values file. The cache keeps the document alive,
+    /// so its identity cannot be taken by another one.
+    fn compiled_crd(&self, o: &LintObject) -> Rc<crd::CompiledCrd> {
+        let key = match &o.object {
+            crate::template::Value::Map(m) => Some(Rc::as_ptr(m) as usize),
+            _ => None,
+        };
+        if let Some(k) = key {
+            if let Some((_, hit)) = self.crd_cache.borrow().get(&k) {
+                return hit.clone();
+            }
+        }
+        let compiled = Rc::new(crd::compile_crd(o));
+        if let Some(k) = key {
+            self.crd_cache
+                .borrow_mut()
+                .insert(k, (o.object.clone(), compiled.clone()));
+        }
+        compiled
     }
 
     /// Look up an extra schema for a kind in the schema locations (kubeconform layouts:
