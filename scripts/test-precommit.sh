@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Test .pre-commit-hooks.yaml with the real pre-commit tool (from PyPI): a clean chart passes
-# the `opm-lint` hook, a broken one fails it.
+# the `opm-lint` hook, a broken one fails it; `opm-crd-diff` passes unchanged and new charts
+# and fails a breaking CRD change against HEAD.
 #
 # pre-commit is installed into a venv under .tools/ (once). The hook runs the kubectl-opm on
 # PATH: $OPM_BIN if set, else the debug build (built here if missing).
@@ -66,3 +67,43 @@ if ! grep -q "pdb-blocks-eviction" <<<"$out"; then
   exit 1
 fi
 echo "ok: broken chart fails with pdb-blocks-eviction"
+
+# opm-crd-diff: the CRD chart fixture at HEAD, then its next version with breaking changes.
+crd_hook() {
+  "$venv/bin/pre-commit" try-repo "$root" opm-crd-diff --color never "$@"
+}
+git commit --quiet -m "operator chart"
+cp -R "$root/testdata/crd-diff/_charts/widgets-1" widgets
+git add -A
+# --verbose: pre-commit shows a passing hook's output only then.
+if ! out="$(crd_hook --all-files --verbose 2>&1)"; then
+  echo "$out"
+  echo "FAIL: opm-crd-diff failed on a chart that is not in HEAD yet" >&2
+  exit 1
+fi
+if ! grep -q "widgets is new (not in HEAD)" <<<"$out"; then
+  echo "$out"
+  echo "FAIL: opm-crd-diff did not say it skipped the new chart" >&2
+  exit 1
+fi
+git commit --quiet -m "widgets chart"
+if ! out="$(crd_hook --all-files 2>&1)"; then
+  echo "$out"
+  echo "FAIL: opm-crd-diff failed on unchanged CRDs" >&2
+  exit 1
+fi
+echo "ok: unchanged and new CRD charts pass opm-crd-diff"
+rm -rf widgets
+cp -R "$root/testdata/crd-diff/_charts/widgets-2" widgets
+git add -A
+if out="$(crd_hook 2>&1)"; then
+  echo "$out"
+  echo "FAIL: opm-crd-diff passed a breaking CRD change" >&2
+  exit 1
+fi
+if ! grep -q "crd-field-removed" <<<"$out"; then
+  echo "$out"
+  echo "FAIL: opm-crd-diff failed without reporting crd-field-removed" >&2
+  exit 1
+fi
+echo "ok: a breaking CRD change fails opm-crd-diff with crd-field-removed"

@@ -28,7 +28,16 @@ pub enum Error {
     /// CRDs that cannot be read or compared (`crd diff`).
     #[error(transparent)]
     Crd(#[from] crate::crd::CrdError),
+    /// `opm create` could not scaffold the chart.
+    #[error(transparent)]
+    Scaffold(#[from] crate::scaffold::ScaffoldError),
+    /// `opm values-doc` could not document the values or update the README.
+    #[error(transparent)]
+    ValuesDoc(#[from] crate::valuesdoc::ValuesDocError),
     /// A file we had to write could not be written (`--output-dir`).
+    /// A rollout plan that cannot be used (`rollout …`): exit 2, nothing touched.
+    #[error(transparent)]
+    Plan(#[from] crate::rollout::plan::PlanError),
     #[error("{path}: {source}")]
     Write {
         path: PathBuf,
@@ -51,6 +60,8 @@ impl Error {
         match self {
             Error::Write { .. } => 3,
             Error::Crd(e) => e.exit_code(),
+            Error::Scaffold(e) => e.exit_code(),
+            Error::ValuesDoc(crate::valuesdoc::ValuesDocError::Write { .. }) => 3,
             Error::Cluster(e) => e.exit_code(),
             _ => 2,
         }
@@ -83,4 +94,27 @@ pub fn source_frame(
         out.push_str(&format!("{pad} |\n"));
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::ClusterError;
+
+    #[test]
+    fn cluster_errors_keep_their_exit_codes() {
+        let unknown = Error::from(ClusterError::ContextNotFound {
+            context: "prod".into(),
+            known: vec!["dev".into()],
+        });
+        assert_eq!(unknown.exit_code(), 3);
+        assert_eq!(
+            unknown.to_string(),
+            "context \"prod\" does not exist in the kubeconfig; known contexts: dev"
+        );
+        let bad = Error::from(ClusterError::InvalidArgument(
+            "--parallel must be at least 1".into(),
+        ));
+        assert_eq!(bad.exit_code(), 2);
+    }
 }

@@ -683,3 +683,57 @@ fn corpus_charts_against_themselves() {
         assert!(findings(&stdout).is_empty(), "{chart}: {stdout}");
     }
 }
+
+/// `crd diff` renders only the templates that can produce CRDs: for every corpus chart and
+/// every one of its value sets, the CRDs read that way equal the CRDs of a full render
+/// (`helm template --include-crds`: crds/ files plus every CRD document rendered).
+#[test]
+fn pruned_chart_renders_give_the_crds_of_a_full_render() {
+    let Some(corpus) = support::require_corpus() else {
+        return;
+    };
+    let mut charts: Vec<PathBuf> = std::fs::read_dir(corpus.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    charts.sort();
+    let mut compared = 0;
+    for chart in charts {
+        let mut value_sets = vec![None];
+        value_sets.extend(opm::chart::find_values_matrix(&chart).into_iter().map(Some));
+        for values in value_sets {
+            let mut opts = opm::crd::source::ChartOptions {
+                namespace: "corpus".into(),
+                kube_version: Some("1.33.0".into()),
+                ..Default::default()
+            };
+            opts.values.value_files.extend(values.clone());
+            let req = opm::render::command::RenderRequest {
+                release_name: "release-name".into(),
+                chart: chart.clone(),
+                namespace: "corpus".into(),
+                values: opts.values.clone(),
+                kube_version: opts.kube_version.clone(),
+                include_crds: true,
+                ..Default::default()
+            };
+            let (_, full) = opm::render::command::render(&req).unwrap();
+            let mut expected = Vec::new();
+            for file in &full.crds {
+                expected.extend(opm::crd::parse_crds(&file.content, &file.source).unwrap());
+            }
+            for m in full.sorted.manifests.iter().chain(&full.sorted.hooks) {
+                if m.kind == "CustomResourceDefinition" {
+                    opm::crd::model::collect_crds(m.object(), &m.source, &mut expected).unwrap();
+                }
+            }
+            let label = format!("{} {values:?}", chart.display());
+            match opm::crd::source::load_chart(&chart, "chart", &opts) {
+                Ok(got) => assert!(got == expected, "{label}: CRDs differ"),
+                Err(e) => assert!(expected.is_empty(), "{label}: {e}"),
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 60, "only {compared} renders compared");
+}

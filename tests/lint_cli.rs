@@ -369,3 +369,64 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The schema family: schema findings carry the manifest line of the field; kinds without
+/// a schema are skipped unless `--missing-schemas` asks; `--crd` supplies CRDs; a `--crd`
+/// that does not exist is bad input.
+#[test]
+fn schema_family_flags() {
+    let fail = "testdata/lint/schema-invalid/fail.yaml";
+    let r = run(opm().args(["lint", "--no-config", "-o", "json", "-f", fail]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc = json(&r.stdout);
+    let hit = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "schema-invalid")
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(
+        hit["field"],
+        "spec.template.spec.containers[0].imagePullPolicy"
+    );
+    assert_eq!(hit["source"]["line"], 16);
+
+    let sm = "testdata/lint/schema-missing/fail.yaml";
+    let r = run(opm().args(["lint", "--no-config", "-o", "json", "-f", sm]));
+    assert!(!rules_of(&json(&r.stdout)).contains(&"schema-missing".to_string()));
+    let r = run(opm().args([
+        "lint",
+        "--no-config",
+        "-o",
+        "json",
+        "--missing-schemas",
+        "error",
+        "-f",
+        sm,
+    ]));
+    let doc = json(&r.stdout);
+    let missing: Vec<&serde_json::Value> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "schema-missing")
+        .collect();
+    assert_eq!(missing.len(), 1, "{}", r.stdout);
+    assert_eq!(missing[0]["severity"], "error");
+    assert_eq!(r.code, 1);
+
+    let r = run(opm().args([
+        "lint",
+        "--no-config",
+        "--crd",
+        "testdata/no-such-dir",
+        "-f",
+        fail,
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--crd testdata/no-such-dir"),
+        "{}",
+        r.stderr
+    );
+}

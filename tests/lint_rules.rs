@@ -162,6 +162,7 @@ fn run(rule: &dyn Rule, fx: &Fixture) -> Vec<Finding> {
         chart: fx.chart.as_ref(),
         namespace: &fx.namespace,
         kube_version: &fx.kube_version,
+        schema: None,
     };
     let mut out = Vec::new();
     rule.check(&ctx, &mut out);

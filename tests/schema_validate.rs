@@ -267,3 +267,50 @@ spec: {a: x}
         ]
     );
 }
+
+/// The CEL fixtures of the Gadget CRD (format, quantity, duration and timestamp libraries):
+/// each breaks exactly one rule, and the finding carries that rule's message.
+#[test]
+fn kubernetes_cel_libraries_report_the_rule_that_broke() {
+    let v = validator();
+    let cases = [
+        (
+            "gadget-format-service-name",
+            "serviceName: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+        ),
+        (
+            "gadget-format-generate-name",
+            "generateName must be a DNS subdomain prefix",
+        ),
+        ("gadget-format-label-key", "labels must be valid Kubernetes labels"),
+        ("gadget-format-label-value", "labels must be valid Kubernetes labels"),
+        ("gadget-format-uri", "endpoint must be an absolute URI"),
+        (
+            "gadget-quantity-requests-above-limits",
+            "requests must not exceed limits",
+        ),
+        ("gadget-quantity-limits-exact", "limits must stay below 1.5Gi"),
+        (
+            "gadget-quantity-headroom",
+            "limits may exceed requests by at most 512Mi",
+        ),
+        ("gadget-duration-too-short", "interval must be between 30s and 1h"),
+        (
+            "gadget-timestamp-window",
+            "the window must be at least one interval long",
+        ),
+    ];
+    for (name, message) in cases {
+        let file = testdata().join(format!("invalid/{name}.yaml"));
+        let got: Vec<(String, String)> = v
+            .validate(&load(&file))
+            .into_iter()
+            .map(|d| (d.rule, d.message))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("cel-rule-violated".to_string(), message.to_string())],
+            "{name}"
+        );
+    }
+}

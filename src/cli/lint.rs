@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use crate::error::Error;
 use crate::lint::registry::Registry;
 use crate::lint::run::{self, ConfigChoice, LintOptions};
+use crate::lint::schema::SchemaSettings;
 use crate::report::{self, Format, Severity};
+use crate::schema::MissingSchemas;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -65,6 +67,23 @@ pub struct LintArgs {
     /// Print a rule's documentation and exit.
     #[arg(long, value_name = "RULE")]
     pub explain: Option<String>,
+    /// Schema family: kinds with no schema are skipped (default), warned about, or errors.
+    #[arg(long = "missing-schemas", value_enum, value_name = "POLICY")]
+    pub missing_schemas: Option<MissingArg>,
+    /// Schema family: CRD files or directories that define the custom resources rendered
+    /// (the chart's own CRDs, templated or in crds/, are always used).
+    #[arg(long = "crd", value_name = "PATH")]
+    pub crd: Vec<PathBuf>,
+    /// Schema family: a directory of extra JSON Schemas (kubeconform layout).
+    #[arg(long = "schema-location", value_name = "DIR")]
+    pub schema_location: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MissingArg {
+    Error,
+    Warn,
+    Skip,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -164,6 +183,15 @@ pub fn run(args: LintArgs) -> Result<i32, Error> {
             (Some(p), _) => ConfigChoice::File(p),
             (None, true) => ConfigChoice::Off,
             (None, false) => ConfigChoice::Discover,
+        },
+        schema: SchemaSettings {
+            missing: args.missing_schemas.map(|m| match m {
+                MissingArg::Error => MissingSchemas::Error,
+                MissingArg::Warn => MissingSchemas::Warn,
+                MissingArg::Skip => MissingSchemas::Skip,
+            }),
+            crds: args.crd,
+            locations: args.schema_location,
         },
     };
     let mut outcome = run::run(&opts)?;

@@ -1,19 +1,24 @@
 //! Command-line definitions (clap) and wiring to the library. No logic beyond that.
 
+mod completion;
 mod crd;
 mod crd_live;
+mod create;
 mod diff;
 mod lint;
 mod render;
+mod rollout;
+pub mod schema;
 mod status;
 pub mod validate;
 mod values;
+mod valuesdoc;
 
 pub use render::format_error;
 
 use std::io::Write;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::error::Error;
 
@@ -47,8 +52,23 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Print the version of kubectl-opm and the Helm version it renders like.
     Version(VersionArgs),
-    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
-    Completion(CompletionArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish, kubectl).
+    Completion(completion::CompletionArgs),
+    /// Print JSON Schemas of kubectl-opm's own files (`schema config`: `.opm.yaml`).
+    Schema(schema::SchemaArgs),
+    /// Cobra's completion protocol, called by `kubectl_complete-opm` and Helm's
+    /// `plugin.complete`: candidates for the words after the program name.
+    #[command(name = "__complete", hide = true)]
+    Complete(completion::CompleteArgs),
+    /// `__complete` without descriptions (cobra's other entry point).
+    #[command(name = "__completeNoDesc", hide = true)]
+    CompleteNoDesc(completion::CompleteArgs),
+    /// Create an operator chart that passes every lint rule from the start.
+    Create(create::CreateArgs),
+    /// Print a chart's values table, or check/update the one in its README.
+    ValuesDoc(valuesdoc::ValuesDocArgs),
+    /// Progressive rollouts across kube contexts (`rollout plan`: validate and dry-run a plan).
+    Rollout(rollout::RolloutArgs),
     /// What is deployed where: releases, CRD versions, controller pods, webhooks, rollouts.
     Status(Box<status::StatusArgs>),
     /// Compare a chart with what is deployed (`diff upgrade RELEASE CHART`).
@@ -69,13 +89,6 @@ pub struct VersionArgs {
 pub enum VersionFormat {
     Text,
     Json,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct CompletionArgs {
-    /// The shell to generate completions for.
-    #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
 }
 
 /// Run the parsed command; returns the process exit code.
@@ -103,13 +116,13 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
             write_stdout(text.as_bytes());
             Ok(0)
         }
-        Command::Completion(args) => {
-            let mut cmd = Cli::command();
-            let mut out = Vec::new();
-            clap_complete::generate(args.shell, &mut cmd, "kubectl-opm", &mut out);
-            write_stdout(&out);
-            Ok(0)
-        }
+        Command::Schema(args) => schema::run(args),
+        Command::Completion(args) => completion::run(args),
+        Command::Complete(args) => completion::run_complete(args, true),
+        Command::CompleteNoDesc(args) => completion::run_complete(args, false),
+        Command::Create(args) => create::run(args),
+        Command::ValuesDoc(args) => valuesdoc::run(args),
+        Command::Rollout(args) => rollout::run(args),
     }
 }
 

@@ -140,7 +140,9 @@ impl std::fmt::Debug for Cluster {
 }
 
 /// Builds a client for a target. No request is made: an unreachable server shows on the
-/// first call.
+/// first call. Call it from code running on a tokio runtime (inside the command's
+/// `block_on`): the client's connection worker is spawned on that runtime, so connect and
+/// use a `Cluster` within one runtime. Outside a runtime this is an error, not a panic.
 pub fn connect(target: &Target) -> Result<Cluster, ClusterError> {
     Cluster::connect(target)
 }
@@ -148,6 +150,16 @@ pub fn connect(target: &Target) -> Result<Cluster, ClusterError> {
 impl Cluster {
     /// Builds a client for a target (see [`connect`]).
     pub fn connect(target: &Target) -> Result<Cluster, ClusterError> {
+        // kube's client spawns its request buffer on the current runtime and would panic
+        // without one.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(ClusterError::Config {
+                message: format!(
+                    "context \"{}\": a cluster client can only be built inside a tokio runtime",
+                    target.context
+                ),
+            });
+        }
         let client =
             kube::Client::try_from(target.config.clone()).map_err(|e| ClusterError::Config {
                 message: format!(
@@ -487,7 +499,9 @@ impl Cluster {
         namespace: Option<&str>,
         name: &str,
     ) -> Result<Option<Value>, ClusterError> {
-        let info = self.resource(api_version, kind).await?;
+        let info = self
+            .resource_for("get", api_version, kind, namespace, name)
+            .await?;
         let ns = self.scoped(&info, namespace);
         let action = format!("get {}", describe(kind, ns, name));
         let req = Request::new(info.collection_path(ns))
@@ -507,7 +521,10 @@ impl Cluster {
         kind: &str,
         query: &ListQuery,
     ) -> Result<Vec<Value>, ClusterError> {
-        let info = self.resource(api_version, kind).await?;
+        let info = self
+            .resource(api_version, kind)
+            .await
+            .map_err(|e| e.with_action(&format!("list {kind} objects")))?;
         let ns = if info.namespaced {
             query.namespace.as_deref()
         } else {
@@ -563,7 +580,7 @@ impl Cluster {
     /// Creates an object (`apiVersion`, `kind`, `metadata.namespace` read from it; the
     /// target namespace when it has none). `metadata.generateName` works too.
     pub async fn create(&self, object: &Value) -> Result<Value, ClusterError> {
-        let (info, ns, name) = self.object_coordinates(object).await?;
+        let (info, ns, name) = self.object_coordinates("create", object).await?;
         let action = format!("create {}", describe(&info.kind, ns.as_deref(), &name));
         let mut body = object.clone();
         if let (Some(ns), Some(meta)) =
@@ -582,7 +599,7 @@ impl Cluster {
     /// Replaces an object (PUT). With `metadata.resourceVersion` set the write only succeeds
     /// if nobody changed the object since (else [`ClusterError::Conflict`]).
     pub async fn replace(&self, object: &Value) -> Result<Value, ClusterError> {
-        let (info, ns, name) = self.object_coordinates(object).await?;
+        let (info, ns, name) = self.object_coordinates("replace", object).await?;
         let action = format!("replace {}", describe(&info.kind, ns.as_deref(), &name));
         if name.is_empty() {
             return Err(self.invalid(&action, "the object has no metadata.name".into()));
@@ -610,7 +627,9 @@ impl Cluster {
         name: &str,
         patch: &Patch,
     ) -> Result<Value, ClusterError> {
-        let info = self.resource(api_version, kind).await?;
+        let info = self
+            .resource_for("patch", api_version, kind, namespace, name)
+            .await?;
         let ns = self.scoped(&info, namespace);
         let action = format!("patch {}", describe(kind, ns, name));
         let path = info.collection_path(ns);
@@ -669,7 +688,9 @@ impl Cluster {
         name: &str,
         resource_version: Option<&str>,
     ) -> Result<bool, ClusterError> {
-        let info = self.resource(api_version, kind).await?;
+        let info = self
+            .resource_for("delete", api_version, kind, namespace, name)
+            .await?;
         let ns = self.scoped(&info, namespace);
         let action = format!("delete {}", describe(kind, ns, name));
         let mut dp = DeleteParams::default();
@@ -689,8 +710,23 @@ impl Cluster {
         }
     }
 
+    /// [`Cluster::resource`] with failures told as failures of `verb` on the object.
+    async fn resource_for(
+        &self,
+        verb: &str,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<ResourceInfo, ClusterError> {
+        self.resource(api_version, kind)
+            .await
+            .map_err(|e| e.with_action(&format!("{verb} {}", describe(kind, namespace, name))))
+    }
+
     async fn object_coordinates(
         &self,
+        verb: &str,
         object: &Value,
     ) -> Result<(ResourceInfo, Option<String>, String), ClusterError> {
         let api_version = object
@@ -707,8 +743,17 @@ impl Cluster {
                 self.context
             )));
         }
-        let info = self.resource(api_version, kind).await?;
         let meta = object.get("metadata");
+        let given_ns = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Value::as_str);
+        let given_name = meta
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let info = self
+            .resource_for(verb, api_version, kind, given_ns, given_name)
+            .await?;
         let ns = if info.namespaced {
             Some(
                 meta.and_then(|m| m.get("namespace"))

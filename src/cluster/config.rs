@@ -27,7 +27,7 @@ pub const IN_CLUSTER_CONTEXT: &str = "in-cluster";
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct ClusterArgs {
     /// Kubeconfig file to use instead of $KUBECONFIG or ~/.kube/config.
-    #[arg(long, value_name = "PATH", global = false)]
+    #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
     /// Kubeconfig context(s) to use, comma-separated or repeated (default: $HELM_KUBECONTEXT,
     /// then the current context).
@@ -50,6 +50,49 @@ pub struct ClusterArgs {
     /// Time limit of one API request (e.g. 10s, 500ms, 1m); retries get their own.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub request_timeout: Option<Duration>,
+}
+
+/// [`ClusterArgs`] without `-n/--namespace`, for commands that already have their own
+/// namespace flag (`render`, `lint`, `crd diff`): flatten this and call
+/// [`ContextArgs::with_namespace`] with the command's namespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct ContextArgs {
+    /// Kubeconfig file to use instead of $KUBECONFIG or ~/.kube/config.
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context(s) to use, comma-separated or repeated (default: $HELM_KUBECONTEXT,
+    /// then the current context).
+    #[arg(
+        long = "kube-context",
+        visible_alias = "context",
+        value_name = "NAME[,NAME...]",
+        value_delimiter = ','
+    )]
+    pub contexts: Vec<String>,
+    /// Use every context of the kubeconfig.
+    #[arg(long, conflicts_with = "contexts")]
+    pub all_contexts: bool,
+    /// How many contexts to work on at once.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = parse_parallel)]
+    pub parallel: usize,
+    /// Time limit of one API request (e.g. 10s, 500ms, 1m); retries get their own.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub request_timeout: Option<Duration>,
+}
+
+impl ContextArgs {
+    /// The full selection with the command's own namespace flag (`None`: not given, so
+    /// `HELM_NAMESPACE` and the context's namespace apply).
+    pub fn with_namespace(&self, namespace: Option<String>) -> ClusterArgs {
+        ClusterArgs {
+            kubeconfig: self.kubeconfig.clone(),
+            contexts: self.contexts.clone(),
+            all_contexts: self.all_contexts,
+            namespace,
+            parallel: self.parallel,
+            request_timeout: self.request_timeout,
+        }
+    }
 }
 
 /// The environment variables that select clusters, read once so resolution is testable.
@@ -481,6 +524,31 @@ contexts:
         assert!(parse(&["--all-contexts", "--context", "a"]).is_err());
         assert!(parse(&["--parallel", "0"]).is_err());
         assert!(parse(&["--request-timeout", "soon"]).is_err());
+    }
+
+    #[derive(Parser)]
+    struct OwnNamespace {
+        #[arg(short = 'n', long, default_value = "default")]
+        namespace: String,
+        #[command(flatten)]
+        cluster: ContextArgs,
+    }
+
+    #[test]
+    fn context_args_fit_commands_with_their_own_namespace_flag() {
+        let cli =
+            OwnNamespace::try_parse_from(["x", "-n", "ops", "--context", "a,b", "--parallel", "2"])
+                .unwrap();
+        let args = cli.cluster.with_namespace(Some(cli.namespace));
+        assert_eq!(
+            args,
+            ClusterArgs {
+                contexts: vec!["a".into(), "b".into()],
+                namespace: Some("ops".into()),
+                parallel: 2,
+                ..ClusterArgs::default()
+            }
+        );
     }
 
     #[test]

@@ -134,6 +134,56 @@ impl ClusterError {
         matches!(self, ClusterError::NotFound { .. })
     }
 
+    /// True for HTTP 403.
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, ClusterError::Forbidden { .. })
+    }
+
+    /// True when the API server could not be reached or did not answer in time.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            ClusterError::Unreachable { .. } | ClusterError::Timeout { .. }
+        )
+    }
+
+    /// The kubeconfig context the error happened in, when it is about one.
+    pub fn context(&self) -> Option<&str> {
+        match self {
+            ClusterError::ContextNotFound { context, .. }
+            | ClusterError::Unreachable { context, .. }
+            | ClusterError::Unauthorized { context, .. }
+            | ClusterError::Forbidden { context, .. }
+            | ClusterError::NotFound { context, .. }
+            | ClusterError::Conflict { context, .. }
+            | ClusterError::Timeout { context, .. }
+            | ClusterError::BudgetExhausted { context, .. }
+            | ClusterError::Api { context, .. }
+            | ClusterError::Decode { context, .. }
+            | ClusterError::UnknownKind { context, .. }
+            | ClusterError::LockHeld { context, .. } => Some(context),
+            ClusterError::Config { .. } | ClusterError::InvalidArgument(_) => None,
+        }
+    }
+
+    /// The same error told as part of a larger `action` (discovery failing while getting
+    /// an object is reported as failing to get the object).
+    pub(crate) fn with_action(mut self, new: &str) -> Self {
+        match &mut self {
+            ClusterError::Unreachable { action, .. }
+            | ClusterError::Unauthorized { action, .. }
+            | ClusterError::Forbidden { action, .. }
+            | ClusterError::NotFound { action, .. }
+            | ClusterError::Conflict { action, .. }
+            | ClusterError::Timeout { action, .. }
+            | ClusterError::BudgetExhausted { action, .. }
+            | ClusterError::Api { action, .. }
+            | ClusterError::Decode { action, .. } => *action = new.to_string(),
+            _ => {}
+        }
+        self
+    }
+
     /// True for HTTP 409 (stale resourceVersion or already exists).
     pub fn is_conflict(&self) -> bool {
         matches!(self, ClusterError::Conflict { .. })

@@ -55,6 +55,8 @@ impl Driver {
     }
 }
 
+/// Page size when listing release objects.
+pub const RELEASE_PAGE_SIZE: u32 = 64;
 /// Type of Helm's release Secrets.
 pub const SECRET_TYPE: &str = "helm.sh/release.v1";
 /// Labels Helm owns on release objects; all others are the user's `--labels`.
@@ -253,6 +255,18 @@ pub struct ReleaseFilter {
     pub statuses: Vec<String>,
 }
 
+impl ReleaseFilter {
+    /// What `helm list` shows without flags: releases whose latest revision is `deployed`
+    /// or `failed`, in one namespace (`None`: all, like `--all-namespaces`).
+    pub fn like_helm_list(namespace: Option<&str>) -> Self {
+        ReleaseFilter {
+            namespace: namespace.map(str::to_string),
+            name: None,
+            statuses: vec![status::DEPLOYED.to_string(), status::FAILED.to_string()],
+        }
+    }
+}
+
 /// Release storage of one cluster (through its [`Driver`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Releases<'a> {
@@ -396,9 +410,12 @@ impl<'a> Releases<'a> {
         namespace: Option<&str>,
         selector: &str,
     ) -> Result<Vec<StoredRelease>, ClusterError> {
+        // Release objects carry whole charts (up to 1 MiB each): small pages keep every
+        // response of a big namespace reasonable.
         let query = ListQuery {
             namespace: namespace.map(str::to_string),
             label_selector: Some(selector.to_string()),
+            page_size: Some(RELEASE_PAGE_SIZE),
             ..ListQuery::default()
         };
         let objects = self.cluster.list("v1", self.driver.kind(), &query).await?;

@@ -19,6 +19,22 @@ use crate::template::Value;
 /// The config file name.
 pub const CONFIG_FILE: &str = ".opm.yaml";
 
+/// Schema of the `crdDiff` section (for `schemars`; `kubectl opm schema config` prints it as
+/// part of the `.opm.yaml` schema). The parser below reads the section from the generic YAML
+/// value instead, so bare YAML 1.1 `off` works; this struct only describes the shape.
+#[allow(dead_code)]
+#[derive(schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    rename = "CrdDiff",
+    description = "Settings of `kubectl opm crd diff`."
+)]
+pub struct CrdDiffSchema {
+    /// Level per `crd diff` check id (`off` disables the check); `kubectl opm crd diff
+    /// --list-rules` lists them.
+    rules: Option<std::collections::BTreeMap<String, crate::lint::config::RuleLevel>>,
+}
+
 /// The nearest `.opm.yaml` from `start` upwards, stopping at a repository root.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
     let mut dir = Some(start);

@@ -7,7 +7,10 @@ use std::process::Command;
 
 use super::model::{collect_crds, parse_crds, Crd};
 use super::CrdError;
-use crate::render::command::{render, RenderRequest};
+use crate::chart::{self, Chart};
+use crate::render::command::{crd_files, render, template_source, RenderRequest};
+use crate::render::output::{sort_manifests, split_documents};
+use crate::render::{render_files, KubeVersion, ReleaseOptions, RenderOptions};
 
 /// How charts are rendered (the same for both sides of a diff), spelled like
 /// `helm template`'s flags.
@@ -57,34 +60,82 @@ fn is_chart(path: &Path) -> bool {
 /// Render a chart and collect its CRDs as `helm install --include-crds` would apply them:
 /// the `crds/` files of the chart and its subcharts, and CRDs its templates (or hooks)
 /// produce with the given values.
+///
+/// Only what can produce a CRD is done (see [`keep_crd_templates`]): templates that
+/// cannot render one are not rendered, only rendered documents that name the kind are
+/// parsed, and `values.schema.json` is not checked (it constrains values, not CRDs).
 pub fn load_chart(path: &Path, shown: &str, opts: &ChartOptions) -> Result<Vec<Crd>, CrdError> {
-    let req = RenderRequest {
-        release_name: if opts.release_name.is_empty() {
-            "release-name".to_string()
-        } else {
-            opts.release_name.clone()
-        },
-        chart: path.to_path_buf(),
-        namespace: if opts.namespace.is_empty() {
-            "default".to_string()
-        } else {
-            opts.namespace.clone()
-        },
-        values: opts.values.clone(),
-        kube_version: opts.kube_version.clone(),
-        api_versions: opts.api_versions.clone(),
-        include_crds: true,
-        ..RenderRequest::default()
-    };
-    let (_, result) = render(&req).map_err(|e| CrdError::Chart {
+    let chart_err = |e: crate::error::Error| CrdError::Chart {
         source_name: shown.to_string(),
         message: e.to_string(),
+    };
+    let mut loaded = chart::load(path).map_err(|e| chart_err(e.into()))?;
+    drop_values_schemas(&mut loaded);
+    let values = opts.values.merge().map_err(|e| chart_err(e.into()))?;
+    let (mut prepared, coalesced) =
+        chart::prepare(loaded, values).map_err(|e| chart_err(e.into()))?;
+    let kube_version = match &opts.kube_version {
+        Some(v) => Some(
+            KubeVersion::parse(v)
+                .map_err(|e| chart_err(crate::error::Error::Usage(e.to_string())))?,
+        ),
+        None => None,
+    };
+    if !mentions_crd(&coalesced) {
+        keep_crd_templates(&mut prepared);
+    }
+    let options = RenderOptions {
+        release: ReleaseOptions {
+            name: if opts.release_name.is_empty() {
+                "release-name".to_string()
+            } else {
+                opts.release_name.clone()
+            },
+            namespace: if opts.namespace.is_empty() {
+                "default".to_string()
+            } else {
+                opts.namespace.clone()
+            },
+            revision: 1,
+            is_upgrade: false,
+        },
+        kube_version,
+        extra_api_versions: opts.api_versions.clone(),
+        strict: false,
+    };
+    let files = render_files(&prepared, &coalesced, &options).map_err(|error| {
+        let frame = error.template().zip(error.line()).and_then(|(name, line)| {
+            let source = template_source(&prepared, name)?;
+            let column = match &error {
+                crate::render::RenderError::Exec { column, .. } => *column,
+                _ => None,
+            };
+            crate::error::source_frame(name, &String::from_utf8_lossy(source), line, column)
+        });
+        chart_err(match frame {
+            Some(frame) => crate::error::Error::RenderFrame { error, frame },
+            None => crate::error::Error::Render(error),
+        })
     })?;
     let mut crds = Vec::new();
-    for file in &result.crds {
+    for file in &crd_files(&prepared) {
         crds.extend(parse_crds(&file.content, &file.source)?);
     }
-    for m in result.sorted.manifests.iter().chain(&result.sorted.hooks) {
+    // Only documents that name the kind can be CRDs; the rest is not parsed.
+    let mut candidates = std::collections::BTreeMap::new();
+    for (name, text) in &files.files {
+        let docs: Vec<&str> = split_documents(text)
+            .into_iter()
+            .map(|(_, doc)| doc)
+            .filter(|doc| doc.contains(super::model::CRD_KIND))
+            .collect();
+        if !docs.is_empty() {
+            candidates.insert(name.clone(), docs.join("\n---\n"));
+        }
+    }
+    let sorted =
+        sort_manifests(&candidates).map_err(|e| chart_err(crate::error::Error::Render(e)))?;
+    for m in sorted.manifests.iter().chain(&sorted.hooks) {
         if m.kind == super::model::CRD_KIND {
             collect_crds(m.object(), &m.source, &mut crds)?;
         }
@@ -98,6 +149,253 @@ pub fn load_chart(path: &Path, shown: &str, opts: &ChartOptions) -> Result<Vec<C
     }
     check_unique(&crds, shown)?;
     Ok(crds)
+}
+
+/// `values.schema.json` of the chart and its subcharts is not compiled for a CRD diff.
+fn drop_values_schemas(chart: &mut Chart) {
+    chart.schema = None;
+    for dep in &mut chart.dependencies {
+        drop_values_schemas(dep);
+    }
+}
+
+/// Whether a value (the coalesced values) holds the CRD kind anywhere: then any template
+/// that prints values (`extraObjects`, `toYaml .Values.x`) could render a CRD, and every
+/// template is rendered.
+fn mentions_crd(v: &crate::template::Value) -> bool {
+    use crate::template::Value;
+    match v {
+        Value::String(s) => s.contains(super::model::CRD_KIND),
+        Value::List(items) => items.iter().any(mentions_crd),
+        Value::Map(m) => m
+            .borrow()
+            .iter()
+            .any(|(k, v)| k.contains(super::model::CRD_KIND) || mentions_crd(v)),
+        _ => false,
+    }
+}
+
+/// Keep only the templates that can produce a CRD, in the chart and its subcharts.
+///
+/// A template or named template (`define`) can produce one when its source names the
+/// kind, reads chart files (`.Files`), runs `tpl`, or includes one that can (by name, or
+/// by path: `include (print $.Template.BasePath "/x.yaml") .`). Kept are: partials
+/// (`_*.tpl`), templates that define named templates, templates that can produce a CRD,
+/// and every template those include by path, so each `include` still resolves. An include
+/// whose target cannot be read from the source keeps everything. What is dropped renders
+/// text without the kind in it, which cannot be a CRD.
+pub fn keep_crd_templates(chart: &mut Chart) {
+    let mut templates = Vec::new();
+    collect_templates(chart, "", &mut templates);
+    let defines = define_bodies(&templates);
+    let mut includes: Vec<(Unit, Vec<Include>)> = Vec::new();
+    for (path, text) in &templates {
+        includes.push((Unit::Template(path.clone()), included(text)));
+    }
+    for (name, body) in &defines {
+        includes.push((Unit::Define(name.clone()), included(body)));
+    }
+    if includes
+        .iter()
+        .any(|(_, list)| list.iter().any(|i| matches!(i, Include::Unknown)))
+    {
+        return;
+    }
+    let text_of = |unit: &Unit| -> Vec<&str> {
+        match unit {
+            Unit::Template(p) => templates
+                .iter()
+                .filter(|(path, _)| path == p)
+                .map(|(_, t)| t.as_str())
+                .collect(),
+            Unit::Define(n) => defines
+                .iter()
+                .filter(|(name, _)| name == n)
+                .map(|(_, b)| b.as_str())
+                .collect(),
+        }
+    };
+    let targets = |include: &Include| -> Vec<Unit> {
+        match include {
+            Include::Name(n) => {
+                let mut out = vec![Unit::Define(n.clone())];
+                // `include "path/of/a/template.yaml"` names a template file too.
+                out.extend(
+                    templates
+                        .iter()
+                        .filter(|(p, _)| p.ends_with(n.as_str()))
+                        .map(|(p, _)| Unit::Template(p.clone())),
+                );
+                out
+            }
+            Include::Suffix(sfx) => templates
+                .iter()
+                .filter(|(p, _)| p.ends_with(sfx.as_str()))
+                .map(|(p, _)| Unit::Template(p.clone()))
+                .collect(),
+            Include::Unknown => Vec::new(),
+        }
+    };
+    let mut interesting: std::collections::BTreeSet<Unit> = includes
+        .iter()
+        .filter(|(unit, _)| text_of(unit).into_iter().any(produces_crd_directly))
+        .map(|(unit, _)| unit.clone())
+        .collect();
+    loop {
+        let before = interesting.len();
+        for (unit, list) in &includes {
+            if !interesting.contains(unit)
+                && list
+                    .iter()
+                    .any(|i| targets(i).iter().any(|t| interesting.contains(t)))
+            {
+                interesting.insert(unit.clone());
+            }
+        }
+        if interesting.len() == before {
+            break;
+        }
+    }
+    // Templates to render: the interesting ones, those hosting defines, and (closure)
+    // every template a kept template or any define includes by path.
+    let mut keep: std::collections::BTreeSet<String> = templates
+        .iter()
+        .filter(|(path, text)| {
+            is_partial(path)
+                || text.contains("define")
+                || interesting.contains(&Unit::Template(path.clone()))
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    loop {
+        let before = keep.len();
+        for (unit, list) in &includes {
+            let live = match unit {
+                Unit::Template(p) => keep.contains(p),
+                Unit::Define(_) => true,
+            };
+            if !live {
+                continue;
+            }
+            for t in list.iter().flat_map(&targets) {
+                if let Unit::Template(p) = t {
+                    keep.insert(p);
+                }
+            }
+        }
+        if keep.len() == before {
+            break;
+        }
+    }
+    prune(chart, "", &keep);
+}
+
+/// A template file (chart-qualified path) or a named template.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Unit {
+    Template(String),
+    Define(String),
+}
+
+/// What an `include`/`template` action names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Include {
+    /// A literal name.
+    Name(String),
+    /// A computed name with a literal tail (`print $.Template.BasePath "/x.yaml"`).
+    Suffix(String),
+    /// A computed name we cannot read.
+    Unknown,
+}
+
+fn is_partial(path: &str) -> bool {
+    path.rsplit('/').next().unwrap_or(path).starts_with('_')
+}
+
+fn collect_templates(chart: &Chart, prefix: &str, out: &mut Vec<(String, String)>) {
+    for t in &chart.templates {
+        out.push((
+            format!("{prefix}{}/{}", chart.name(), t.name),
+            String::from_utf8_lossy(&t.data).into_owned(),
+        ));
+    }
+    for dep in &chart.dependencies {
+        collect_templates(dep, &format!("{prefix}{}/charts/", chart.name()), out);
+    }
+}
+
+fn prune(chart: &mut Chart, prefix: &str, keep: &std::collections::BTreeSet<String>) {
+    let own = format!("{prefix}{}/", chart.name());
+    chart
+        .templates
+        .retain(|t| keep.contains(&format!("{own}{}", t.name)));
+    let sub_prefix = format!("{own}charts/");
+    for dep in &mut chart.dependencies {
+        prune(dep, &sub_prefix, keep);
+    }
+}
+
+/// Text that can emit a CRD by itself: it names the kind, reads files or runs `tpl`.
+fn produces_crd_directly(text: &str) -> bool {
+    text.contains(super::model::CRD_KIND) || text.contains("Files") || text.contains("tpl")
+}
+
+/// The `include` and `template` actions of a source.
+fn included(text: &str) -> Vec<Include> {
+    let mut out = Vec::new();
+    for keyword in ["include", "template"] {
+        let mut rest = text;
+        while let Some(i) = rest.find(keyword) {
+            let before = rest.get(..i).and_then(|b| b.chars().next_back());
+            let after = rest.get(i + keyword.len()..).unwrap_or("");
+            rest = after;
+            // A whole word followed by whitespace: `include "x"`, `include (print …)`.
+            let word_start = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'));
+            if !word_start || !after.starts_with([' ', '\t', '\n']) {
+                continue;
+            }
+            let arg = after.trim_start();
+            if let Some(quoted) = arg.strip_prefix('"') {
+                out.push(Include::Name(
+                    quoted.split('"').next().unwrap_or("").to_string(),
+                ));
+            } else if let Some(raw) = arg.strip_prefix('`') {
+                out.push(Include::Name(
+                    raw.split('`').next().unwrap_or("").to_string(),
+                ));
+            } else if let Some(expr) = arg.strip_prefix('(') {
+                // The last string literal of `(print $.Template.BasePath "/x.yaml")`.
+                let inner = expr.split(')').next().unwrap_or("");
+                let literal = inner.rsplit('"').nth(1).filter(|l| !l.is_empty());
+                out.push(match literal {
+                    Some(l) if inner.matches('"').count() >= 2 => Include::Suffix(l.to_string()),
+                    _ => Include::Unknown,
+                });
+            } else if arg.starts_with('$') || arg.starts_with('.') {
+                out.push(Include::Unknown);
+            }
+        }
+    }
+    out
+}
+
+/// `define "name"` bodies, each up to the next `define` (over-approximated: a body may
+/// carry text that follows its `end`, which only makes more templates look interesting).
+fn define_bodies(templates: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (_, text) in templates {
+        for part in text.split("define").skip(1) {
+            let arg = part.trim_start();
+            let Some(quoted) = arg.strip_prefix('"') else {
+                continue;
+            };
+            let Some(name) = quoted.split('"').next() else {
+                continue;
+            };
+            out.push((name.to_string(), part.to_string()));
+        }
+    }
+    out
 }
 
 /// `git:REF:PATH`: the file, directory or chart at PATH (relative to the current

@@ -25,7 +25,9 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::registry::Registry;
+use super::schema::SchemaSettings;
 use crate::report::Severity;
+use crate::schema::MissingSchemas;
 
 /// The config file name.
 pub const CONFIG_FILE: &str = ".opm.yaml";
@@ -99,10 +101,33 @@ struct RawConfig {
     values_matrix: Option<String>,
     #[serde(default)]
     kube_version: Option<String>,
+    #[serde(default)]
+    schema: Option<RawSchema>,
     /// `opm crd diff`'s section: validated by that command, ignored here.
     #[serde(default)]
     #[allow(dead_code)]
     crd_diff: Option<serde::de::IgnoredAny>,
+}
+
+/// `schema:`: settings of the schema rule family.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawSchema {
+    #[serde(default)]
+    missing_schemas: Option<MissingSchemasLevel>,
+    #[serde(default)]
+    crds: Option<Vec<String>>,
+    #[serde(default)]
+    schema_locations: Option<Vec<String>>,
+}
+
+/// `schema.missingSchemas` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingSchemasLevel {
+    Error,
+    Warn,
+    Skip,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,7 +147,10 @@ struct RawExclude {
 #[allow(dead_code)]
 #[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(title = "kubectl-opm lint configuration (.opm.yaml)")]
+#[schemars(
+    title = "kubectl-opm configuration (.opm.yaml)",
+    description = "Lint and crd diff settings of kubectl-opm for a repository or chart."
+)]
 struct ConfigSchema {
     /// Severity per rule id (`off` disables the rule).
     rules: Option<std::collections::BTreeMap<String, RuleLevel>>,
@@ -135,11 +163,31 @@ struct ConfigSchema {
     values_matrix: Option<String>,
     /// Target Kubernetes version (`1.30`).
     kube_version: Option<String>,
+    /// Schema validation (rule family `schema`).
+    schema: Option<SchemaSectionSchema>,
+    /// Levels of the `kubectl opm crd diff` checks.
+    crd_diff: Option<crate::crd::config::CrdDiffSchema>,
+}
+
+#[allow(dead_code)]
+#[derive(schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SchemaSectionSchema {
+    /// Kinds with no schema: `skip` (lint's default), `warn` or `error`.
+    missing_schemas: Option<MissingSchemasLevel>,
+    /// CRD files or directories (relative to this file) that define custom resources.
+    crds: Option<Vec<String>>,
+    /// Directories (relative to this file) of extra JSON Schemas, kubeconform layout.
+    schema_locations: Option<Vec<String>>,
 }
 
 #[allow(dead_code)]
 #[derive(schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    rename = "Exclude",
+    description = "Objects to skip; every given field must match."
+)]
 struct ExcludeSchema {
     kind: Option<String>,
     name: Option<String>,
@@ -149,8 +197,35 @@ struct ExcludeSchema {
 
 /// The JSON Schema of `.opm.yaml`, pretty-printed.
 pub fn config_schema() -> String {
-    let schema = schemars::schema_for!(ConfigSchema);
-    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(&config_schema_value()).unwrap_or_default() + "\n"
+}
+
+/// The JSON Schema of `.opm.yaml` as a value. Rule ids are listed as `propertyNames` enums
+/// (from the lint registry and the crd diff check table), so editors flag a misspelt rule id
+/// the same way `kubectl opm lint` does.
+pub fn config_schema_value() -> serde_json::Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(ConfigSchema))
+        .unwrap_or(serde_json::Value::Null);
+    let mut lint_ids: Vec<&str> = Registry::builtin().metas().map(|m| m.id).collect();
+    lint_ids.sort_unstable();
+    let mut crd_ids: Vec<&str> = crate::crd::rules::RULES.iter().map(|m| m.id).collect();
+    crd_ids.sort_unstable();
+    if let Some(rules) = schema.pointer_mut("/properties/rules") {
+        rules["propertyNames"] = serde_json::json!({ "enum": lint_ids });
+    }
+    if let Some(rules) = schema.pointer_mut("/$defs/CrdDiff/properties/rules") {
+        rules["propertyNames"] = serde_json::json!({ "enum": crd_ids });
+    }
+    // A YAML 1.1 reader (Helm's, many editors') sees a bare `off` as the boolean false;
+    // kubectl-opm reads it as `off`, so the schema accepts both spellings.
+    if let Some(level) = schema.pointer_mut("/$defs/RuleLevel") {
+        let strings = level.clone();
+        *level = serde_json::json!({
+            "description": "Level of a rule: off disables it (a bare YAML 1.1 `off`, read as false, means the same).",
+            "anyOf": [strings, {"const": false}]
+        });
+    }
+    schema
 }
 
 /// One `exclude` entry.
@@ -189,6 +264,8 @@ pub struct Config {
     pub fail_on: Option<Severity>,
     pub values_matrix: Option<String>,
     pub kube_version: Option<String>,
+    /// `schema:` (paths resolved against the config file's directory).
+    pub schema: SchemaSettings,
 }
 
 impl Config {
@@ -277,6 +354,29 @@ impl Config {
                 rules: ids,
             });
         }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let schema = raw
+            .schema
+            .map(|s| SchemaSettings {
+                missing: s.missing_schemas.map(|m| match m {
+                    MissingSchemasLevel::Error => MissingSchemas::Error,
+                    MissingSchemasLevel::Warn => MissingSchemas::Warn,
+                    MissingSchemasLevel::Skip => MissingSchemas::Skip,
+                }),
+                crds: s
+                    .crds
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|p| base.join(p))
+                    .collect(),
+                locations: s
+                    .schema_locations
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|p| base.join(p))
+                    .collect(),
+            })
+            .unwrap_or_default();
         Ok(Config {
             path: Some(path.to_path_buf()),
             rules: rules.into_iter().map(|(k, v)| (k.value, v)).collect(),
@@ -284,6 +384,7 @@ impl Config {
             fail_on: raw.fail_on.map(Severity::from),
             values_matrix: raw.values_matrix,
             kube_version: raw.kube_version,
+            schema,
         })
     }
 

@@ -47,7 +47,11 @@ pub fn lint_context(
         rule.check(ctx, &mut findings);
         let meta = rule.meta();
         for finding in findings.drain(..) {
-            let object = finding.object.and_then(|i| ctx.objects.get(i));
+            let other = finding.other_object.clone();
+            let object = finding
+                .object
+                .and_then(|i| ctx.objects.get(i))
+                .or(other.as_deref());
             if let Some(o) = object {
                 if ignored_by_annotation(o, meta.id)
                     || config.excluded(meta.id, &o.kind, o.namespace.as_deref(), &o.name)
@@ -191,6 +195,7 @@ mod tests {
             chart: None,
             namespace: "default",
             kube_version: "1.33",
+            schema: None,
         };
         lint_context(&test_rules::registry(), config, &ctx, values)
     }

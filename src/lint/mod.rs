@@ -10,6 +10,7 @@ pub mod query;
 pub mod registry;
 pub mod rules;
 pub mod run;
+pub mod schema;
 pub mod source_map;
 pub mod toggles;
 
@@ -103,6 +104,9 @@ pub struct Context<'a> {
     pub namespace: &'a str,
     /// Target Kubernetes version, `MAJOR.MINOR` (e.g. "1.33").
     pub kube_version: &'a str,
+    /// The schema family's pass for this context (`None`: computed with the library
+    /// defaults when a schema rule asks, as single-rule tests do).
+    pub schema: Option<&'a schema::SchemaPass<'a>>,
 }
 
 /// Rule metadata, declared once per rule. The doc is Markdown with the sections
@@ -131,6 +135,9 @@ pub struct Finding {
     pub severity: Option<Severity>,
     /// Finding-specific help; the rule's Fix section is used otherwise.
     pub help: Option<String>,
+    /// The object, when it is not one of `Context::objects`: a chart `crds/` file or an
+    /// object only a toggle variant renders (schema findings).
+    pub other_object: Option<Box<LintObject>>,
 }
 
 impl Finding {
@@ -141,6 +148,7 @@ impl Finding {
             field: None,
             severity: None,
             help: None,
+            other_object: None,
         }
     }
 
@@ -151,6 +159,7 @@ impl Finding {
             field: None,
             severity: None,
             help: None,
+            other_object: None,
         }
     }
 

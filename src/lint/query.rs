@@ -828,6 +828,7 @@ mod tests {
             chart: None,
             namespace: "default",
             kube_version: "1.33",
+            schema: None,
         }
     }
 

@@ -19,6 +19,7 @@ use super::config::{Config, ConfigError};
 use super::engine::{finish, lint_context};
 use super::query::{is_namespaced, scalar_string};
 use super::registry::{docs_url, Registry};
+use super::schema::{SchemaPass, SchemaSettings, SchemaSetup};
 use super::toggles::{self, ChartSources, ToggleCandidate};
 use super::{source_map, ChartFacts, Context, LintObject, ToggleVariant};
 use crate::chart::{self, Chart, ValuesOptions};
@@ -57,6 +58,8 @@ pub struct LintOptions {
     /// `--fail-on`; the config's `failOn`, then `error`, otherwise.
     pub fail_on: Option<Severity>,
     pub config: ConfigChoice,
+    /// `--missing-schemas`, `--crd`, `--schema-location` (over the config's `schema:`).
+    pub schema: SchemaSettings,
 }
 
 /// Why a lint run could not run (exit 2).
@@ -109,6 +112,22 @@ pub fn run(opts: &LintOptions) -> Result<LintOutcome, LintError> {
     let registry = Registry::builtin();
     if opts.paths.is_empty() && opts.manifests.is_empty() {
         return Err(LintError::NothingToLint);
+    }
+    for path in &opts.schema.crds {
+        if !path.exists() {
+            return Err(LintError::Input {
+                path: format!("--crd {}", display(path)),
+                message: "no such file or directory".to_string(),
+            });
+        }
+    }
+    for dir in &opts.schema.locations {
+        if !dir.is_dir() {
+            return Err(LintError::Input {
+                path: format!("--schema-location {}", display(dir)),
+                message: "not a directory".to_string(),
+            });
+        }
     }
     let (charts, lenient) = classify(opts)?;
     let mut manifest_files = Vec::new();
@@ -200,6 +219,8 @@ pub fn run(opts: &LintOptions) -> Result<LintOutcome, LintError> {
                 .as_deref()
                 .or(cwd_config.kube_version.as_deref()),
         );
+        let setup = SchemaSetup::new(&kube, &opts.schema.or(&cwd_config.schema), Vec::new());
+        let pass = SchemaPass::new(&setup, false);
         let ctx = Context {
             toggles: &[],
             objects: &objects,
@@ -207,6 +228,7 @@ pub fn run(opts: &LintOptions) -> Result<LintOutcome, LintError> {
             chart: None,
             namespace: namespace(opts),
             kube_version: &kube,
+            schema: Some(&pass),
         };
         let diags = finish(lint_context(&registry, &cwd_config, &ctx, None));
         meta.targets.push(if manifest_files.is_empty() {
@@ -610,6 +632,8 @@ struct PreparedChart {
     toggle_jobs: Vec<(usize, bool, Vec<String>)>,
     jobs: Vec<RenderJob>,
     kube_minor: String,
+    /// CRDs of the chart's (and subcharts') `crds/` directories.
+    chart_crds: Vec<LintObject>,
 }
 
 fn prepare_chart(
@@ -623,6 +647,7 @@ fn prepare_chart(
         error: Box::new(e.into()),
     })?;
     let chart_name = loaded.name().to_string();
+    let chart_crds = super::schema::chart_crds(&loaded);
     let mut template_texts = BTreeMap::new();
     collect_templates(&loaded, "", &mut template_texts);
     let own_templates: Vec<(String, String)> = loaded
@@ -740,6 +765,7 @@ fn prepare_chart(
         toggle_jobs,
         jobs,
         kube_minor: kube_minor(kube_version.as_deref()),
+        chart_crds,
     })
 }
 
@@ -921,8 +947,14 @@ fn lint_chart(
         })
         .flat_map(|(_, v)| v)
         .collect();
+    let setup = SchemaSetup::new(
+        &p.kube_minor,
+        &opts.schema.or(&p.config.schema),
+        p.chart_crds.clone(),
+    );
     let mut diags = Vec::new();
     for (label, objects, values) in &parsed {
+        let pass = SchemaPass::new(&setup, label.is_none());
         let ctx = Context {
             toggles: &variants,
             objects,
@@ -930,6 +962,7 @@ fn lint_chart(
             chart: Some(&p.facts),
             namespace: ns,
             kube_version: &p.kube_minor,
+            schema: Some(&pass),
         };
         diags.extend(lint_context(registry, &p.config, &ctx, label.as_deref()));
     }

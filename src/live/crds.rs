@@ -50,9 +50,8 @@ pub async fn instance_findings(
             let mut d = Diagnostic::new(
                 RULE_INSTANCE_REJECTED,
                 Severity::Info,
-                format!(
-                    "stored objects not checked: the cluster and the new CRD serve no common version"
-                ),
+                "stored objects not checked: the cluster and the new CRD serve no common version"
+                    .to_string(),
             );
             d.object = Some(crd_ref(l));
             out.push(d);

@@ -407,7 +407,12 @@ kubectl --context prod patch customresourcedefinition widgets.example.com --subr
             json!([version("v1", true, true, any.clone())]),
             &["v1"],
         ));
-        assert!(stored_version_findings(&[live.clone()], &[live], None).is_empty());
+        assert!(stored_version_findings(
+            std::slice::from_ref(&live),
+            std::slice::from_ref(&live),
+            None
+        )
+        .is_empty());
     }
 
     #[test]

@@ -4,29 +4,35 @@
 //! - strings: the cel-go `ext.Strings` set (`lowerAscii`, `split`, `join`, …);
 //! - regex: `matches` (standard), `find`, `findAll`;
 //! - quantity: `quantity`, `isQuantity`, `isGreaterThan`, `isLessThan`, `compareTo`, `sign`,
-//!   `isInteger`, `asInteger`, `asApproximateFloat`, `add`, `sub`;
+//!   `isInteger`, `asInteger`, `asApproximateFloat`, `add`, `sub` — exact decimal
+//!   arithmetic ([`super::quantity`]), never float rounding in comparisons;
 //! - url: `url`, `isURL`, `getScheme`, `getHost`, `getHostname`, `getPort`,
 //!   `getEscapedPath`;
-//! - ip/cidr: `isIP`, `isCIDR`.
+//! - ip/cidr: `isIP`, `isCIDR`;
+//! - format: `format.<name>.validate(s)` (and `format.<name>()`), `format.named(name)`
+//!   for the thirteen named formats ([`super::formats`]);
+//! - duration/timestamp (cel's `chrono` feature): `duration()`, `timestamp()`, their
+//!   arithmetic, comparisons and accessors.
 //!
-//! Anything else (the `format` library, `authorizer`, optional types) makes the rule
-//! "not evaluated" — reported as info, never silently passed. Transition rules (`oldSelf`)
-//! need the stored object and are not applicable offline.
+//! Anything else (`authorizer`, …) makes the rule "not evaluated" — reported as info, never
+//! silently passed. Transition rules (`oldSelf`) need the stored object and are not
+//! applicable offline.
 //!
 //! Values reach CEL typed by the schema, as the API server does it: `integer` fields are
-//! `int`, `number` fields `double`, and schema defaults are applied to absent fields first
-//! (the API server defaults before it validates).
+//! `int`, `number` fields `double`, strings with `format: duration` are durations, with
+//! `date`/`date-time` timestamps, with `byte` bytes, and schema defaults are applied to
+//! absent fields first (the API server defaults before it validates).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use cel::extractors::This;
-use cel::objects::{Key, Map, Opaque};
+use cel::objects::{Key, Map, Opaque, OptionalValue};
 use cel::{Context, Env, ExecutionError, Program};
 use serde_json::Value as Json;
 
 use super::node::{Additional, CelRule, Schema, Types};
-use super::quantity::parse_quantity;
+use super::quantity::{parse_quantity, Quantity};
 use crate::template::Value;
 
 /// The result of one rule on one value.
@@ -104,6 +110,17 @@ fn kubernetes_context() -> Context<'static, 'static> {
     let _ = ctx.add_function("getEscapedPath", get_escaped_path);
     let _ = ctx.add_function("isIP", is_ip);
     let _ = ctx.add_function("isCIDR", is_cidr);
+    let _ = ctx.add_function("named", format_named);
+    let _ = ctx.add_function("validate", format_validate);
+    // The library's constants are fields (`format.dns1123Label.validate(s)`); the call
+    // form `format.dns1123Label()` is accepted too.
+    for name in FORMAT_NAMES {
+        let name: &'static str = name;
+        let _ = ctx.add_function(name, move |This(_ns): This<cel::Value>| {
+            cel::Value::Opaque(Arc::new(KubeFormat(name)))
+        });
+    }
+    ctx.add_variable_from_value("format", format_namespace());
     ctx
 }
 
@@ -182,7 +199,7 @@ pub fn to_cel(v: &Value, s: &Schema) -> cel::Value {
                 cel::Value::Float(*f)
             }
         }
-        Value::String(text) => cel::Value::String(Arc::new(text.to_string())),
+        Value::String(text) => typed_string(text, s),
         Value::Bytes(b) => cel::Value::Bytes(Arc::new(b.to_vec())),
         Value::Object(o) => cel::Value::String(Arc::new(o.display())),
         Value::List(items) => {
@@ -215,6 +232,89 @@ pub fn to_cel(v: &Value, s: &Schema) -> cel::Value {
             cel::Value::Map(Map { map: Arc::new(out) })
         }
     }
+}
+
+/// Strings typed by their schema `format`, as the API server's CEL types them:
+/// `duration` → duration, `date`/`date-time` → timestamp, `byte` → bytes. A value that
+/// does not parse stays a string (the schema check reports the bad format).
+fn typed_string(text: &str, s: &Schema) -> cel::Value {
+    let typed = match s.format.as_deref() {
+        Some("duration") => parse_go_duration(text).map(cel::Value::Duration),
+        Some("date-time") => chrono::DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(cel::Value::Timestamp),
+        Some("date") => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| cel::Value::Timestamp(t.and_utc().fixed_offset())),
+        Some("byte") => {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .ok()
+                .map(|b| cel::Value::Bytes(Arc::new(b)))
+        }
+        _ => None,
+    };
+    typed.unwrap_or_else(|| cel::Value::String(Arc::new(text.to_string())))
+}
+
+/// A Go `time.ParseDuration` string (`1h30m`, `-1.5s`, `300ms`, `0`).
+pub fn parse_go_duration(text: &str) -> Option<chrono::Duration> {
+    let (negative, mut rest) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if rest == "0" {
+        return Some(chrono::Duration::zero());
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total_nanos: i128 = 0;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number = rest.get(..num_len)?;
+        if number.is_empty() || number == "." {
+            return None;
+        }
+        rest = rest.get(num_len..)?;
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = rest.get(..unit_len)?;
+        rest = rest.get(unit_len..)?;
+        let unit_nanos: i128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return None,
+        };
+        let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
+        let int: i128 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().ok()?
+        };
+        let mut nanos = int.checked_mul(unit_nanos)?;
+        let mut scale = unit_nanos;
+        for digit in frac_part.chars() {
+            scale /= 10;
+            nanos = nanos.checked_add(i128::from(digit.to_digit(10)?) * scale)?;
+        }
+        total_nanos = total_nanos.checked_add(nanos)?;
+    }
+    if negative {
+        total_nanos = -total_nanos;
+    }
+    Some(chrono::Duration::nanoseconds(
+        i64::try_from(total_nanos).ok()?,
+    ))
 }
 
 fn wants_double(s: &Schema) -> bool {
@@ -361,17 +461,9 @@ fn find_all(
 
 // ---- quantity ----
 
-/// A Kubernetes quantity as a CEL opaque value.
-#[derive(Debug, Clone, Copy)]
-struct KubeQuantity(f64);
-
-impl PartialEq for KubeQuantity {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-
-impl Eq for KubeQuantity {}
+/// A Kubernetes quantity as a CEL opaque value, with exact decimal arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct KubeQuantity(Quantity);
 
 impl Opaque for KubeQuantity {
     fn runtime_type_name(&self) -> &str {
@@ -379,14 +471,25 @@ impl Opaque for KubeQuantity {
     }
 }
 
-fn as_quantity(name: &str, v: &cel::Value) -> Result<f64, ExecutionError> {
+fn quantity_value(q: Quantity) -> cel::Value {
+    cel::Value::Opaque(Arc::new(KubeQuantity(q)))
+}
+
+fn as_quantity(name: &str, v: &cel::Value) -> Result<Quantity, ExecutionError> {
     match v {
         cel::Value::Opaque(o) => o
             .downcast_ref::<KubeQuantity>()
             .map(|q| q.0)
             .ok_or_else(|| ExecutionError::function_error(name, "not a quantity")),
-        cel::Value::Int(i) => Ok(*i as f64),
         _ => Err(ExecutionError::function_error(name, "not a quantity")),
+    }
+}
+
+/// The second operand of `add`/`sub`: a quantity or an int.
+fn quantity_or_int(name: &str, v: &cel::Value) -> Result<Quantity, ExecutionError> {
+    match v {
+        cel::Value::Int(i) => Ok(Quantity::from_i64(*i)),
+        other => as_quantity(name, other),
     }
 }
 
@@ -394,7 +497,7 @@ fn quantity(s: Arc<String>) -> Result<cel::Value, ExecutionError> {
     let q = parse_quantity(&s).ok_or_else(|| {
         ExecutionError::function_error("quantity", format!("invalid quantity {s:?}"))
     })?;
-    Ok(cel::Value::Opaque(Arc::new(KubeQuantity(q.value))))
+    Ok(quantity_value(q))
 }
 
 fn is_quantity(s: Arc<String>) -> bool {
@@ -411,52 +514,125 @@ fn is_less_than(This(a): This<cel::Value>, b: cel::Value) -> Result<bool, Execut
 
 fn compare_to(This(a): This<cel::Value>, b: cel::Value) -> Result<i64, ExecutionError> {
     let (a, b) = (as_quantity("compareTo", &a)?, as_quantity("compareTo", &b)?);
-    Ok(match a.partial_cmp(&b) {
-        Some(std::cmp::Ordering::Less) => -1,
-        Some(std::cmp::Ordering::Greater) => 1,
-        _ => 0,
+    Ok(match a.cmp(&b) {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
     })
 }
 
 fn sign(This(a): This<cel::Value>) -> Result<i64, ExecutionError> {
-    let a = as_quantity("sign", &a)?;
-    Ok(if a > 0.0 {
-        1
-    } else if a < 0.0 {
-        -1
-    } else {
-        0
-    })
+    Ok(as_quantity("sign", &a)?.sign())
 }
 
 fn is_integer(This(a): This<cel::Value>) -> Result<bool, ExecutionError> {
-    let a = as_quantity("isInteger", &a)?;
-    Ok(a.fract() == 0.0 && a.abs() < 9.2e18)
+    Ok(as_quantity("isInteger", &a)?.as_i64().is_some())
 }
 
 fn as_integer(This(a): This<cel::Value>) -> Result<i64, ExecutionError> {
-    let a = as_quantity("asInteger", &a)?;
-    if a.fract() != 0.0 || a.abs() >= 9.2e18 {
-        return Err(ExecutionError::function_error(
-            "asInteger",
-            "cannot convert value to integer",
-        ));
-    }
-    Ok(a as i64)
+    as_quantity("asInteger", &a)?.as_i64().ok_or_else(|| {
+        ExecutionError::function_error("asInteger", "cannot convert value to integer")
+    })
 }
 
 fn as_approximate_float(This(a): This<cel::Value>) -> Result<f64, ExecutionError> {
-    as_quantity("asApproximateFloat", &a)
+    Ok(as_quantity("asApproximateFloat", &a)?.as_f64())
 }
 
 fn quantity_add(This(a): This<cel::Value>, b: cel::Value) -> Result<cel::Value, ExecutionError> {
-    let sum = as_quantity("add", &a)? + as_quantity("add", &b)?;
-    Ok(cel::Value::Opaque(Arc::new(KubeQuantity(sum))))
+    let sum = as_quantity("add", &a)?
+        .checked_add(&quantity_or_int("add", &b)?)
+        .map_err(|e| ExecutionError::function_error("add", e))?;
+    Ok(quantity_value(sum))
 }
 
 fn quantity_sub(This(a): This<cel::Value>, b: cel::Value) -> Result<cel::Value, ExecutionError> {
-    let diff = as_quantity("sub", &a)? - as_quantity("sub", &b)?;
-    Ok(cel::Value::Opaque(Arc::new(KubeQuantity(diff))))
+    let diff = as_quantity("sub", &a)?
+        .checked_sub(&quantity_or_int("sub", &b)?)
+        .map_err(|e| ExecutionError::function_error("sub", e))?;
+    Ok(quantity_value(diff))
+}
+
+// ---- format ----
+
+/// A named string format of the Kubernetes `format` library (`format.dns1123Label`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct KubeFormat(&'static str);
+
+impl Opaque for KubeFormat {
+    fn runtime_type_name(&self) -> &str {
+        "kubernetes.NamedFormat"
+    }
+}
+
+/// The names `format.named()` knows, in the order of the Kubernetes library.
+const FORMAT_NAMES: &[&str] = &[
+    "dns1123Label",
+    "dns1123Subdomain",
+    "dns1035Label",
+    "qualifiedName",
+    "dns1123LabelPrefix",
+    "dns1123SubdomainPrefix",
+    "dns1035LabelPrefix",
+    "labelValue",
+    "uri",
+    "uuid",
+    "byte",
+    "date",
+    "datetime",
+];
+
+/// The `format` variable: a map from format name to format, so that both the library's
+/// constants (`format.dns1123Label.validate(s)`) and `format.named("…")` work.
+fn format_namespace() -> cel::Value {
+    let map: HashMap<Key, cel::Value> = FORMAT_NAMES
+        .iter()
+        .map(|n| {
+            (
+                Key::String(Arc::new((*n).to_string())),
+                cel::Value::Opaque(Arc::new(KubeFormat(n))),
+            )
+        })
+        .collect();
+    cel::Value::Map(Map { map: Arc::new(map) })
+}
+
+fn optional(v: Option<cel::Value>) -> cel::Value {
+    cel::Value::Opaque(Arc::new(match v {
+        Some(v) => OptionalValue::of(v),
+        None => OptionalValue::none(),
+    }))
+}
+
+/// `format.named(name) -> optional<Format>`.
+fn format_named(This(_ns): This<cel::Value>, name: Arc<String>) -> cel::Value {
+    optional(
+        FORMAT_NAMES
+            .iter()
+            .find(|n| **n == name.as_str())
+            .map(|n| cel::Value::Opaque(Arc::new(KubeFormat(n)))),
+    )
+}
+
+/// `<Format>.validate(s) -> optional<list<string>>`: none when valid, else the errors.
+fn format_validate(
+    This(f): This<cel::Value>,
+    text: Arc<String>,
+) -> Result<cel::Value, ExecutionError> {
+    let format = match &f {
+        cel::Value::Opaque(o) => o.downcast_ref::<KubeFormat>().map(|k| k.0),
+        _ => None,
+    }
+    .ok_or_else(|| ExecutionError::function_error("validate", "not a format"))?;
+    let errors = super::formats::validate_named(format, &text);
+    Ok(optional((!errors.is_empty()).then(|| {
+        cel::Value::List(Arc::new(
+            errors
+                .into_iter()
+                .map(|e| cel::Value::String(Arc::new(e)))
+                .collect(),
+        ))
+    })))
 }
 
 // ---- url ----
@@ -632,7 +808,7 @@ mod tests {
                 {"rule": "self.min <= self.max", "message": "min must not exceed max"},
                 {"rule": "self.min == 0"},
                 {"rule": "self.min == oldSelf.min"},
-                {"rule": "format.dns1123Label().validate('x').hasValue()"},
+                {"rule": "authorizer.group('apps').resource('deployments').check('get').allowed()"},
                 {"rule": "self.missing == 1"},
             ],
         });
@@ -652,6 +828,108 @@ mod tests {
         assert!(matches!(got.get(2), Some(RuleOutcome::NotEvaluated { .. })));
         assert!(matches!(got.get(3), Some(RuleOutcome::NotEvaluated { .. })));
         assert!(matches!(got.get(4), Some(RuleOutcome::Error { .. })));
+    }
+
+    fn all_pass(schema: serde_json::Value, doc: &str) {
+        let got = eval(schema, doc);
+        let failed: Vec<_> = got
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| **o != RuleOutcome::Pass)
+            .collect();
+        assert!(failed.is_empty(), "{failed:?}");
+    }
+
+    #[test]
+    fn format_library() {
+        all_pass(
+            rules(&[
+                "!format.dns1123Label.validate('my-name').hasValue()",
+                "format.dns1123Label.validate('My_Name').hasValue()",
+                "format.dns1123Label().validate('ok').orValue([]).size() == 0",
+                "format.named('dns1123Subdomain').value().validate('a.b-c').hasValue() == false",
+                "!format.named('noSuchFormat').hasValue()",
+                "format.dns1035Label.validate('1abc').value().size() == 1",
+                "!format.qualifiedName.validate('example.com/My.Name').hasValue()",
+                "!format.dns1123LabelPrefix.validate('prefix-').hasValue()",
+                "!format.dns1123SubdomainPrefix.validate('sub.prefix-').hasValue()",
+                "!format.dns1035LabelPrefix.validate('prefix-').hasValue()",
+                "format.labelValue.validate('-bad').hasValue()",
+                "!format.uri.validate('https://example.com/x').hasValue()",
+                "format.uri.validate('example.com').value()[0] == 'parse \"example.com\": invalid URI for request'",
+                "!format.uuid.validate('123e4567-e89b-12d3-a456-426614174000').hasValue()",
+                "format.byte.validate('!!').hasValue()",
+                "!format.date.validate('2024-02-29').hasValue()",
+                "format.datetime.validate('2024-02-30T00:00:00Z').hasValue()",
+                "self.list.all(x, !format.dns1123Label.validate(x).hasValue())",
+            ]),
+            "list: [a, b]\n",
+        );
+    }
+
+    #[test]
+    fn quantities_are_exact() {
+        all_pass(
+            rules(&[
+                "quantity('1.5Gi').isGreaterThan(quantity('1G'))",
+                "quantity('9223372036854775809').isGreaterThan(quantity('9223372036854775808'))",
+                "quantity('0.1').add(quantity('0.2')).compareTo(quantity('300m')) == 0",
+                "quantity('1Gi').sub(quantity('1Mi')).asInteger() == 1072693248",
+                "quantity('1').add(2).asInteger() == 3",
+                "quantity('5').sub(7).sign() == -1",
+                "quantity('1500m').isInteger() == false && quantity('2000m').isInteger()",
+                "quantity('1.5').asApproximateFloat() == 1.5",
+                "quantity('999m').isLessThan(quantity('1'))",
+                "quantity('1e3').compareTo(quantity('1k')) == 0",
+                "isQuantity('1Gi') && !isQuantity('1GB')",
+                "quantity(self.mem).isGreaterThan(quantity('1073741823'))",
+            ]),
+            "mem: 1Gi\n",
+        );
+        let schema = rules(&["quantity('1.5').asInteger() == 1"]);
+        assert!(matches!(
+            eval(schema, "{}").first(),
+            Some(RuleOutcome::NotEvaluated { .. })
+        ));
+    }
+
+    #[test]
+    fn durations_and_timestamps() {
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": {
+                "interval": {"type": "string", "format": "duration"},
+                "start": {"type": "string", "format": "date-time"},
+                "day": {"type": "string", "format": "date"},
+                "raw": {"type": "string"},
+            },
+            "x-kubernetes-validations": [
+                {"rule": "self.interval >= duration('30s')"},
+                {"rule": "self.interval == duration('1m30s')"},
+                {"rule": "duration(self.raw) < duration('1h')"},
+                {"rule": "self.start < timestamp('2030-01-01T00:00:00Z')"},
+                {"rule": "self.start + self.interval == timestamp('2024-05-01T12:01:30Z')"},
+                {"rule": "self.start.getHours() == 12 && self.start.getFullYear() == 2024"},
+                {"rule": "self.day.getDayOfMonth() == 0"},
+                {"rule": "timestamp('2024-05-02T00:00:00Z') - self.start == duration('12h')"},
+                {"rule": "self.interval.getSeconds() == 90"},
+            ],
+        });
+        all_pass(
+            schema,
+            "interval: 1m30s\nstart: '2024-05-01T12:00:00Z'\nday: '2024-05-01'\nraw: 300ms\n",
+        );
+        assert_eq!(
+            parse_go_duration("1h2m3.5s"),
+            Some(chrono::Duration::milliseconds(3_723_500))
+        );
+        assert_eq!(
+            parse_go_duration("-1.5us"),
+            Some(chrono::Duration::nanoseconds(-1500))
+        );
+        for bad in ["", "1", "1d", "h", "1.2.3s", "--1s"] {
+            assert_eq!(parse_go_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]

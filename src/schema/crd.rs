@@ -21,7 +21,7 @@ pub struct CrdProblem {
 }
 
 /// One version of a CRD.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CrdVersion {
     /// `metadata.name` of the CRD.
     pub crd_name: String,
@@ -59,7 +59,33 @@ impl CrdIndex {
 
     /// Add a CRD object; returns the problems found in it.
     pub fn add(&mut self, crd: &LintObject) -> Vec<CrdProblem> {
-        let mut problems = Vec::new();
+        let compiled = compile_crd(crd);
+        self.insert(&compiled);
+        compiled.problems
+    }
+
+    /// Add a CRD compiled before (see [`compile_crd`]).
+    pub fn insert(&mut self, compiled: &CompiledCrd) {
+        for (key, version) in &compiled.versions {
+            self.versions.insert(key.clone(), version.clone());
+        }
+    }
+}
+
+/// A CRD checked and compiled: its versions by `(group/version, kind)` and its problems.
+/// Compiling is the expensive part (operator CRDs are megabytes of schema), so lint does
+/// it once per CRD document and reuses it for every render.
+#[derive(Debug, Clone, Default)]
+pub struct CompiledCrd {
+    pub versions: Vec<((String, String), CrdVersion)>,
+    pub problems: Vec<CrdProblem>,
+}
+
+/// Check and compile a CRD object.
+pub fn compile_crd(crd: &LintObject) -> CompiledCrd {
+    let mut problems = Vec::new();
+    let mut compiled = Vec::new();
+    {
         let json = to_json(&crd.object);
         let spec = json.get("spec");
         let group = spec
@@ -77,7 +103,10 @@ impl CrdIndex {
                 message: "CustomResourceDefinition needs spec.group and spec.names.kind"
                     .to_string(),
             });
-            return problems;
+            return CompiledCrd {
+                versions: compiled,
+                problems,
+            };
         }
         let versions = spec
             .and_then(|s| s.get("versions"))
@@ -111,7 +140,7 @@ impl CrdIndex {
                     }
                 }
             };
-            self.versions.insert(
+            compiled.push((
                 (format!("{group}/{name}"), kind.to_string()),
                 CrdVersion {
                     crd_name: crd.name.clone(),
@@ -123,9 +152,12 @@ impl CrdIndex {
                         .map(str::to_string),
                     schema,
                 },
-            );
+            ));
         }
-        problems
+    }
+    CompiledCrd {
+        versions: compiled,
+        problems,
     }
 }
 

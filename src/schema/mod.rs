@@ -28,6 +28,7 @@
 pub mod cel;
 pub mod crd;
 pub mod deprecations;
+pub mod formats;
 pub mod locate;
 pub mod node;
 pub mod quantity;
@@ -87,6 +88,54 @@ pub enum SchemaError {
     Store(String),
     #[error("schema location {path}: {message}")]
     Location { path: String, message: String },
+    /// A manifest or CRD file that cannot be read or parsed.
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
+}
+
+/// Read Kubernetes objects from a manifest file or a directory (walked in name order for
+/// `*.yaml`, `*.yml`, `*.json`): `--crd PATH` and `opm validate -f`.
+pub fn read_objects(path: &Path) -> Result<Vec<LintObject>, SchemaError> {
+    let mut out = Vec::new();
+    read_objects_into(path, &mut out)?;
+    Ok(out)
+}
+
+fn read_objects_into(path: &Path, out: &mut Vec<LintObject>) -> Result<(), SchemaError> {
+    let shown = path.display().to_string();
+    let input = |message: String| SchemaError::Input {
+        path: shown.clone(),
+        message,
+    };
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| input(e.to_string()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            let manifest = matches!(
+                entry.extension().and_then(|e| e.to_str()),
+                Some("yaml") | Some("yml") | Some("json")
+            );
+            if entry.is_dir() || manifest {
+                read_objects_into(&entry, out)?;
+            }
+        }
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| input(e.to_string()))?;
+    out.extend(parse_objects(&text, &shown)?);
+    Ok(())
+}
+
+/// Parse a YAML stream of objects; `file` is the name shown in findings and errors.
+pub fn parse_objects(text: &str, file: &str) -> Result<Vec<LintObject>, SchemaError> {
+    let docs = crate::yaml::load_all(text, file).map_err(|e| SchemaError::Input {
+        path: file.to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(objects_from_documents(docs, file, text))
 }
 
 /// What to do with objects whose kind has no schema.
@@ -162,6 +211,8 @@ pub struct SchemaValidator {
     extra_crds: Vec<LintObject>,
     locations: Vec<PathBuf>,
     external: RefCell<HashMap<PathBuf, Result<Rc<External>, String>>>,
+    /// Compiled CRDs by document identity (see [`SchemaValidator::compiled_crd`]).
+    crd_cache: RefCell<HashMap<usize, (crate::template::Value, Rc<crd::CompiledCrd>)>>,
 }
 
 impl SchemaValidator {
@@ -191,6 +242,7 @@ impl SchemaValidator {
             extra_crds: opts.crds.clone(),
             locations: opts.schema_locations.clone(),
             external: RefCell::new(HashMap::new()),
+            crd_cache: RefCell::new(HashMap::new()),
         })
     }
 
@@ -202,16 +254,30 @@ impl SchemaValidator {
     /// Validate every object. CRDs among `objects` (and the extra CRDs) define the custom
     /// resources; the CRDs themselves are checked too.
     pub fn validate(&self, objects: &[LintObject]) -> Vec<Diagnostic> {
+        self.validate_indexed(objects)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect()
+    }
+
+    /// [`validate`](Self::validate), with each finding tagged with the index of the object
+    /// it is about (`None` for problems of the extra CRDs).
+    pub fn validate_indexed(&self, objects: &[LintObject]) -> Vec<(Option<usize>, Diagnostic)> {
+        let mut tagged = Vec::new();
         let mut out = Vec::new();
         let mut crds = crd::CrdIndex::default();
         for o in self.extra_crds.iter().filter(|o| crd::is_crd(o)) {
-            for p in crds.add(o) {
-                out.push(crd_problem(o, p));
+            let compiled = self.compiled_crd(o);
+            crds.insert(&compiled);
+            for p in &compiled.problems {
+                tagged.push((None, crd_problem(o, p.clone())));
             }
         }
-        for o in objects.iter().filter(|o| crd::is_crd(o)) {
-            for p in crds.add(o) {
-                out.push(crd_problem(o, p));
+        for (i, o) in objects.iter().enumerate().filter(|(_, o)| crd::is_crd(o)) {
+            let compiled = self.compiled_crd(o);
+            crds.insert(&compiled);
+            for p in &compiled.problems {
+                tagged.push((Some(i), crd_problem(o, p.clone())));
             }
         }
         let meta = self
@@ -219,10 +285,11 @@ impl SchemaValidator {
             .definition("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
             .ok()
             .flatten();
-        for o in objects {
+        for (i, o) in objects.iter().enumerate() {
             self.validate_one(o, &crds, meta.clone(), &mut out);
+            tagged.extend(out.drain(..).map(|d| (Some(i), d)));
         }
-        out
+        tagged
     }
 
     fn validate_one(
@@ -437,6 +504,29 @@ impl SchemaValidator {
             d.source = source_for(o, Some("apiVersion"));
             d
         }))
+    }
+
+    /// A CRD checked and compiled once per document: the renders of a lint run share
+    /// their parsed documents, so the same CRD (megabytes of schema in operator charts)
+    /// is not compiled again for every values file. The cache keeps the document alive,
+    /// so its identity cannot be taken by another one.
+    fn compiled_crd(&self, o: &LintObject) -> Rc<crd::CompiledCrd> {
+        let key = match &o.object {
+            crate::template::Value::Map(m) => Some(Rc::as_ptr(m) as usize),
+            _ => None,
+        };
+        if let Some(k) = key {
+            if let Some((_, hit)) = self.crd_cache.borrow().get(&k) {
+                return hit.clone();
+            }
+        }
+        let compiled = Rc::new(crd::compile_crd(o));
+        if let Some(k) = key {
+            self.crd_cache
+                .borrow_mut()
+                .insert(k, (o.object.clone(), compiled.clone()));
+        }
+        compiled
     }
 
     /// Look up an extra schema for a kind in the schema locations (kubeconform layouts:

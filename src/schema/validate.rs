@@ -797,7 +797,7 @@ fn is_base64(text: &str) -> bool {
         .bytes()
         .filter(|b| *b != b'\n' && *b != b'\r')
         .collect();
-    if clean.len() % 4 != 0 {
+    if !clean.len().is_multiple_of(4) {
         return false;
     }
     let body_len = clean.iter().rposition(|b| *b != b'=').map_or(0, |p| p + 1);
@@ -816,6 +816,8 @@ fn is_date(text: &str) -> bool {
             4 | 7 => *c == b'-',
             _ => c.is_ascii_digit(),
         })
+        // A real calendar day, as Go's time.Parse checks it.
+        && chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
 }
 
 fn is_date_time(text: &str) -> bool {
@@ -828,6 +830,10 @@ fn is_date_time(text: &str) -> bool {
     })
     .as_ref()
     .is_none_or(|re| re.is_match(text))
+        && text.get(..10).is_some_and(is_date)
+        && text.get(11..19).is_some_and(|t| {
+            chrono::NaiveTime::parse_from_str(t, "%H:%M:%S").is_ok_and(|_| !t.starts_with("24"))
+        })
 }
 
 fn is_cidr(text: &str) -> bool {

@@ -31,9 +31,12 @@ pub enum MissingKey {
 /// Helm's limit on nested `include`s of one template name.
 const MAX_INCLUDE_NESTING: usize = 1000;
 
-/// Our limit on nested template calls of any kind. Go allows 100000 `{{template}}` levels;
-/// we stop earlier so that runaway recursion is an error rather than a stack overflow.
-const MAX_EXEC_DEPTH: usize = 10_000;
+/// Our limit on nested template calls of any kind (`template`, `include`, `tpl`). Go allows
+/// 100000 `{{template}}` levels; we stop earlier so that runaway recursion is an error
+/// rather than a stack overflow. Each level takes about 1–2 KiB of stack in an optimised
+/// build (several times that unoptimised), so 3000 levels fit the usual 8 MiB main-thread
+/// stack while leaving room for Helm's 1001 nested `include`s of one name.
+const MAX_EXEC_DEPTH: usize = 3_000;
 
 /// The name of the root template of Helm's set, as Go error messages mention it.
 const ROOT_NAME: &str = "gotpl";
@@ -97,6 +100,9 @@ impl TemplateSet {
             vars: Vec::new(),
             tree: None,
             node: Cell::new(None),
+            args: Vec::new(),
+            marks: Vec::new(),
+            dollar: Rc::from("$"),
             depth: 0,
             includes: HashMap::new(),
         };
@@ -270,6 +276,12 @@ struct State<'a> {
     tree: Option<Rc<Tree>>,
     /// The node last visited in `tree`.
     node: Cell<Option<Mark>>,
+    /// Evaluated arguments of the function calls in progress.
+    args: Vec<Value>,
+    /// Where the executor stood after evaluating each argument in `args` (for type errors).
+    marks: Vec<Option<Mark>>,
+    /// The name `$`, shared by every template run.
+    dollar: Rc<str>,
     depth: usize,
     /// Nesting count of `include`d names (Helm's recursion guard).
     includes: HashMap<String, usize>,
@@ -329,7 +341,7 @@ impl State<'_> {
         let saved_vars = std::mem::replace(
             &mut self.vars,
             vec![Var {
-                name: Rc::from("$"),
+                name: self.dollar.clone(),
                 value: data.clone(),
                 iface: false,
             }],
@@ -603,7 +615,12 @@ impl State<'_> {
 
     fn not_a_function(&self, args: &[Arg], final_: &Option<Value>, at: At<'_>) -> EResult<()> {
         if args.len() > 1 || final_.is_some() {
-            let first = args.first().map(|a| a.to_string()).unwrap_or_default();
+            // Go prints the operand node itself: a parenthesised pipeline without its parens.
+            let first = match args.first() {
+                Some(Arg::Pipe(p)) => p.to_string(),
+                Some(a) => a.to_string(),
+                None => String::new(),
+            };
             let _ = at;
             return Err(self.fail(format!("can't give argument to non-function {first}")));
         }
@@ -877,42 +894,77 @@ impl State<'_> {
                 return self.eval_and_or(dot, *b == Builtin::Or, arg_nodes, final_);
             }
         }
-        let mut argv = Vec::with_capacity(arg_nodes.len() + 2);
+        // Arguments go on stacks shared by all calls, so a call allocates nothing; nested
+        // calls push above and everything is truncated back when the call returns.
+        let base = self.args.len();
+        let mark_base = self.marks.len();
+        let result = self.call_on_stack(
+            dot, name, func, ident, call_at, arg_nodes, final_, base, mark_base,
+        );
+        self.args.truncate(base);
+        self.marks.truncate(mark_base);
+        result
+    }
+
+    /// The body of [`State::eval_function`] once arity is checked: evaluates the arguments
+    /// onto `self.args` (above `base`) and calls. The caller truncates the stacks.
+    #[allow(clippy::too_many_arguments)]
+    fn call_on_stack(
+        &mut self,
+        dot: &Dot,
+        name: &str,
+        func: &Func,
+        ident: At<'_>,
+        call_at: At<'_>,
+        arg_nodes: &[Arg],
+        final_: Option<Value>,
+        base: usize,
+        mark_base: usize,
+    ) -> EResult<Value> {
         // Go's `call` gets the callee's text first, for its error messages.
         if let (Func::Builtin(Builtin::Call), Some(callee)) = (func, arg_nodes.first()) {
-            argv.push(Value::string(callee.to_string()));
+            self.args.push(Value::string(callee.to_string()));
         }
-        let callee_offset = argv.len();
-        // Where Go's executor stood after evaluating each argument: it converts each
-        // argument to its parameter type right after evaluating it, so a type error
-        // points at the last node visited then.
-        let mut marks = Vec::with_capacity(arg_nodes.len());
+        let callee_offset = self.args.len() - base;
         for (i, a) in arg_nodes.iter().enumerate() {
             let v = self.eval_arg(dot, a)?;
             if i == 0 && matches!(func, Func::Builtin(Builtin::Printf)) {
                 self.check_param(a, &v, "string")?;
             }
-            marks.push(self.node.get());
-            argv.push(v);
+            // Where Go's executor stood after evaluating each argument: it converts each
+            // argument to its parameter type right after evaluating it, so a type error
+            // points at the last node visited then.
+            self.marks.push(self.node.get());
+            self.args.push(v);
         }
         if let Some(f) = final_ {
-            argv.push(f);
+            self.args.push(f);
         }
+        let mut host_argv = None;
         let result = match func {
-            Func::Builtin(b) => b.call(&argv),
-            Func::User(Function::Native(f)) => f(&argv),
+            Func::Builtin(b) => b.call(self.args.get(base..).unwrap_or_default()),
+            Func::User(Function::Native(f)) => f(self.args.get(base..).unwrap_or_default()),
             Func::User(Function::Host(f)) => {
+                // Host functions re-enter the executor, so they get their own copy.
+                let argv = self.args.split_off(base);
                 let f = f.clone();
-                f(self, &argv)
+                let r = f(self, &argv);
+                host_argv = Some(argv);
+                r
             }
         };
         result.map_err(|e| match e.kind {
             FuncErrorKind::Arity => self.error(ident, e.message),
             FuncErrorKind::ArgType { index, expected } => {
                 let index = index.saturating_sub(callee_offset);
+                let marks = self.marks.get(mark_base..).unwrap_or_default();
                 if let Some(mark) = marks.get(index).copied().flatten() {
                     self.node.set(Some(mark));
                 }
+                let argv = match &host_argv {
+                    Some(argv) => argv.as_slice(),
+                    None => self.args.get(base..).unwrap_or_default(),
+                };
                 let v = argv.get(index + callee_offset).unwrap_or(&Value::Nil);
                 match arg_nodes.get(index) {
                     Some(node) => match self.check_param(node, v, expected) {
@@ -991,13 +1043,17 @@ impl State<'_> {
         let Some(tree) = self.lookup(name) else {
             return Err(FuncError::new(no_template(name).to_string()));
         };
-        let count = self.includes.entry(name.to_string()).or_insert(0);
-        if *count > MAX_INCLUDE_NESTING {
-            return Err(FuncError::new(format!(
-                "rendering template has a nested reference name: {name}: unable to execute template"
-            )));
+        match self.includes.get_mut(name) {
+            Some(count) if *count > MAX_INCLUDE_NESTING => {
+                return Err(FuncError::new(format!(
+                    "rendering template has a nested reference name: {name}: unable to execute template"
+                )));
+            }
+            Some(count) => *count += 1,
+            None => {
+                self.includes.insert(name.to_string(), 1);
+            }
         }
-        *count += 1;
         let mut out = String::new();
         let result = self.run(&tree, data, &mut out);
         if let Some(c) = self.includes.get_mut(name) {
@@ -1009,10 +1065,13 @@ impl State<'_> {
 
     /// Parse and execute an ad-hoc source (Helm's `tpl`); its definitions are visible only
     /// while it runs.
+    ///
+    /// Helm parses the source into a clone of the set under the set's own name, `gotpl`,
+    /// so that is the name error messages show (`template: gotpl:1:10: …`).
     fn run_source(&mut self, source: &str, data: Value) -> Result<String, FuncError> {
         // Helm 4 parses `tpl` text as a new template named after the set's root ("gotpl"),
         // in a clone of the set: its `define`s are visible only to this execution.
-        let name = TPL_TEMPLATE_NAME;
+        let name = ROOT_NAME;
         let trees = parse(name, Rc::from(source), &self.set.funcs)
             .map_err(|e| FuncError::from_template(*e))?;
         let mut body = None;
@@ -1053,9 +1112,6 @@ fn type_mismatch(v: &Value, expected: &str) -> String {
     }
 }
 
-/// The name Helm 4 gives templates parsed by `tpl` (its root template's name).
-const TPL_TEMPLATE_NAME: &str = "gotpl";
-
 impl ExecContext for State<'_> {
     fn execute_template(&mut self, name: &str, data: Value) -> Result<String, FuncError> {
         self.include(name, data)
@@ -1080,5 +1136,1246 @@ fn print_value(v: &Value, out: &mut String) {
         other => {
             let _ = write!(out, "{other}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::value::Map;
+
+    /// JSON → Value the way Helm loads values files: every number is a float64.
+    pub(crate) fn json(s: &str) -> Value {
+        fn conv(j: &serde_json::Value) -> Value {
+            match j {
+                serde_json::Value::Null => Value::Nil,
+                serde_json::Value::Bool(b) => Value::Bool(*b),
+                serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap()),
+                serde_json::Value::String(s) => Value::str(s),
+                serde_json::Value::Array(a) => Value::list(a.iter().map(conv).collect()),
+                serde_json::Value::Object(o) => {
+                    Value::map(o.iter().map(|(k, v)| (k.clone(), conv(v))).collect())
+                }
+            }
+        }
+        conv(&serde_json::from_str(s).unwrap())
+    }
+
+    const FILE: &str = "c/templates/t.yaml";
+
+    /// The top-level data Helm passes, reduced to what these tests use.
+    fn top(values: Value) -> Value {
+        let mut template = Map::new();
+        template.insert("Name".into(), Value::str(FILE));
+        template.insert("BasePath".into(), Value::str("c/templates"));
+        let mut m = Map::new();
+        m.insert("Values".into(), values);
+        m.insert("Template".into(), Value::map(template));
+        Value::map(m)
+    }
+
+    fn render_with(funcs: FuncMap, src: &str, values: &str) -> String {
+        let mut set = TemplateSet::new(funcs);
+        match set.add(FILE, src) {
+            Err(e) => format!("ERR {e}"),
+            Ok(()) => match set.execute(FILE, &top(json(values))) {
+                Ok(s) => s,
+                Err(e) => format!("ERR {e}"),
+            },
+        }
+    }
+
+    fn render(src: &str, values: &str) -> String {
+        render_with(FuncMap::new(), src, values)
+    }
+
+    /// (template, values as JSON, exact output or `ERR` + Go's error text). Every expected
+    /// value was produced by Helm 4 rendering the same template and values.
+    const HELM_CASES: &[(&str, &str, &str)] = &[
+        (r#"a {{ .Values.s }} b"#, r#"{"s":"x"}"#, r#"a x b"#),
+        (r#"{{ .Values.missing }}"#, r#"{}"#, r#"<no value>"#),
+        (
+            r#"{{ .Values.a.b }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:10: executing "c/templates/t.yaml" at <.Values.a.b>: nil pointer evaluating interface {}.b"#,
+        ),
+        (
+            r#"{{ .Values.s.b }}"#,
+            r#"{"s":"str"}"#,
+            r#"ERR template: c/templates/t.yaml:1:10: executing "c/templates/t.yaml" at <.Values.s.b>: can't evaluate field b in type interface {}"#,
+        ),
+        (
+            r#"{{ $x := .Values.m }}{{ $x.b }}|{{ (.Values.m).b }}"#,
+            r#"{}"#,
+            r#"<no value>|<no value>"#,
+        ),
+        (
+            r#"{{ .Values.n }} {{ .Values.f }} {{ .Values.big }} {{ .Values.small }}"#,
+            r#"{"n":3,"f":1.5,"big":1000000,"small":1e-05}"#,
+            r#"3 1.5 1e+06 1e-05"#,
+        ),
+        (
+            r#"{{ .Values.l }} {{ .Values.m }}"#,
+            r#"{"l":[1,"a",null,true],"m":{"b":1,"a":[2]}}"#,
+            r#"[1 a <nil> true] map[a:[2] b:1]"#,
+        ),
+        (
+            r#"{{- if .Values.a }}yes{{ else }}no{{ end -}}"#,
+            r#"{"a":""}"#,
+            r#"no"#,
+        ),
+        (
+            r#"{{ if .Values.a }}A{{ else if .Values.b }}B{{ else }}C{{ end }}"#,
+            r#"{"b":1}"#,
+            r#"B"#,
+        ),
+        (
+            r#"{{ with .Values.m }}{{ .x }}{{ else }}none{{ end }}"#,
+            r#"{"m":{"x":"X"}}"#,
+            r#"X"#,
+        ),
+        (
+            r#"{{ with .Values.m }}{{ .x }}{{ else with .Values.n }}n={{ . }}{{ else }}none{{ end }}"#,
+            r#"{"n":2}"#,
+            r#"n=2"#,
+        ),
+        (
+            r#"{{ range .Values.l }}[{{ . }}]{{ end }}"#,
+            r#"{"l":["a","b"]}"#,
+            r#"[a][b]"#,
+        ),
+        (
+            r#"{{ range $i, $v := .Values.l }}{{ $i }}={{ $v }};{{ end }}"#,
+            r#"{"l":["a","b"]}"#,
+            r#"0=a;1=b;"#,
+        ),
+        (
+            r#"{{ range $k, $v := .Values.m }}{{ $k }}={{ $v }};{{ end }}"#,
+            r#"{"m":{"z":1,"a":2,"B":3}}"#,
+            r#"B=3;a=2;z=1;"#,
+        ),
+        (
+            r#"{{ range .Values.none }}x{{ else }}empty{{ end }}"#,
+            r#"{}"#,
+            r#"empty"#,
+        ),
+        (
+            r#"{{ range 3 }}{{ . }}{{ end }}|{{ range $i := 2 }}{{ $i }}{{ end }}"#,
+            r#"{}"#,
+            r#"012|01"#,
+        ),
+        (
+            r#"{{ range .Values.l }}{{ if eq . 2.0 }}{{ continue }}{{ end }}{{ if eq . 4.0 }}{{ break }}{{ end }}{{ . }}{{ end }}"#,
+            r#"{"l":[1,2,3,4,5]}"#,
+            r#"13"#,
+        ),
+        (
+            r#"{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ $y := 3 }}{{ end }}{{ $x }}"#,
+            r#"{}"#,
+            r#"2"#,
+        ),
+        (
+            r#"{{ $x := "a" }}{{ range .Values.l }}{{ $x = . }}{{ end }}{{ $x }}"#,
+            r#"{"l":["p","q"]}"#,
+            r#"q"#,
+        ),
+        (
+            r#"{{ and .Values.missing 1 }}|{{ or 0 "" }}|{{ and 1 "x" }}|{{ not 0 }}|{{ or .Values.a "def" }}"#,
+            r#"{}"#,
+            r#"<no value>||x|true|def"#,
+        ),
+        (
+            r#"{{ print nil 1 }}|{{ print "a" 1 2 "b" }}|{{ println 1 "a" }}|{{ len "héllo" }}"#,
+            r#"{}"#,
+            r#"<nil> 1|a1 2b|1 a
+|6"#,
+        ),
+        (
+            r#"{{ printf "%s=%d %v %q %5.2f|%-4s|%04d %x %t" "k" 3 .Values.l "q" 3.14159 "ab" 7 255 true }}"#,
+            r#"{"l":[1,2]}"#,
+            r#"k=3 [1 2] "q"  3.14|ab  |0007 ff true"#,
+        ),
+        (
+            r#"{{ printf "%d %s" .Values.f .Values.n }}"#,
+            r#"{"f":1.5,"n":2}"#,
+            r#"%!d(float64=1.5) %!s(float64=2)"#,
+        ),
+        (
+            r#"{{ printf "%s" }}|{{ printf "x" 1 "a" }}|{{ printf "%v" .Values.m }}"#,
+            r#"{"m":{"a":{"b":1}}}"#,
+            r#"%!s(MISSING)|x%!(EXTRA int=1, string=a)|map[a:map[b:1]]"#,
+        ),
+        (
+            r#"{{ index .Values.m "a" }} {{ index .Values.l 1 }} {{ index .Values.n "x" "y" }} {{ index .Values.m "zz" }}"#,
+            r#"{"m":{"a":1},"l":["p","q"],"n":{"x":{"y":"deep"}}}"#,
+            r#"1 q deep <no value>"#,
+        ),
+        (
+            r#"{{ index .Values.l 5 }}"#,
+            r#"{"l":[1]}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <index .Values.l 5>: error calling index: index out of range: 5"#,
+        ),
+        (
+            r#"{{ index .Values.l 1 }}"#,
+            r#"{"l":[1]}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <index .Values.l 1>: error calling index: reflect: slice index out of range"#,
+        ),
+        (
+            r#"{{ html "<a href='x'>&" }} {{ js "it's <b> \"q\" = &" }} {{ urlquery "a b&c" }}"#,
+            r#"{}"#,
+            r#"&lt;a href=&#39;x&#39;&gt;&amp; it\'s \u003Cb\u003E \"q\" \u003D \u0026 a+b%26c"#,
+        ),
+        (
+            r#"{{ eq .Values.s "a" "b" }} {{ ne 1 2 }} {{ lt 1 2 }} {{ le 2 2 }} {{ gt "b" "a" }} {{ ge 1.5 2.5 }}"#,
+            r#"{"s":"b"}"#,
+            r#"true true true true true false"#,
+        ),
+        (
+            r#"{{ eq .Values.f 1 }}"#,
+            r#"{"f":1}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <eq .Values.f 1>: error calling eq: incompatible types for comparison: float64 and int"#,
+        ),
+        (
+            r#"{{ eq .Values.missing nil }} {{ eq .Values.missing 1 }} {{ ne .Values.missing "a" }}"#,
+            r#"{}"#,
+            r#"true false true"#,
+        ),
+        (
+            r#"{{ lt .Values.missing 1 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <lt .Values.missing 1>: error calling lt: invalid type for comparison"#,
+        ),
+        (
+            r#"{{ lt 1 2.5 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <lt 1 2.5>: error calling lt: incompatible types for comparison: int and float64"#,
+        ),
+        (
+            r#"{{ eq .Values.l .Values.l }}"#,
+            r#"{"l":[1]}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <eq .Values.l .Values.l>: error calling eq: non-comparable type [%!s(float64=1)]: []interface {}"#,
+        ),
+        (
+            r#"{{ 'a' }} {{ 0x1F }} {{ 1e3 }} {{ -3 }} {{ 1_000 }} {{ 0o17 }} {{ 0b11 }} {{ 1.50 }}"#,
+            r#"{}"#,
+            r#"97 31 1000 -3 1000 15 3 1.5"#,
+        ),
+        (
+            r#"{{ "a\tb\u00e9" }}|{{ `raw\n` }}"#,
+            r#"{}"#,
+            r#"a	bé|raw\n"#,
+        ),
+        (
+            r#"a  {{- 1 -}}  b {{- /* c */ -}} c {{/* x */}} d"#,
+            r#"{}"#,
+            r#"a1bc  d"#,
+        ),
+        (
+            r#"x
+  {{- "y" }}
+  {{ "z" -}}
+
+w"#,
+            r#"{}"#,
+            r#"xy
+  zw"#,
+        ),
+        (
+            r#"{{ 3 | printf "%d-%d" 1 }}|{{ "a" | printf "%s%s" "b" | printf "[%s]" }}"#,
+            r#"{}"#,
+            r#"1-3|[ba]"#,
+        ),
+        (
+            r#"{{ block "blk" .Values.s }}B{{ . }}{{ end }}"#,
+            r#"{"s":"s"}"#,
+            r#"Bs"#,
+        ),
+        (
+            r#"{{ range .Values.l }}{{ $.Values.p }}{{ . }}{{ end }}"#,
+            r#"{"l":[1,2],"p":"P"}"#,
+            r#"P1P2"#,
+        ),
+        (
+            r#"{{ range .Values.l }}{{ .a }}{{ end }}"#,
+            r#"{"l":[null]}"#,
+            r#"ERR template: c/templates/t.yaml:1:24: executing "c/templates/t.yaml" at <.a>: nil pointer evaluating interface {}.a"#,
+        ),
+        (
+            r#"{{ range $v := .Values.l }}{{ $v.a }}{{ end }}"#,
+            r#"{"l":[null]}"#,
+            r#"ERR template: c/templates/t.yaml:1:32: executing "c/templates/t.yaml" at <$v.a>: nil pointer evaluating interface {}.a"#,
+        ),
+        (
+            r#"{{ .Values.l.x }}"#,
+            r#"{"l":[1]}"#,
+            r#"ERR template: c/templates/t.yaml:1:10: executing "c/templates/t.yaml" at <.Values.l.x>: can't evaluate field x in type interface {}"#,
+        ),
+        (
+            r#"{{ $x := "s" }}{{ $x.foo }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:20: executing "c/templates/t.yaml" at <$x.foo>: can't evaluate field foo in type string"#,
+        ),
+        (
+            r#"{{ nil }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <nil>: nil is not a command"#,
+        ),
+        (
+            r#"{{ .Values.a 1 }}"#,
+            r#"{"a":1}"#,
+            r#"ERR template: c/templates/t.yaml:1:10: executing "c/templates/t.yaml" at <.Values.a>: a is not a method but has arguments"#,
+        ),
+        (
+            r#"{{ 1 2 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <1>: can't give argument to non-function 1"#,
+        ),
+        (
+            r#"{{ range .Values.s }}x{{ end }}"#,
+            r#"{"s":"abc"}"#,
+            r#"ERR template: c/templates/t.yaml:1:16: executing "c/templates/t.yaml" at <.Values.s>: range can't iterate over abc"#,
+        ),
+        (
+            r#"{{ range .Values.f }}x{{ end }}"#,
+            r#"{"f":1.5}"#,
+            r#"ERR template: c/templates/t.yaml:1:16: executing "c/templates/t.yaml" at <.Values.f>: range can't iterate over 1.5"#,
+        ),
+        (
+            r#"{{ range $i, $v := 3 }}x{{ end }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:19: executing "c/templates/t.yaml" at <3>: can't use 3 to iterate over more than one variable"#,
+        ),
+        (
+            r#"{{ template "nope" }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:12: executing "c/templates/t.yaml" at <{{template "nope"}}>: template "nope" not defined"#,
+        ),
+        (
+            r#"{{ len 3 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <len 3>: error calling len: len of type int"#,
+        ),
+        (
+            r#"{{ len .Values.missing }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <len .Values.missing>: error calling len: len of nil pointer"#,
+        ),
+        (
+            r#"{{ index }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <index>: wrong number of args for index: want at least 1 got 0"#,
+        ),
+        (
+            r#"{{ not 1 2 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <not>: wrong number of args for not: want 1 got 2"#,
+        ),
+        (
+            r#"{{ and }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <and>: wrong number of args for and: want at least 1 got 0"#,
+        ),
+        (
+            r#"{{ index .Values.m 1 }}"#,
+            r#"{"m":{}}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <index .Values.m 1>: error calling index: value has type int; should be string"#,
+        ),
+        (
+            r#"{{ index .Values.m "a" "b" }}"#,
+            r#"{"m":{}}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <index .Values.m "a" "b">: error calling index: index of nil pointer"#,
+        ),
+        (
+            r#"{{ index 3 1 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <index 3 1>: error calling index: can't index item of type int"#,
+        ),
+        (
+            r#"{{ printf 3 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:10: executing "c/templates/t.yaml" at <3>: expected string; found 3"#,
+        ),
+        (
+            r#"{{ (1).x }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:4: executing "c/templates/t.yaml" at <1>: can't evaluate field x in type int"#,
+        ),
+        (
+            r#"{{ .Values.l.a.b }}"#,
+            r#"{"l":{"a":null}}"#,
+            r#"ERR template: c/templates/t.yaml:1:10: executing "c/templates/t.yaml" at <.Values.l.a.b>: nil pointer evaluating interface {}.b"#,
+        ),
+        (
+            r#"line1
+{{ .Values.a.b.c }}"#,
+            r#"{"a":{}}"#,
+            r#"ERR template: c/templates/t.yaml:2:10: executing "c/templates/t.yaml" at <.Values.a.b.c>: nil pointer evaluating interface {}.c"#,
+        ),
+        (
+            r#"{{ if .Values.x }}
+  {{ .Values.y.z }}
+{{ end }}"#,
+            r#"{"x":1}"#,
+            r#"ERR template: c/templates/t.yaml:2:12: executing "c/templates/t.yaml" at <.Values.y.z>: nil pointer evaluating interface {}.z"#,
+        ),
+        (
+            r#"{{ printf "%5s|%-5s|%.1s|%q|%x|%X" "ab" "ab" "ab" "a\nb" "hi" "hi" }}"#,
+            r#"{}"#,
+            r#"   ab|ab   |a|"a\nb"|6869|6869"#,
+        ),
+        (
+            r#"{{ printf "%d|%+d|% d|%05d|%-5d|%x|%#x|%#o|%o|%b|%c|%q|%U" 42 42 42 -42 42 255 255 8 8 5 65 65 65 }}"#,
+            r#"{}"#,
+            r#"42|+42| 42|-0042|42   |ff|0xff|010|10|101|A|'A'|U+0041"#,
+        ),
+        (
+            r#"{{ printf "%f|%.2f|%8.3f|%-8.2f|%e|%E|%g|%G|%.3g|%v" 3.14159 3.14159 3.14159 2.5 1234.5678 1234.5678 0.00001 1e-7 3.14159 1e21 }}"#,
+            r#"{}"#,
+            r#"3.141590|3.14|   3.142|2.50    |1.234568e+03|1.234568E+03|1e-05|1E-07|3.14|1e+21"#,
+        ),
+        (
+            r#"{{ printf "%v|%v|%v|%v" 1e6 123456.0 1e-5 100.0 }}"#,
+            r#"{}"#,
+            r#"1e+06|123456|1e-05|100"#,
+        ),
+        (
+            r#"{{ printf "%t|%v|%s|%d" true false true true }}"#,
+            r#"{}"#,
+            r#"true|false|%!s(bool=true)|%!d(bool=true)"#,
+        ),
+        (
+            r#"{{ printf "%s|%v|%d" .Values.l .Values.l .Values.l }}"#,
+            r#"{"l":["a",1,null]}"#,
+            r#"[a %!s(float64=1) <nil>]|[a 1 <nil>]|[%!d(string=a) %!d(float64=1) <nil>]"#,
+        ),
+        (
+            r#"{{ printf "%v|%s" .Values.m .Values.m }}"#,
+            r#"{"m":{"a":1,"b":"x","c":[1]}}"#,
+            r#"map[a:1 b:x c:[1]]|map[a:%!s(float64=1) b:x c:[%!s(float64=1)]]"#,
+        ),
+        (
+            r#"{{ printf "%T|%T|%T|%T|%T|%T" 1 1.5 "s" true .Values.l .Values.m }}"#,
+            r#"{"l":[],"m":{}}"#,
+            r#"int|float64|string|bool|[]interface {}|map[string]interface {}"#,
+        ),
+        (
+            r#"{{ printf "%T" .Values.missing }}|{{ printf "%s" .Values.missing }}|{{ printf "%d" nil }}"#,
+            r#"{}"#,
+            r#"<nil>|%!s(<nil>)|%!d(<nil>)"#,
+        ),
+        (
+            r#"{{ printf "%*d|%-*d|%.*f" 5 1 5 1 2 3.14159 }}"#,
+            r#"{}"#,
+            r#"    1|1    |3.14"#,
+        ),
+        (
+            r#"{{ printf "%d %d" 1 }}|{{ printf "%d" 1 2 "x" }}|{{ printf "%!" }}|{{ printf "%z" 1 }}|{{ printf "100%%" }}"#,
+            r#"{}"#,
+            r#"1 %!d(MISSING)|1%!(EXTRA int=2, string=x)|%!!(MISSING)|%!z(int=1)|100%"#,
+        ),
+        (
+            r#"{{ printf "%[2]d %[1]d" 1 2 }}|{{ printf "%[3]d" 1 2 }}"#,
+            r#"{}"#,
+            r#"2 1|%!d(BADINDEX)"#,
+        ),
+        (
+            r#"{{ printf "%6.2f|%06.2f|%+.1e|%x" -1.5 -1.5 12345.678 1.5 }}"#,
+            r#"{}"#,
+            r#" -1.50|-01.50|+1.2e+04|0x1.8p+00"#,
+        ),
+        (
+            r#"{{ printf "%s" 1.5 }}|{{ printf "%q" 1.5 }}|{{ printf "%x" -255 }}|{{ printf "%.3d" 7 }}|{{ printf "%08.3d" 7 }}"#,
+            r#"{}"#,
+            r#"%!s(float64=1.5)|%!q(float64=1.5)|-ff|007|     007"#,
+        ),
+        (
+            r#"{{ printf "%v %v" .Values.i .Values.f }}"#,
+            r#"{"i":10000000,"f":0.1}"#,
+            r#"1e+07 0.1"#,
+        ),
+        (
+            r#"{{ printf "%5t|%-7v|%3c|" true nil 66 }}"#,
+            r#"{}"#,
+            r#" true|<nil>  |  B|"#,
+        ),
+        (
+            r#"{{ printf "%10.4v|%-10v|" 3.14159265 "ab" }}"#,
+            r#"{}"#,
+            r#"     3.142|ab        |"#,
+        ),
+        (
+            r#"{{ print 1.0 2.5 "x" nil true }}|{{ print }}|{{ println }}|{{ print .Values.l }}"#,
+            r#"{"l":[1.5,"a"]}"#,
+            r#"1 2.5x<nil> true||
+|[1.5 a]"#,
+        ),
+        (
+            r#"  a  {{- 1 }}  b  {{ 2 -}}  c  "#,
+            r#"{}"#,
+            r#"  a1  b  2c  "#,
+        ),
+        (
+            r#"a
+
+{{- /* comment */ -}}
+
+b"#,
+            r#"{}"#,
+            r#"ab"#,
+        ),
+        (
+            r#"a {{/* c */ -}} 
+ b"#,
+            r#"{}"#,
+            r#"a b"#,
+        ),
+        (
+            r#"{{- 3}}|{{-3}}|{{ -3 -}}|{{3 -}} |{{- -3 -}}|"#,
+            r#"{}"#,
+            r#"3|-3|-3|3|-3|"#,
+        ),
+        (
+            r#"x{{ "\t" -}}
+	 y"#,
+            r#"{}"#,
+            r#"x	y"#,
+        ),
+        (
+            r#"{{ $x := 1 }}{{ $x }}{{ with $y := 2 }}{{ $y }}{{ $x }}{{ end }}"#,
+            r#"{}"#,
+            r#"121"#,
+        ),
+        (
+            r#"{{ range $i, $e := .Values.l }}{{ $i }}{{ end }}{{ range $e := .Values.l }}{{ $e }}{{ end }}"#,
+            r#"{"l":["a","b"]}"#,
+            r#"01ab"#,
+        ),
+        (
+            r#"{{ range .Values.m }}{{ . }}{{ end }}"#,
+            r#"{"m":{"b":2,"a":1}}"#,
+            r#"12"#,
+        ),
+        (
+            r#"{{ range $k, $v := .Values.m }}{{ range $v }}{{ $k }}{{ . }}{{ end }}{{ end }}"#,
+            r#"{"m":{"b":[1,2],"a":[3]}}"#,
+            r#"a3b1b2"#,
+        ),
+        (
+            r#"{{ $i := 0 }}{{ range $i = .Values.l }}{{ end }}{{ $i }}"#,
+            r#"{"l":["a","b"]}"#,
+            r#"b"#,
+        ),
+        (
+            r#"{{ range $i, $v = .Values.l }}{{ end }}"#,
+            r#"{"l":["a","b"]}"#,
+            r#"ERR template: c/templates/t.yaml:1:25: executing "c/templates/t.yaml" at <.Values.l>: undefined variable: $i"#,
+        ),
+        (
+            r#"{{ $a := 0 }}{{ $b := 0 }}{{ range $a, $b = .Values.l }}{{ end }}{{ $a }}{{ $b }}"#,
+            r#"{"l":["a","b"]}"#,
+            r#"1b"#,
+        ),
+        (
+            r#"{{ range -2 }}x{{ else }}none{{ end }}"#,
+            r#"{}"#,
+            r#"none"#,
+        ),
+        (
+            r#"{{ if and .Values.a (index .Values.a 5) }}x{{ else }}y{{ end }}"#,
+            r#"{}"#,
+            r#"y"#,
+        ),
+        (
+            r#"{{ and 1 0 2 }} {{ and 1 2 }} {{ or 0 "" 3 }} {{ or 0 false }} {{ not .Values.a }} {{ not 0 }}"#,
+            r#"{"a":[1]}"#,
+            r#"0 2 3 false false true"#,
+        ),
+        (
+            r#"{{ 1 | and 2 }} {{ 0 | or 3 }} {{ 0 | or false }}"#,
+            r#"{}"#,
+            r#"1 3 0"#,
+        ),
+        (
+            r#"{{ eq "a" "a" }} {{ eq true true }} {{ eq 1 1 }} {{ eq 1.5 1.5 }} {{ eq .Values.m nil }}"#,
+            r#"{"m":{}}"#,
+            r#"true true true true false"#,
+        ),
+        (
+            r#"{{ eq .Values.m .Values.m }}"#,
+            r#"{"m":{}}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <eq .Values.m .Values.m>: error calling eq: non-comparable type map[]: map[string]interface {}"#,
+        ),
+        (
+            r#"{{ eq true 1 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <eq true 1>: error calling eq: incompatible types for comparison: bool and int"#,
+        ),
+        (
+            r#"{{ lt true false }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <lt true false>: error calling lt: invalid type for comparison"#,
+        ),
+        (
+            r#"{{ eq }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <eq>: wrong number of args for eq: want at least 1 got 0"#,
+        ),
+        (
+            r#"{{ eq 1 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <eq 1>: error calling eq: missing argument for comparison"#,
+        ),
+        (
+            r#"{{ ne 1 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <ne>: wrong number of args for ne: want 2 got 1"#,
+        ),
+        (
+            r#"{{ len .Values.l }} {{ len .Values.m }} {{ len "" }}"#,
+            r#"{"l":[1,2],"m":{"a":1}}"#,
+            r#"2 1 0"#,
+        ),
+        (
+            r#"{{ index "abc" 1 }} {{ index .Values.l 0 0 }}"#,
+            r#"{"l":[["x"]]}"#,
+            r#"98 x"#,
+        ),
+        (
+            r#"{{ index .Values.l -1 }}"#,
+            r#"{"l":[1]}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <index .Values.l -1>: error calling index: index out of range: -1"#,
+        ),
+        (
+            r#"{{ index .Values.l "a" }}"#,
+            r#"{"l":[1]}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <index .Values.l "a">: error calling index: cannot index slice/array with type string"#,
+        ),
+        (
+            r#"{{ index .Values.l nil }}"#,
+            r#"{"l":[1]}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <index .Values.l nil>: error calling index: cannot index slice/array with nil"#,
+        ),
+        (
+            r#"{{ index .Values.l 1.0 }}"#,
+            r#"{"l":[1,2]}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <index .Values.l 1.0>: error calling index: cannot index slice/array with type float64"#,
+        ),
+        (
+            r#"{{ index .Values.m }}"#,
+            r#"{"m":{"a":1}}"#,
+            r#"map[a:1]"#,
+        ),
+        (
+            r#"{{ .Values.a.b.c }}"#,
+            r#"{"a":{"b":null}}"#,
+            r#"ERR template: c/templates/t.yaml:1:10: executing "c/templates/t.yaml" at <.Values.a.b.c>: nil pointer evaluating interface {}.c"#,
+        ),
+        (
+            r#"{{ $.Values.a }}|{{ $x := .Values }}{{ $x.a }}|{{ (.Values).a }}|{{ .Values.a | print }}"#,
+            r#"{"a":"A"}"#,
+            r#"A|A|A|A"#,
+        ),
+        (
+            r#"{{ .Values }}"#,
+            r#"{"b":{"c":[1,{"d":null}]},"a":true}"#,
+            r#"map[a:true b:map[c:[1 map[d:<nil>]]]]"#,
+        ),
+        (
+            r#"{{ .Values.s | len }}|{{ "abc" | len }}|{{ .Values.s | printf "%s-%s" "x" }}"#,
+            r#"{"s":"hey"}"#,
+            r#"3|3|x-hey"#,
+        ),
+        (
+            r#"{{ (print 1) | printf "%s!" }}|{{ print (print 1 2) (len "ab") }}"#,
+            r#"{}"#,
+            r#"1!|1 22"#,
+        ),
+        (
+            r#"{{ js "<" 1 }}|{{ html 1 2 }}|{{ urlquery "x/y?z" "w" }}|{{ js "\u2028é" }}"#,
+            r#"{}"#,
+            r#"\u003C1|1 2|x%2Fy%3Fzw|\u2028é"#,
+        ),
+        (
+            r#"{{ with $x := .Values.a }}{{ $x }}{{ end }}{{ with .Values.none }}no{{ end }}"#,
+            r#"{"a":"A"}"#,
+            r#"A"#,
+        ),
+        (
+            r#"{{ if .Values.z }}{{ else if not .Values.z }}neg{{ end }}"#,
+            r#"{"z":0}"#,
+            r#"neg"#,
+        ),
+        (
+            r#"{{ range .Values.l }}{{ if eq . "b" }}{{ break }}{{ end }}{{ . }}{{ else }}E{{ end }}"#,
+            r#"{"l":["a","b","c"]}"#,
+            r#"a"#,
+        ),
+        (
+            r#"{{ range $i, $e := .Values.l }}{{ range $e }}{{ if eq . 2.0 }}{{ break }}{{ end }}{{ . }}{{ end }};{{ end }}"#,
+            r#"{"l":[[1,2,3],[4]]}"#,
+            r#"1;4;"#,
+        ),
+        (
+            r#"{{ 0x10 | printf "%d" }} {{ 1e2 | printf "%v" }} {{ 'x' | printf "%c" }} {{ -0.5 }} {{ +5 }}"#,
+            r#"{}"#,
+            r#"16 100 x -0.5 5"#,
+        ),
+        (
+            r#"{{ "\x41\101\u0042\U00000043\\\"" }}"#,
+            r#"{}"#,
+            r#"AABC\""#,
+        ),
+        (
+            r#"{{ .Values.a.b }}"#,
+            r#"{"a":"str"}"#,
+            r#"ERR template: c/templates/t.yaml:1:10: executing "c/templates/t.yaml" at <.Values.a.b>: can't evaluate field b in type interface {}"#,
+        ),
+        (
+            r#"{{ $x := 5 }}{{ $x.y }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:18: executing "c/templates/t.yaml" at <$x.y>: can't evaluate field y in type int"#,
+        ),
+        (
+            r#"{{ .Values.a.b 1 }}"#,
+            r#"{"a":{"b":1}}"#,
+            r#"ERR template: c/templates/t.yaml:1:10: executing "c/templates/t.yaml" at <.Values.a.b>: b is not a method but has arguments"#,
+        ),
+        (
+            r#"{{ 1 | .Values.a }}"#,
+            r#"{"a":1}"#,
+            r#"ERR template: c/templates/t.yaml:1:14: executing "c/templates/t.yaml" at <.Values.a>: a is not a method but has arguments"#,
+        ),
+        (
+            r#"{{ "x" 1 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <"x">: can't give argument to non-function "x""#,
+        ),
+        (
+            r#"{{ (1) 2 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <(1) 2>: can't give argument to non-function 1"#,
+        ),
+        (
+            r#"{{ (nil).x }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:4: executing "c/templates/t.yaml" at <nil>: nil is not a command"#,
+        ),
+        (
+            r#"{{ index .Values.l 0 | len }}"#,
+            r#"{"l":[3]}"#,
+            r#"ERR template: c/templates/t.yaml:1:23: executing "c/templates/t.yaml" at <len>: error calling len: len of type float64"#,
+        ),
+        (
+            r#"{{ printf "%+v|%#v|%+v|%#v|%#v|%.2v|%x|%X|%b" 3 3 -1.5 "s" 1.0 "abc" 0.1 -2.0 1.5 }}"#,
+            r#"{}"#,
+            r#"3|3|-1.5|"s"|1|ab|0x1.999999999999ap-04|-0X1P+01|6755399441055744p-52"#,
+        ),
+        (
+            r#"{{ printf "%5.|%.|%-5%|%5%|%[x]d|%[0]d" 1 2 }}"#,
+            r#"{}"#,
+            r#"%!|(int=    1)%!|(int=2)%|%|%!d(BADINDEX)|%!d(BADINDEX)"#,
+        ),
+        (
+            r#"{{ printf "%[2]d %[1]d" 1 2 }}|{{ printf "%[3]d" 1 2 }}|{{ printf "%[1]d %d" 1 2 }}"#,
+            r#"{}"#,
+            r#"2 1|%!d(BADINDEX)|1 2"#,
+        ),
+        (
+            r#"{{ printf "%6.2f|%06.2f|%+.1e|%x" -1.5 -1.5 12345.678 1.5 }}"#,
+            r#"{}"#,
+            r#" -1.50|-01.50|+1.2e+04|0x1.8p+00"#,
+        ),
+        (
+            r#"{{ printf "%10.4v|%-10v|" 3.14159265 "ab" }}"#,
+            r#"{}"#,
+            r#"     3.142|ab        |"#,
+        ),
+        (
+            r#"{{ printf "%.*d|%.*d" -1 5 "x" 5 }}"#,
+            r#"{}"#,
+            r#"%!(BADPREC)5|%!(BADPREC)5"#,
+        ),
+        (
+            r#"{{ printf "%#v|%#v|%#v" .Values.l .Values.m nil }}"#,
+            r#"{"l":[1,"a"],"m":{"k":[true]}}"#,
+            r#"[]interface {}{1, "a"}|map[string]interface {}{"k":[]interface {}{true}}|<nil>"#,
+        ),
+        (
+            r#"{{ printf "%x|%X|%x|%x" 0.0 1e-320 -0.5 1e300 }}"#,
+            r#"{}"#,
+            r#"0x0p+00|0X1.FAP-1064|-0x1p-01|0x1.7e43c8800759cp+996"#,
+        ),
+        (
+            r#"{{ (1) 2 }}"#,
+            r#"{}"#,
+            r#"ERR template: c/templates/t.yaml:1:3: executing "c/templates/t.yaml" at <(1) 2>: can't give argument to non-function 1"#,
+        ),
+    ];
+
+    /// Helm's `include` and `tpl` as host functions (without Helm's extra error wrapping).
+    fn helm_like_funcs() -> FuncMap {
+        let mut funcs = FuncMap::new();
+        funcs.insert_host(
+            "include",
+            Rc::new(|ctx: &mut dyn ExecContext, args: &[Value]| {
+                let name = args
+                    .first()
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let data = args.get(1).cloned().unwrap_or_default();
+                ctx.execute_template(&name, data).map(Value::string)
+            }),
+        );
+        funcs.insert_host(
+            "tpl",
+            Rc::new(|ctx: &mut dyn ExecContext, args: &[Value]| {
+                let src = args
+                    .first()
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let data = args.get(1).cloned().unwrap_or_default();
+                ctx.execute_source(&src, data).map(Value::string)
+            }),
+        );
+        funcs
+    }
+
+    fn render_helm(src: &str, values: &str) -> String {
+        render_with(helm_like_funcs(), src, values)
+    }
+
+    // Checked against helm 3/4: the chain of errors names each template and the innermost
+    // failing node.
+    #[test]
+    fn nested_include_errors_name_every_level() {
+        let src = "{{ define \"a\" }}{{ .x.y }}{{ end }}{{ define \"b\" }}\n{{ include \"a\" . }}{{ end }}k: {{ include \"b\" .Values }}";
+        assert_eq!(
+            render_helm(src, r#"{"x":null}"#),
+            "ERR template: c/templates/t.yaml:2:34: executing \"c/templates/t.yaml\" at <include \"b\" .Values>: error calling include: template: c/templates/t.yaml:2:3: executing \"b\" at <include \"a\" .>: error calling include: template: c/templates/t.yaml:1:21: executing \"a\" at <.x.y>: nil pointer evaluating interface {}.y"
+        );
+    }
+
+    #[test]
+    fn include_renders_into_a_string() {
+        let src = "{{- define \"n\" }}name-{{ .Values.a }}{{ end -}}\nk: {{ include \"n\" . | len }} {{ include \"n\" . }}";
+        assert_eq!(render_helm(src, r#"{"a":"x"}"#), "k: 6 name-x");
+    }
+
+    /// Deep recursion needs more stack than a test thread has in an unoptimised build.
+    fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    #[test]
+    fn runaway_include_recursion_is_an_error() {
+        let src = "{{ define \"r\" }}{{ include \"r\" . }}{{ end }}k: {{ include \"r\" . }}";
+        let err = on_big_stack(move || render_helm(src, "{}"));
+        assert!(err.starts_with("ERR template: c/templates/t.yaml:1:50: executing \"c/templates/t.yaml\" at <include \"r\" .>: error calling include: template: c/templates/t.yaml:1:19: executing \"r\""));
+        assert!(err.ends_with("error calling include: rendering template has a nested reference name: r: unable to execute template"));
+        // Helm lets 1001 nested includes of one name run and fails the 1002nd.
+        assert_eq!(err.matches("error calling include").count(), 1002);
+    }
+
+    #[test]
+    fn template_action_recursion_is_bounded() {
+        let src = "{{ define \"r\" }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}";
+        let err = on_big_stack(move || render(src, "{}"));
+        assert!(
+            err.ends_with(&format!(
+                "exceeded maximum template depth ({MAX_EXEC_DEPTH})"
+            )),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn tpl_names_its_template_gotpl_and_keeps_defines_local() {
+        assert_eq!(
+            render_helm("k: {{ tpl \"{{ .Values.a.b }}\" . }}", "{}"),
+            "ERR template: c/templates/t.yaml:1:6: executing \"c/templates/t.yaml\" at <tpl \"{{ .Values.a.b }}\" .>: error calling tpl: template: gotpl:1:10: executing \"gotpl\" at <.Values.a.b>: nil pointer evaluating interface {}.b"
+        );
+        let src = "{{ tpl \"{{ define \\\"q\\\" }}Q{{ end }}{{ include \\\"q\\\" . }}{{ template \\\"q\\\" }}\" . }}|{{ tpl \"\" . }}|{{ tpl \"{{ .Values.v }}\" . }}";
+        assert_eq!(render_helm(src, r#"{"v":1}"#), "QQ||1");
+        assert_eq!(
+            render_helm("{{ tpl \"{{ template \\\"q\\\" }}\" . }}", "{}"),
+            "ERR template: c/templates/t.yaml:1:3: executing \"c/templates/t.yaml\" at <tpl \"{{ template \\\"q\\\" }}\" .>: error calling tpl: template: gotpl:1:12: executing \"gotpl\" at <{{template \"q\"}}>: template \"q\" not defined"
+        );
+        // A tpl source sees the set's templates and can include them.
+        let src = "{{ define \"h\" }}H{{ . }}{{ end }}{{ tpl \"{{ include \\\"h\\\" 1 }}\" . }}";
+        assert_eq!(render_helm(src, "{}"), "H1");
+    }
+
+    #[test]
+    fn tpl_parse_errors_are_reported() {
+        assert_eq!(
+            render_helm("{{ tpl \"{{ nope }}\" . }}", "{}"),
+            "ERR template: c/templates/t.yaml:1:3: executing \"c/templates/t.yaml\" at <tpl \"{{ nope }}\" .>: error calling tpl: template: gotpl:1: function \"nope\" not defined"
+        );
+    }
+
+    #[test]
+    fn define_template_and_block() {
+        assert_eq!(
+            render(
+                "{{ define \"x\" }}X{{ . }}{{ end }}{{ template \"x\" 5 }}|{{ template \"x\" }}",
+                "{}"
+            ),
+            "X5|X<no value>"
+        );
+        assert_eq!(
+            render(
+                "{{ block \"b\" .Values.s }}B{{ . }}{{ end }}",
+                r#"{"s":"s"}"#
+            ),
+            "Bs"
+        );
+        // Variables do not leak into templates: `$` is the data passed.
+        assert_eq!(
+            render(
+                "{{ define \"v\" }}{{ $ }}{{ end }}{{ $x := 1 }}{{ template \"v\" \"d\" }}",
+                "{}"
+            ),
+            "d"
+        );
+    }
+
+    #[test]
+    fn later_definitions_replace_earlier_ones_unless_empty() {
+        let mut set = TemplateSet::new(FuncMap::new());
+        set.add("a.tpl", "{{ define \"x\" }}first{{ end }}")
+            .unwrap();
+        set.add("b.tpl", "{{ define \"x\" }}second{{ end }}")
+            .unwrap();
+        set.add("c.tpl", "{{ define \"x\" }}  {{ end }}").unwrap();
+        set.add("main", "{{ template \"x\" }}").unwrap();
+        assert!(set.contains("x") && set.contains("a.tpl") && !set.contains("y"));
+        assert_eq!(set.execute("main", &Value::Nil).unwrap(), "second");
+        // Within one file a second non-empty definition is an error.
+        let err = set
+            .add(
+                "d.tpl",
+                "{{ define \"y\" }}1{{ end }}{{ define \"y\" }}2{{ end }}",
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "template: d.tpl:1: template: multiple definition of template \"y\""
+        );
+    }
+
+    #[test]
+    fn executing_unknown_template() {
+        let set = TemplateSet::new(FuncMap::new());
+        let err = set.execute("nope", &Value::Nil).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "template: no template \"nope\" associated with template \"gotpl\""
+        );
+    }
+
+    #[test]
+    fn missing_key_error_mode() {
+        let mut set = TemplateSet::new(FuncMap::new());
+        set.set_missing_key(MissingKey::Error);
+        set.add("t", "{{ .Values.a }}").unwrap();
+        set.add("n", "{{ $x := .Values.a }}{{ $x.b }}").unwrap();
+        set.add("ok", "{{ .Values.b }}").unwrap();
+        let data = top(json(r#"{"b":null}"#));
+        assert_eq!(
+            set.execute("t", &data).unwrap_err().to_string(),
+            "template: t:1:10: executing \"t\" at <.Values.a>: map has no entry for key \"a\""
+        );
+        assert_eq!(
+            set.execute("n", &data).unwrap_err().to_string(),
+            "template: n:1:16: executing \"n\" at <.Values.a>: map has no entry for key \"a\""
+        );
+        // A present key holding null is not missing.
+        assert_eq!(set.execute("ok", &data).unwrap(), "<no value>");
+    }
+
+    #[test]
+    fn nil_data_fields_are_quiet_unless_strict() {
+        let mut set = TemplateSet::new(FuncMap::new());
+        set.add("t", "{{ .a.b }}").unwrap();
+        assert_eq!(set.execute("t", &Value::Nil).unwrap(), "<no value>");
+        set.set_missing_key(MissingKey::Error);
+        assert_eq!(
+            set.execute("t", &Value::Nil).unwrap_err().to_string(),
+            "template: t:1:5: executing \"t\" at <.a.b>: nil data; no entry for key \"a\""
+        );
+    }
+
+    #[test]
+    fn user_functions_override_builtins_and_report_errors() {
+        let mut funcs = FuncMap::new();
+        funcs.insert("len", |_args: &[Value]| Ok(Value::str("mine")));
+        funcs.insert("boom", |_args: &[Value]| Err(FuncError::new("it broke")));
+        assert_eq!(
+            render_with(funcs.clone(), "{{ len \"abc\" }}", "{}"),
+            "mine"
+        );
+        assert_eq!(
+            render_with(funcs, "x\n  {{ boom 1 .Values }}", "{}"),
+            "ERR template: c/templates/t.yaml:2:5: executing \"c/templates/t.yaml\" at <boom 1 .Values>: error calling boom: it broke"
+        );
+    }
+
+    #[derive(Debug)]
+    struct Caps;
+
+    impl crate::template::Object for Caps {
+        fn type_name(&self) -> &str {
+            "*chartutil.Capabilities"
+        }
+        fn field(&self, name: &str) -> Option<Value> {
+            match name {
+                "KubeVersion" => Some(Value::str("v1.30.0")),
+                _ => None,
+            }
+        }
+        fn call_method(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
+            match name {
+                "Has" => Some(Ok(Value::Bool(
+                    args.first().and_then(Value::as_str) == Some("v1"),
+                ))),
+                "Fail" => Some(Err(FuncError::new("no"))),
+                _ => None,
+            }
+        }
+        fn display(&self) -> String {
+            "&{caps}".to_string()
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    #[test]
+    fn objects_have_fields_and_methods() {
+        let mut set = TemplateSet::new(FuncMap::new());
+        set.add(
+            "t",
+            "{{ .C.KubeVersion }} {{ .C.Has \"v1\" }} {{ \"v2\" | .C.Has }} {{ if .C.Has \"v1\" }}yes{{ end }} {{ .C }}",
+        )
+        .unwrap();
+        set.add("bad", "{{ .C.Nope }}").unwrap();
+        set.add("err", "{{ .C.Fail 1 }}").unwrap();
+        let mut m = Map::new();
+        m.insert("C".into(), Value::Object(Rc::new(Caps)));
+        let data = Value::map(m);
+        assert_eq!(
+            set.execute("t", &data).unwrap(),
+            "v1.30.0 true false yes &{caps}"
+        );
+        assert_eq!(
+            set.execute("bad", &data).unwrap_err().to_string(),
+            "template: bad:1:5: executing \"bad\" at <.C.Nope>: can't evaluate field Nope in type *chartutil.Capabilities"
+        );
+        assert_eq!(
+            set.execute("err", &data).unwrap_err().to_string(),
+            "template: err:1:5: executing \"err\" at <.C.Fail>: error calling Fail: no"
+        );
+    }
+
+    #[test]
+    fn maps_are_shared_with_functions_that_mutate_them() {
+        // Sprig's `set` mutates in place; later reads of the same map see the change.
+        let mut funcs = FuncMap::new();
+        funcs.insert("set", |args: &[Value]| {
+            if let (Some(Value::Map(m)), Some(Value::String(k)), Some(v)) =
+                (args.first(), args.get(1), args.get(2))
+            {
+                m.borrow_mut().insert(k.to_string(), v.clone());
+            }
+            Ok(args.first().cloned().unwrap_or_default())
+        });
+        let src = "{{ $_ := set .Values \"k\" \"v\" }}{{ .Values.k }}{{ range $k, $v := .Values }}{{ $_ := set $.Values \"z\" 1 }}{{ $k }}{{ end }}";
+        assert_eq!(render_with(funcs, src, "{}"), "vk");
+    }
+
+    #[test]
+    fn output_of_large_templates_is_linear() {
+        // A loop producing ~1 MB must stay fast (no quadratic buffer handling).
+        let src = "{{ range $i := 20000 }}item-{{ $i }}: {{ $.Values.s | printf \"%s-%d\" }}{{ \"\\n\" }}{{ end }}";
+        let out = render(src, &format!("{{\"s\":\"{}\"}}", "x".repeat(20)));
+        assert_eq!(out.lines().count(), 20000);
+        assert!(out.starts_with("item-0: xxxxxxxxxxxxxxxxxxxx-%!d(MISSING)\n"));
+    }
+
+    /// (source, Go's error) for sources parsed as Helm's `tpl` does (template `gotpl`);
+    /// each message was read from helm's output for `tpl` of the same source.
+    const GO_ERROR_CASES: &[(&str, &str)] = &[
+        (
+            r#"{{ foo }}"#,
+            r#"template: gotpl:1: function "foo" not defined"#,
+        ),
+        (
+            r#"a
+{{ if 1 }}"#,
+            r#"template: gotpl:2: unexpected EOF"#,
+        ),
+        (r#"{{ end }}"#, r#"template: gotpl:1: unexpected {{end}}"#),
+        (r#"{{ else }}"#, r#"template: gotpl:1: unexpected {{else}}"#),
+        (
+            r#"{{ $x }}"#,
+            r#"template: gotpl:1: undefined variable "$x""#,
+        ),
+        (r#"{{ .a"#, r#"template: gotpl:1: unclosed action"#),
+        (
+            r#"{{ .a
+
+"#,
+            r#"template: gotpl:3: unclosed action started at gotpl:1"#,
+        ),
+        (
+            r#"{{ break }}"#,
+            r#"template: gotpl:1: {{break}} outside {{range}}"#,
+        ),
+        (
+            r#"{{ }}"#,
+            r#"template: gotpl:1: missing value for command"#,
+        ),
+        (
+            r#"{{ 1 | 2 }}"#,
+            r#"template: gotpl:1: non executable command in pipeline stage 2"#,
+        ),
+        (
+            r#"{{ "a".b }}"#,
+            r#"template: gotpl:1: unexpected . after term "\"a\"""#,
+        ),
+        (
+            r#"{{ range $a, $b, $c := . }}{{end}}"#,
+            r#"template: gotpl:1: too many declarations in range"#,
+        ),
+        (
+            r#"{{ if 1 }}{{ else }}{{ else }}{{ end }}"#,
+            r#"template: gotpl:1: expected end; found {{else}}"#,
+        ),
+        (
+            r#"{{ template . }}"#,
+            r#"template: gotpl:1: unexpected <.> in template clause"#,
+        ),
+        (r#"{{ (1 }}"#, r#"template: gotpl:1: unclosed left paren"#),
+        (
+            r#"{{ 3x }}"#,
+            r#"template: gotpl:1: bad number syntax: "3x""#,
+        ),
+        (
+            r#"{{ $x := 1 2 | }}"#,
+            r#"template: gotpl:1:9: executing "gotpl" at <1>: can't give argument to non-function 1"#,
+        ),
+        (
+            r#"{{ range $a, 1 := . }}{{ end }}"#,
+            r#"template: gotpl:1: range can only initialize variables"#,
+        ),
+        (
+            r#"{{ if }}{{ end }}"#,
+            r#"template: gotpl:1: missing value for if"#,
+        ),
+        (
+            r#"{{ with $x := 1 }}{{ end }}{{ $x }}"#,
+            r#"template: gotpl:1: undefined variable "$x""#,
+        ),
+        (
+            r#"{{/* a */ 1 }}"#,
+            r#"template: gotpl:1: comment ends before closing delimiter"#,
+        ),
+        (
+            r#"{{ 1 2 ) }}"#,
+            r#"template: gotpl:1: unexpected right paren"#,
+        ),
+        (
+            r#"{{ define "x" }}{{ end"#,
+            r#"template: gotpl:1: unclosed action"#,
+        ),
+        (
+            r#"{{ continue }}"#,
+            r#"template: gotpl:1: {{continue}} outside {{range}}"#,
+        ),
+        (
+            r#"{{ range . }}{{ break 1 }}{{ end }}"#,
+            r#"template: gotpl:1: unexpected "1" in {{break}}"#,
+        ),
+        (r#"{{ "\q" }}"#, r#"template: gotpl:1: invalid syntax"#),
+        (
+            r#"{{ 'ab' }}"#,
+            r#"template: gotpl:1: malformed character constant: 'ab'"#,
+        ),
+        (
+            r#"{{ nil.x }}"#,
+            r#"template: gotpl:1: unexpected . after term "nil""#,
+        ),
+        (
+            r#"{{ $.x.y }}"#,
+            r#"template: gotpl:1:4: executing "gotpl" at <$.x.y>: nil pointer evaluating interface {}.y"#,
+        ),
+        (
+            r#"{{ a.b }}"#,
+            r#"template: gotpl:1: function "a" not defined"#,
+        ),
+        (
+            r#"{{ .a.b 1 | }}"#,
+            r#"template: gotpl:1:5: executing "gotpl" at <.a.b>: nil pointer evaluating interface {}.b"#,
+        ),
+        (
+            r#"{{ $x = 1 }}"#,
+            r#"template: gotpl:1:8: executing "gotpl" at <1>: undefined variable: $x"#,
+        ),
+        (
+            r#"{{ with }}{{ end }}"#,
+            r#"template: gotpl:1: missing value for with"#,
+        ),
+        (
+            r#"{{ else if 1 }}"#,
+            r#"template: gotpl:1: unexpected {{else}}"#,
+        ),
+    ];
+
+    #[test]
+    fn errors_match_go() {
+        let mut failures = Vec::new();
+        for (src, want) in GO_ERROR_CASES {
+            let mut set = TemplateSet::new(FuncMap::new());
+            let got = match set.add("gotpl", src) {
+                Err(e) => e.to_string(),
+                Ok(()) => match set.execute("gotpl", &Value::empty_map()) {
+                    Ok(out) => format!("no error: {out}"),
+                    Err(e) => e.to_string(),
+                },
+            };
+            if got != *want {
+                failures.push(format!("{src:?}\n   want {want:?}\n    got {got:?}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    #[test]
+    fn matches_helm_output() {
+        let mut failures = Vec::new();
+        for (src, values, want) in HELM_CASES {
+            let got = render(src, values);
+            if got != *want {
+                failures.push(format!("{src:?}\n   want {want:?}\n    got {got:?}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
 }

@@ -94,12 +94,14 @@ pub fn sprintln(args: &[Value]) -> String {
     out
 }
 
-/// `fmt.Sprintf` with Go's verbs, flags and error notations.
+/// `fmt.Sprintf` with Go's verbs, flags and error notations (a transcription of the state
+/// machine of Go's `doPrintf`).
 pub fn sprintf(format: &str, args: &[Value]) -> String {
     let mut out = String::with_capacity(format.len() + 16);
     let bytes = format.as_bytes();
     let end = bytes.len();
     let mut arg_num = 0usize;
+    // Set once any explicit `[n]` index is seen; disables the EXTRA report.
     let mut reordered = false;
     let mut i = 0usize;
     while i < end {
@@ -117,7 +119,6 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         // Skip '%'.
         i += 1;
         let mut flags = Flags::default();
-        // Flags.
         while i < end {
             match bytes[i] {
                 b'#' => flags.sharp = true,
@@ -172,11 +173,9 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
                 i += 1;
                 let (p, is_int, na) = int_from_arg(args, arg_num);
                 arg_num = na;
-                flags.prec = Some(p);
-                if p < 0 {
-                    flags.prec = None;
-                }
-                if !is_int {
+                flags.prec = if p < 0 { None } else { Some(p) };
+                // A negative precision counts as absent, which Go reports too.
+                if !is_int || p < 0 {
                     out.push_str("%!(BADPREC)");
                 }
                 after_index = false;
@@ -206,16 +205,21 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             out.push_str("(BADINDEX)");
             continue;
         }
-        if arg_num >= args.len() {
+        let Some(arg) = args.get(arg_num) else {
             out.push_str("%!");
             out.push(verb);
             out.push_str("(MISSING)");
             continue;
-        }
+        };
         if flags.minus {
             flags.zero = false;
         }
-        let arg = &args[arg_num];
+        if verb == 'v' {
+            // `%+v` and `%#v` mean struct-field and Go syntax, not sign and alternate form.
+            flags.sharp_v = flags.sharp;
+            flags.sharp = false;
+            flags.plus = false;
+        }
         arg_num += 1;
         let mut p = Printer {
             out: &mut out,
@@ -320,7 +324,11 @@ fn parse_num(format: &str, start: usize) -> (Option<i64>, usize) {
             .saturating_mul(10)
             .saturating_add(i64::from(bytes[i] - b'0'));
         if n > 1_000_000 {
-            return (None, bytes.len());
+            // Go gives up on absurd widths: no width, and the digits are consumed.
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            return (None, i);
         }
         i += 1;
     }
@@ -346,6 +354,8 @@ struct Flags {
     sharp: bool,
     space: bool,
     zero: bool,
+    /// `%#v`: Go-syntax representation.
+    sharp_v: bool,
     width: Option<i64>,
     prec: Option<i64>,
 }
@@ -453,6 +463,11 @@ impl<'a> Printer<'a> {
     }
 
     fn print_arg(&mut self, arg: &Value, verb: char) {
+        if self.flags.sharp_v && verb == 'v' {
+            let s = go_syntax(arg);
+            self.pad(&s);
+            return;
+        }
         if verb == 'T' {
             let t = if arg.is_nil() {
                 "<nil>".to_string()
@@ -625,7 +640,7 @@ impl<'a> Printer<'a> {
 
     fn fmt_float_verb(&mut self, arg: &Value, x: f64, verb: char) {
         match verb {
-            'v' => self.fmt_float(x, 'g', None),
+            'v' => self.fmt_float(x, 'g', self.flags.prec),
             'g' | 'G' | 'b' | 'x' | 'X' => self.fmt_float(x, verb, self.flags.prec),
             'f' | 'F' | 'e' | 'E' => self.fmt_float(x, verb, Some(self.flags.prec.unwrap_or(6))),
             _ => self.bad_verb(arg, verb),
@@ -643,7 +658,8 @@ impl<'a> Printer<'a> {
                 'e' | 'E' => format_e(x, p.unwrap_or(6), verb == 'E'),
                 'f' | 'F' => format!("{:.*}", p.unwrap_or(6), x),
                 'g' | 'G' => format_g(x, p, verb == 'G'),
-                'x' | 'X' | 'b' => format_g(x, p, false),
+                'x' | 'X' => format_hex_float(x, verb == 'X'),
+                'b' => format_binary_float(x),
                 _ => format_g(x, None, false),
             }
         };
@@ -698,6 +714,97 @@ impl<'a> Printer<'a> {
             self.pad(&s);
         }
     }
+}
+
+/// `%#v`: the Go-syntax form of a value.
+fn go_syntax(v: &Value) -> String {
+    match v {
+        Value::Nil => "<nil>".to_string(),
+        Value::String(s) => quote(s),
+        Value::Float(x) => format_g(*x, None, false),
+        Value::List(items) => {
+            let inner: Vec<String> = items.iter().map(go_syntax).collect();
+            format!("[]interface {{}}{{{}}}", inner.join(", "))
+        }
+        Value::Map(m) => {
+            let inner: Vec<String> = m
+                .borrow()
+                .iter()
+                .map(|(k, v)| format!("{}:{}", quote(k), go_syntax(v)))
+                .collect();
+            format!("map[string]interface {{}}{{{}}}", inner.join(", "))
+        }
+        Value::Bytes(b) => {
+            let inner: Vec<String> = b.iter().map(|x| format!("0x{x:x}")).collect();
+            format!("[]byte{{{}}}", inner.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `strconv.FormatFloat(x, 'x', -1, 64)`: shortest hexadecimal mantissa, `p` exponent.
+fn format_hex_float(x: f64, upper: bool) -> String {
+    let bits = x.to_bits();
+    let neg = bits >> 63 == 1;
+    let exp_bits = ((bits >> 52) & 0x7ff) as i64;
+    let mut mant = bits & ((1u64 << 52) - 1);
+    let mut exp = exp_bits - 1023;
+    if exp_bits == 0 {
+        if mant == 0 {
+            exp = 0;
+        } else {
+            // Subnormal: normalise so the leading digit is 1.
+            exp = -1022;
+            while mant & (1u64 << 52) == 0 {
+                mant <<= 1;
+                exp -= 1;
+            }
+            mant &= (1u64 << 52) - 1;
+        }
+    }
+    let lead = if exp_bits == 0 && bits & ((1u64 << 63) - 1) == 0 {
+        '0'
+    } else {
+        '1'
+    };
+    let mut frac = format!("{mant:013x}");
+    while frac.ends_with('0') {
+        frac.pop();
+    }
+    let mut s = String::new();
+    if neg {
+        s.push('-');
+    }
+    s.push_str("0x");
+    s.push(lead);
+    if !frac.is_empty() {
+        s.push('.');
+        s.push_str(&frac);
+    }
+    s.push('p');
+    s.push(if exp < 0 { '-' } else { '+' });
+    s.push_str(&format!("{:02}", exp.unsigned_abs()));
+    if upper {
+        s = s.to_uppercase();
+    }
+    s
+}
+
+/// `strconv.FormatFloat(x, 'b', -1, 64)`: decimal mantissa and binary exponent.
+fn format_binary_float(x: f64) -> String {
+    let bits = x.to_bits();
+    let neg = bits >> 63 == 1;
+    let exp_bits = ((bits >> 52) & 0x7ff) as i64;
+    let mut mant = bits & ((1u64 << 52) - 1);
+    let exp = if exp_bits == 0 {
+        -1074
+    } else {
+        mant |= 1u64 << 52;
+        exp_bits - 1075
+    };
+    let sign = if neg { "-" } else { "" };
+    let esign = if exp < 0 { '-' } else { '+' };
+    format!("{sign}{mant}p{esign}{}", exp.unsigned_abs())
 }
 
 /// `strconv.QuoteToASCII`.

@@ -415,6 +415,15 @@ pub fn shortest_digits(x: f64) -> (String, i32) {
 /// `strconv.FormatFloat(x, 'g', -1, 64)` as `%v` uses it: shortest digits, exponent form when
 /// the exponent is < -4 or >= 6 (so `1000000` prints `1e+06`, as Helm users know).
 pub fn format_float_g(x: f64) -> String {
+    // Fast path for the common range: with a decimal exponent in [-4, 6) Go prints plain
+    // decimals, which is what Rust's shortest `Display` prints too.
+    let abs = x.abs();
+    if (1e-4..1e6).contains(&abs) {
+        if x.fract() == 0.0 {
+            return (x as i64).to_string();
+        }
+        return format!("{x}");
+    }
     if x.is_nan() {
         return "NaN".to_string();
     }
@@ -495,6 +504,10 @@ mod tests {
         assert_eq!(format_float_g(-2.5), "-2.5");
         assert_eq!(format_float_g(3.0), "3");
         assert_eq!(format_float_g(1e100), "1e+100");
+        assert_eq!(format_float_g(999_999.5), "999999.5");
+        assert_eq!(format_float_g(0.000_123_45), "0.00012345");
+        assert_eq!(format_float_g(-42.0), "-42");
+        assert_eq!(format_float_g(0.1 + 0.2), "0.30000000000000004");
     }
 
     #[test]

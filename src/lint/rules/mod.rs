@@ -52,6 +52,7 @@ pub mod probes;
 pub mod rbac;
 pub mod resources;
 pub mod scaling;
+pub mod schema;
 pub mod security;
 pub mod util;
 pub mod webhooks;
@@ -151,6 +152,19 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &workloads::duplicate_object::DuplicateObject,
         &workloads::statefulset_pvc_deleted_on_scale_or_delete::StatefulsetPvcDeletedOnScaleOrDelete,
         &workloads::statefulset_pvc_retention_missing::StatefulsetPvcRetentionMissing,
+        // schema
+        &schema::schema_type_mismatch::SchemaTypeMismatch,
+        &schema::schema_unknown_field::SchemaUnknownField,
+        &schema::schema_required_missing::SchemaRequiredMissing,
+        &schema::schema_invalid::SchemaInvalid,
+        &schema::schema_missing::SchemaMissing,
+        &schema::cel_rule_violated::CelRuleViolated,
+        &schema::cel_rule_not_evaluated::CelRuleNotEvaluated,
+        &schema::cel_rule_invalid::CelRuleInvalid,
+        &schema::crd_schema_not_structural::CrdSchemaNotStructural,
+        &schema::crd_schema_invalid::CrdSchemaInvalid,
+        &schema::crd_version_not_served::CrdVersionNotServed,
+        &schema::api_version_unavailable::ApiVersionUnavailable,
     ]
 }
 

@@ -42,6 +42,7 @@ pub mod discovery;
 pub mod faults;
 pub mod kubeconfig;
 pub mod patch;
+pub mod protobuf;
 pub mod selectors;
 pub mod server;
 pub mod status;
@@ -57,7 +58,10 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch as tokio_watch;
 
+// Each test crate uses a different subset of the re-exports.
+#[allow(unused_imports)]
 pub use faults::{Deny, Fault, FaultAction, Faults};
+#[allow(unused_imports)]
 pub use kubeconfig::{kubeconfig_yaml, write_kubeconfig};
 use server::Shared;
 use store::Store;

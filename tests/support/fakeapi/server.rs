@@ -203,11 +203,22 @@ pub async fn handle(
             )));
         }
     }
-    let body = match req.into_body().collect().await {
+    let mut body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return Err(DroppedConnection),
     };
-    if content_type.contains("protobuf") || content_type.contains("cbor") {
+    if content_type.starts_with("application/vnd.kubernetes.protobuf") {
+        match super::protobuf::decode(&body) {
+            Ok(v) => body = Bytes::from(v.to_string()),
+            Err(e) => {
+                return Ok(error_response(&ApiError::new(
+                    415,
+                    "UnsupportedMediaType",
+                    e,
+                )))
+            }
+        }
+    } else if content_type.contains("protobuf") || content_type.contains("cbor") {
         return Ok(error_response(&ApiError::new(
             415,
             "UnsupportedMediaType",
@@ -219,7 +230,7 @@ pub async fn handle(
         Ok(Reply::Json(code, v)) => Ok(json_response(code, &v)),
         Ok(Reply::Text(v)) => Ok(full(200, "text/plain; charset=utf-8", v)),
         Ok(Reply::Watch(w)) => {
-            let rx = watching::start(shared.clone(), w);
+            let rx = watching::start(shared.clone(), *w);
             let stream = futures::stream::unfold(rx, |mut rx| async move {
                 rx.recv()
                     .await
@@ -238,7 +249,7 @@ pub async fn handle(
 pub enum Reply {
     Json(u16, Value),
     Text(String),
-    Watch(WatchRequest),
+    Watch(Box<WatchRequest>),
 }
 
 fn route(
@@ -396,14 +407,10 @@ fn resource_request(
     // `/api/v1/namespaces/<ns>/<plural>…` is namespaced, except the namespace's own
     // subresources `/api/v1/namespaces/<name>/status|finalize`.
     let (namespace, tail): (Option<&str>, &[&str]) = match rest {
-        ["namespaces", ns, tail @ ..]
-            if !tail.is_empty()
-                && !(group.is_empty()
-                    && tail.len() == 1
-                    && matches!(tail, ["status" | "finalize"])) =>
-        {
-            (Some(*ns), tail)
+        ["namespaces", _] | ["namespaces", _, "status" | "finalize"] if group.is_empty() => {
+            (None, rest)
         }
+        ["namespaces", ns, tail @ ..] if !tail.is_empty() => (Some(*ns), tail),
         _ => (None, rest),
     };
     let (plural, name, sub) = match tail {
@@ -488,14 +495,14 @@ fn resource_request(
             let timeout = param(q, "timeoutSeconds")
                 .and_then(|t| t.parse::<u64>().ok())
                 .unwrap_or(1800);
-            return Ok(Reply::Watch(WatchRequest {
+            return Ok(Reply::Watch(Box::new(WatchRequest {
                 res,
                 namespace: namespace.map(str::to_owned),
                 opts,
                 resource_version: rv,
                 timeout: Duration::from_secs(timeout),
                 send_initial_events: truthy(param(q, "sendInitialEvents")),
-            }));
+            })));
         }
         ("GET", Some(n)) => Reply::Json(200, shared.lock_store().get(&res, ns_str, n)?),
         ("GET", None) => {

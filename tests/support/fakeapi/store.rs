@@ -425,7 +425,7 @@ impl Store {
                 if let Value::Object(m) = obj {
                     m.entry("spec")
                         .or_insert_with(|| json!({"finalizers": ["kubernetes"]}));
-                    if !m.get("status").is_some_and(|s| s.get("phase").is_some()) {
+                    if m.get("status").is_none_or(|s| s.get("phase").is_none()) {
                         m.insert("status".into(), json!({"phase": "Active"}));
                     }
                 }

@@ -54,4 +54,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             );
         }
     }
+    // Versions the table above does not know (CRD versions marked deprecated, removals
+    // seen only in the embedded schemas) come from the schema pass.
+    crate::lint::schema::emit(ctx, META.id, out);
 }
