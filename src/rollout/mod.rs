@@ -5,6 +5,7 @@
 //! touching anything. The rollout record that lives in each cluster is [`state`].
 
 pub mod duration;
+pub mod health;
 pub mod plan;
 pub mod stages;
 pub mod state;
