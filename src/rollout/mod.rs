@@ -10,3 +10,5 @@ pub mod health;
 pub mod plan;
 pub mod stages;
 pub mod state;
+pub mod backend;
+pub mod probe;

@@ -45,6 +45,15 @@ pub struct ClusterState {
     pub consecutive_failed_checks: u32,
     pub healthy_checks: u32,
     pub total_checks: u32,
+    /// Index of the stage this cluster belongs to.
+    #[serde(default)]
+    pub stage: usize,
+    /// The last problem seen (failed check, helm error), for `status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The cluster was rolled back by this rollout (its phase is then Failed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rolled_back: bool,
 }
 
 impl ClusterState {
@@ -56,6 +65,9 @@ impl ClusterState {
             consecutive_failed_checks: 0,
             healthy_checks: 0,
             total_checks: 0,
+            stage: 0,
+            message: None,
+            rolled_back: false,
         }
     }
 }
@@ -80,6 +92,30 @@ pub struct Approval {
     pub approved: bool,
 }
 
+/// What another process asks a running rollout to do (`rollout pause|abort|rollback`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ControlAction {
+    Pause,
+    Abort,
+    Rollback,
+}
+
+/// A request from `rollout pause|abort|rollback`, picked up by the running engine at its
+/// next step (or by `resume`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ControlRequest {
+    /// Unique within the record (`<when>/<who>`), so merging is idempotent.
+    pub id: String,
+    pub action: ControlAction,
+    pub who: String,
+    pub when: String,
+    pub why: String,
+    /// The engine acted on it.
+    #[serde(default)]
+    pub handled: bool,
+}
+
 /// One audit trail entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -102,10 +138,36 @@ pub struct RolloutState {
     pub strategy: StrategyKind,
     /// Index of the stage in progress (equal to the number of stages when done).
     pub stage: usize,
+    /// Phase of the rollout as a whole.
+    #[serde(default = "planning")]
+    pub phase: Phase,
+    /// Bumped by the engine on every write, so the freshest of the per-cluster copies wins
+    /// when they are merged ([`RolloutState::merge_copies`]).
+    #[serde(default)]
+    pub seq: u64,
+    /// Chart and version being rolled out (for `status` and `history`).
+    #[serde(default)]
+    pub chart: String,
+    /// Who started it (from the cluster) and when (RFC 3339).
+    #[serde(default)]
+    pub started_by: String,
+    #[serde(default)]
+    pub started_at: String,
+    #[serde(default)]
+    pub updated_at: String,
     pub clusters: BTreeMap<String, ClusterState>,
     pub approvals: Vec<Approval>,
+    #[serde(default)]
+    pub requests: Vec<ControlRequest>,
     pub audit: VecDeque<AuditEntry>,
 }
+
+fn planning() -> Phase {
+    Phase::Planning
+}
+
+/// Control requests kept (handled ones are dropped first).
+pub const REQUEST_CAPACITY: usize = 50;
 
 /// Why a stored record cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +176,20 @@ pub enum StateError {
     Json(#[from] serde_json::Error),
     #[error("rollout state has format version {found}; this kubectl-opm reads version {STATE_VERSION}: upgrade kubectl-opm")]
     Version { found: u32 },
+    #[error("release {release} is in the middle of rollout {stored} ({phase:?}); finish it with `kubectl opm rollout resume` or `abort` before starting {ours}")]
+    OtherRollout {
+        release: String,
+        stored: String,
+        ours: String,
+        phase: Phase,
+    },
+}
+
+impl Phase {
+    /// The rollout (or cluster) has ended: nothing more will happen to it.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Phase::Completed | Phase::Failed)
+    }
 }
 
 impl RolloutState {
@@ -132,6 +208,13 @@ impl RolloutState {
             release: release.to_string(),
             strategy,
             stage: 0,
+            phase: Phase::Planning,
+            seq: 0,
+            chart: String::new(),
+            started_by: String::new(),
+            started_at: String::new(),
+            updated_at: String::new(),
+            requests: Vec::new(),
             clusters: clusters
                 .iter()
                 .map(|c| (c.clone(), ClusterState::new()))
@@ -147,6 +230,100 @@ impl RolloutState {
             self.audit.pop_front();
         }
         self.audit.push_back(entry);
+    }
+
+    /// The record to write over `stored` (what is in the cluster now): ours, plus the
+    /// approvals, control requests and audit entries other processes added to the stored
+    /// copy. A stored record of another rollout that has not ended is refused.
+    pub fn merge_stored(&self, stored: &RolloutState) -> Result<RolloutState, StateError> {
+        if stored.rollout_id != self.rollout_id {
+            if !stored.phase.is_terminal() {
+                return Err(StateError::OtherRollout {
+                    release: self.release.clone(),
+                    stored: stored.rollout_id.clone(),
+                    ours: self.rollout_id.clone(),
+                    phase: stored.phase,
+                });
+            }
+            return Ok(self.clone());
+        }
+        let mut out = self.clone();
+        if stored.seq > out.seq {
+            // A copy written by a newer run of this rollout (a resume elsewhere): keep its
+            // rollout-wide fields; this runner's next load sees them.
+            out.stage = stored.stage;
+            out.phase = stored.phase;
+            out.seq = stored.seq;
+        }
+        for a in &stored.approvals {
+            if !out.approvals.contains(a) {
+                out.approvals.push(a.clone());
+            }
+        }
+        for r in &stored.requests {
+            match out.requests.iter_mut().find(|m| m.id == r.id) {
+                Some(m) => m.handled |= r.handled,
+                None => out.requests.push(r.clone()),
+            }
+        }
+        out.requests.sort_by(|a, b| a.when.cmp(&b.when).then(a.id.cmp(&b.id)));
+        while out.requests.len() > REQUEST_CAPACITY {
+            match out.requests.iter().position(|r| r.handled) {
+                Some(i) => out.requests.remove(i),
+                None => out.requests.remove(0),
+            };
+        }
+        for c in stored.clusters.keys() {
+            if !out.clusters.contains_key(c) {
+                if let Some(v) = stored.clusters.get(c) {
+                    out.clusters.insert(c.clone(), v.clone());
+                }
+            }
+        }
+        out.audit = merge_audit(&stored.audit, &self.audit);
+        Ok(out)
+    }
+
+    /// One record from the copies stored in each cluster: rollout-wide fields from the
+    /// freshest copy (highest `seq`), each cluster's entry from its own copy when it has one
+    /// (a cluster's copy is written at each of its transitions); approvals, requests and
+    /// audit entries from all. `None` for no copies; copies of other rollouts than the
+    /// freshest one are ignored.
+    pub fn merge_copies(copies: &[(String, RolloutState)]) -> Option<RolloutState> {
+        let (_, freshest) = copies.iter().max_by_key(|(_, c)| (c.seq, c.updated_at.clone()))?;
+        let mut out = freshest.clone();
+        for (name, copy) in copies {
+            if copy.rollout_id != out.rollout_id {
+                continue;
+            }
+            // Every change to a cluster's entry is written to that cluster's own copy, so
+            // its own copy has the freshest entry.
+            if let Some(own) = copy.clusters.get(name) {
+                out.clusters.insert(name.clone(), own.clone());
+            }
+            for a in &copy.approvals {
+                if !out.approvals.contains(a) {
+                    out.approvals.push(a.clone());
+                }
+            }
+            for r in &copy.requests {
+                match out.requests.iter_mut().find(|m| m.id == r.id) {
+                    Some(m) => m.handled |= r.handled,
+                    None => out.requests.push(r.clone()),
+                }
+            }
+            out.audit = merge_audit(&out.audit, &copy.audit);
+        }
+        out.requests.sort_by(|a, b| a.when.cmp(&b.when).then(a.id.cmp(&b.id)));
+        Some(out)
+    }
+
+    /// Approval (or rejection) recorded for `stage`, the latest one winning.
+    pub fn approval_for(&self, stage: usize) -> Option<&Approval> {
+        self.approvals
+            .iter()
+            .filter(|a| a.stage == stage)
+            .max_by(|a, b| a.when.cmp(&b.when))
     }
 
     pub fn to_json(&self) -> String {
@@ -167,6 +344,20 @@ impl RolloutState {
         }
         Ok(serde_json::from_value(probe)?)
     }
+}
+
+/// Both trails, deduplicated, in time order, bounded to [`AUDIT_CAPACITY`].
+fn merge_audit(a: &VecDeque<AuditEntry>, b: &VecDeque<AuditEntry>) -> VecDeque<AuditEntry> {
+    let mut all: Vec<AuditEntry> = a.iter().cloned().collect();
+    for e in b {
+        if !all.contains(e) {
+            all.push(e.clone());
+        }
+    }
+    // Stable: entries of the same second keep the order they were recorded in.
+    all.sort_by(|x, y| x.when.cmp(&y.when));
+    let skip = all.len().saturating_sub(AUDIT_CAPACITY);
+    all.into_iter().skip(skip).collect()
 }
 
 #[cfg(test)]
