@@ -433,7 +433,7 @@ mod tests {
         s.record(entry(1));
         let text = s.to_json();
         assert!(text.starts_with(
-            r#"{"version":1,"rolloutId":"r1","planDigest":"sha256:0","release":"op","strategy":"Rolling","stage":0,"clusters":{"a":{"phase":"Planning","consecutiveFailedChecks":0,"healthyChecks":0,"totalChecks":0}},"approvals":[],"audit":["#
+            r#"{"version":1,"rolloutId":"r1","planDigest":"sha256:0","release":"op","strategy":"Rolling","stage":0,"phase":"Planning","seq":0,"chart":"","startedBy":"","startedAt":"","updatedAt":"","clusters":{"a":{"phase":"Planning","consecutiveFailedChecks":0,"healthyChecks":0,"totalChecks":0,"stage":0}},"approvals":[],"requests":[],"audit":["#
         ), "{text}");
         assert_eq!(RolloutState::from_json(&text).unwrap(), s);
         let future = text.replacen("\"version\":1", "\"version\":7", 1);
