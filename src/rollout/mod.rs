@@ -12,3 +12,4 @@ pub mod stages;
 pub mod state;
 pub mod backend;
 pub mod probe;
+pub mod engine;
