@@ -11,11 +11,13 @@
 //! pre-formatted text, which cannot be flattened back into JSON keys).
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
+use tracing::dispatcher::WeakDispatch;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Subscriber};
+use tracing::{Dispatch, Event, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::layer::Context;
@@ -108,8 +110,23 @@ impl Visit for JsonVisitor {
 }
 
 /// The JSON event format (see the module docs for the layout).
+///
+/// It needs the dispatcher it runs in to ask the OpenTelemetry layer for span ids; that
+/// dispatcher only exists once the subscriber is built, so it is handed in afterwards
+/// through [`JsonFormat::dispatch_slot`]. (Looking it up with `dispatcher::get_default`
+/// during an event does not work for thread-scoped dispatchers: tracing guards against
+/// re-entrance and returns a no-op dispatcher there.)
 #[derive(Debug, Default)]
-pub struct JsonFormat;
+pub struct JsonFormat {
+    dispatch: Arc<OnceLock<WeakDispatch>>,
+}
+
+impl JsonFormat {
+    /// Where the owning dispatcher goes once built (a weak handle: the dispatcher owns us).
+    pub fn dispatch_slot(&self) -> Arc<OnceLock<WeakDispatch>> {
+        self.dispatch.clone()
+    }
+}
 
 impl<S, N> FormatEvent<S, N> for JsonFormat
 where
@@ -140,7 +157,9 @@ where
             // The innermost span that has OpenTelemetry ids (a span of another crate may be
             // innermost but untraced). Looked up before touching any span's extensions:
             // the OpenTelemetry layer locks them itself.
-            let ids = scope.into_iter().find_map(|span| otel_ids(&span.id()));
+            let dispatch = self.dispatch.get().and_then(WeakDispatch::upgrade);
+            let ids =
+                dispatch.and_then(|d| scope.into_iter().find_map(|span| otel_ids(&span.id(), &d)));
             if let Some((trace_id, span_id)) = ids {
                 line.insert("traceId".into(), Value::from(trace_id));
                 line.insert("spanId".into(), Value::from(span_id));
@@ -177,12 +196,10 @@ where
 }
 
 /// Trace and span id (lowercase hex) of a span, from the OpenTelemetry layer.
-fn otel_ids(id: &Id) -> Option<(String, String)> {
-    tracing::dispatcher::get_default(|dispatch| {
-        let cx = tracing_opentelemetry::get_otel_context(id, dispatch)?;
-        let span = cx.span();
-        let sc = span.span_context();
-        sc.is_valid()
-            .then(|| (sc.trace_id().to_string(), sc.span_id().to_string()))
-    })
+fn otel_ids(id: &Id, dispatch: &Dispatch) -> Option<(String, String)> {
+    let cx = tracing_opentelemetry::get_otel_context(id, dispatch)?;
+    let span = cx.span();
+    let sc = span.span_context();
+    sc.is_valid()
+        .then(|| (sc.trace_id().to_string(), sc.span_id().to_string()))
 }

@@ -226,18 +226,23 @@ impl TelemetryGuard {
                 }
                 let _ = done_tx.send(ok);
             });
-        let finished = match spawned {
-            Ok(_) => matches!(done_rx.recv_timeout(timeout), Ok(true)),
-            Err(_) => false,
+        let outcome = match spawned {
+            Ok(_) => done_rx.recv_timeout(timeout),
+            Err(_) => Err(std::sync::mpsc::RecvTimeoutError::Disconnected),
         };
-        if !finished {
-            tracing::warn!(
+        match outcome {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                "telemetry: the OTLP collector did not accept every span and metric; \
+                 the rest is dropped"
+            ),
+            Err(_) => tracing::warn!(
                 "telemetry: not every span and metric reached the OTLP collector within {}s; \
                  the rest is dropped",
                 timeout.as_secs_f64()
-            );
+            ),
         }
-        finished
+        matches!(outcome, Ok(true))
     }
 }
 
@@ -324,6 +329,7 @@ pub(crate) fn build(
     let otel_layer = tracing_opentelemetry::layer()
         .with_tracer(tracer_provider.tracer(SCOPE))
         .with_filter(otel_targets);
+    let mut dispatch_slot = None;
     let fmt_layer: Box<dyn Layer<Registry> + Send + Sync> = match opts.log_format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_writer(writer)
@@ -331,11 +337,15 @@ pub(crate) fn build(
             .with_ansi(opts.ansi)
             .with_filter(filter)
             .boxed(),
-        LogFormat::Json => tracing_subscriber::fmt::layer()
-            .with_writer(writer)
-            .event_format(logs::JsonFormat)
-            .with_filter(filter)
-            .boxed(),
+        LogFormat::Json => {
+            let format = logs::JsonFormat::default();
+            dispatch_slot = Some(format.dispatch_slot());
+            tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .event_format(format)
+                .with_filter(filter)
+                .boxed()
+        }
     };
     let layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> =
         vec![logs::SpanFieldsLayer.boxed(), otel_layer.boxed(), fmt_layer];
@@ -346,7 +356,11 @@ pub(crate) fn build(
         meter: meter_provider,
         timeout: opts.shutdown_timeout,
     };
-    Ok((tracing::Dispatch::new(subscriber), guard))
+    let dispatch = tracing::Dispatch::new(subscriber);
+    if let Some(slot) = dispatch_slot {
+        let _ = slot.set(dispatch.downgrade());
+    }
+    Ok((dispatch, guard))
 }
 
 fn resource(export: &ExportConfig) -> Resource {
@@ -402,3 +416,6 @@ fn metric_exporter(
         .build()
         .map_err(exporter_error("metrics", sig))
 }
+
+#[cfg(test)]
+mod tests;
