@@ -404,6 +404,35 @@ fn http_json_protocol_is_honoured() {
 }
 
 #[test]
+fn gzip_compression_and_signal_specific_endpoints() {
+    let traces = OtlpReceiver::start();
+    let metrics = OtlpReceiver::start();
+    let traces_url = format!("{}/v1/traces", traces.endpoint());
+    let metrics_url = format!("{}/v1/metrics", metrics.endpoint());
+    let (stdout, _) = run_ok(selftest(
+        &[
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &traces_url),
+            ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", &metrics_url),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+        ],
+        &[],
+    ));
+    assert_eq!(stdout["flushed"], true);
+    assert_eq!(traces.spans().len(), 15);
+    assert!(traces.metrics().is_empty());
+    let names: std::collections::BTreeSet<String> =
+        metrics.metrics().into_iter().map(|m| m.name).collect();
+    assert_eq!(names.len(), 11);
+    assert!(metrics.spans().is_empty());
+    for r in traces.requests().iter().chain(metrics.requests().iter()) {
+        assert_eq!(
+            r.headers.get("content-encoding").map(String::as_str),
+            Some("gzip")
+        );
+    }
+}
+
+#[test]
 fn nothing_is_exported_without_an_endpoint() {
     // Headers, protocol and service name alone do not switch export on.
     let (stdout, stderr) = run_ok(selftest(

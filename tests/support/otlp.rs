@@ -256,6 +256,17 @@ async fn handle(req: Request<Incoming>, state: &Mutex<State>) -> Response<Full<B
         Ok(collected) => collected.to_bytes(),
         Err(_) => return status(400),
     };
+    // OTEL_EXPORTER_OTLP_COMPRESSION=gzip
+    let body = if headers.get("content-encoding").map(String::as_str) == Some("gzip") {
+        let mut plain = Vec::new();
+        let mut decoder = flate2::read::GzDecoder::new(body.as_ref());
+        if std::io::Read::read_to_end(&mut decoder, &mut plain).is_err() {
+            return status(400);
+        }
+        Bytes::from(plain)
+    } else {
+        body
+    };
     let is_json = content_type.starts_with("application/json");
     let mut json = None;
     {
