@@ -288,6 +288,12 @@ pub fn init(opts: TelemetryOptions) -> Result<TelemetryGuard, TelemetryError> {
     Ok(guard)
 }
 
+/// [`init`] with options from the flags and the process environment: what a command calls
+/// (`let _telemetry = telemetry::init_from_env(&args.telemetry)?;`).
+pub fn init_from_env(args: &TelemetryArgs) -> Result<TelemetryGuard, TelemetryError> {
+    init(TelemetryOptions::from_env(args)?)
+}
+
 /// The subscriber and guard for `opts`, logs going to `writer`. Separate from [`init`] so
 /// tests can install it for one thread (`tracing::dispatcher::with_default`).
 pub(crate) fn build(

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use super::metrics::{metrics, MetricAttrs};
 use super::spans::{self, DeployFields};
-use super::{context, init, TelemetryArgs, TelemetryOptions};
+use super::{context, init_from_env, TelemetryArgs};
 use crate::error::Error;
 
 #[derive(Debug, clap::Args)]
@@ -38,8 +38,7 @@ const CLUSTERS: [(&str, &str, bool); 2] = [("dev-1", "dev", true), ("prod-1", "p
 
 /// Run the command: set telemetry up from flags and environment, simulate, shut down.
 pub fn run(args: SelftestArgs) -> Result<i32, Error> {
-    let opts = TelemetryOptions::from_env(&args.telemetry)?;
-    let guard = init(opts)?;
+    let guard = init_from_env(&args.telemetry)?;
     let exporting = guard.is_exporting();
     let report = simulate_rollout();
     let flushed = guard.shutdown();
