@@ -46,6 +46,9 @@ pub enum Error {
     /// A cluster could not be used (unreachable, unknown context, forbidden, bad kubeconfig).
     #[error(transparent)]
     Cluster(#[from] crate::cluster::ClusterError),
+    /// Telemetry that cannot be set up (a bad `OTEL_*` or `RUST_LOG` value): exit 2.
+    #[error(transparent)]
+    Telemetry(#[from] crate::telemetry::TelemetryError),
 }
 
 impl From<crate::lint::run::LintError> for Error {
