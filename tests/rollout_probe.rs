@@ -54,11 +54,20 @@ fn before_t0(secs_before: u64) -> String {
 }
 
 fn client(rt: &tokio::runtime::Runtime, fake: &FakeCluster, dir: &Path) -> Cluster {
-    let kc = dir.join("kubeconfig");
-    write_kubeconfig(&[("prod", fake)], &kc).unwrap();
+    client_for(rt, "prod", fake, dir)
+}
+
+fn client_for(
+    rt: &tokio::runtime::Runtime,
+    context: &str,
+    fake: &FakeCluster,
+    dir: &Path,
+) -> Cluster {
+    let kc = dir.join(format!("kubeconfig-{context}"));
+    write_kubeconfig(&[(context, fake)], &kc).unwrap();
     let args = ClusterArgs {
         kubeconfig: Some(kc),
-        contexts: vec!["prod".into()],
+        contexts: vec![context.into()],
         namespace: Some("ops".into()),
         parallel: 1,
         ..ClusterArgs::default()
@@ -238,6 +247,33 @@ fn crash_loop_by_restart_delta_across_observations() {
     assert_eq!(
         observe(&rt, &p, &c).pods,
         [pod_health("op-1", true, 0, 0, false)]
+    );
+}
+
+#[test]
+fn one_probe_remembers_each_cluster_apart() {
+    let rt = rt();
+    let (a, b) = (FakeCluster::start(), FakeCluster::start());
+    let one = |n: u64| pod("op-1", true, vec![container("manager", n, json!({}))]);
+    a.apply(one(1));
+    b.apply(one(7));
+    let dir = tempfile::tempdir().unwrap();
+    let ca = client_for(&rt, "prod-eu", &a, dir.path());
+    let cb = client_for(&rt, "prod-us", &b, dir.path());
+    let clock = StepClock::new();
+    let p = probe(settings(), vec![], &clock);
+    observe(&rt, &p, &ca);
+    observe(&rt, &p, &cb);
+    clock.advance(Duration::from_secs(30));
+    a.apply(one(2));
+    b.apply(one(10));
+    assert_eq!(
+        observe(&rt, &p, &ca).pods,
+        [pod_health("op-1", true, 2, 1, false)]
+    );
+    assert_eq!(
+        observe(&rt, &p, &cb).pods,
+        [pod_health("op-1", true, 10, 3, false)]
     );
 }
 
