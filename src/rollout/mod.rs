@@ -9,6 +9,7 @@ pub mod backend;
 pub mod duration;
 pub mod engine;
 pub mod health;
+pub mod notify;
 pub mod plan;
 pub mod probe;
 pub mod stages;
