@@ -46,11 +46,20 @@ pub enum Error {
     /// A cluster could not be used (unreachable, unknown context, forbidden, bad kubeconfig).
     #[error(transparent)]
     Cluster(#[from] crate::cluster::ClusterError),
+    /// A rollout could not connect its clusters, find helm or read the chart's CRDs.
+    #[error(transparent)]
+    RolloutConnect(Box<crate::rollout::live::ConnectError>),
 }
 
 impl From<crate::lint::run::LintError> for Error {
     fn from(e: crate::lint::run::LintError) -> Self {
         Error::Lint(Box::new(e))
+    }
+}
+
+impl From<crate::rollout::live::ConnectError> for Error {
+    fn from(e: crate::rollout::live::ConnectError) -> Self {
+        Error::RolloutConnect(Box::new(e))
     }
 }
 
@@ -63,6 +72,7 @@ impl Error {
             Error::Scaffold(e) => e.exit_code(),
             Error::ValuesDoc(crate::valuesdoc::ValuesDocError::Write { .. }) => 3,
             Error::Cluster(e) => e.exit_code(),
+            Error::RolloutConnect(e) => e.exit_code(),
             _ => 2,
         }
     }

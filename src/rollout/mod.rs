@@ -5,10 +5,12 @@
 //! without touching anything. The rollout record that lives in each cluster is [`state`];
 //! [`health`] evaluates the health gate's observations.
 
+pub mod backend;
 pub mod duration;
 pub mod health;
+pub mod helm;
+pub mod live;
 pub mod plan;
+pub mod probe;
 pub mod stages;
 pub mod state;
-pub mod backend;
-pub mod probe;

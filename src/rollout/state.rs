@@ -266,7 +266,8 @@ impl RolloutState {
                 None => out.requests.push(r.clone()),
             }
         }
-        out.requests.sort_by(|a, b| a.when.cmp(&b.when).then(a.id.cmp(&b.id)));
+        out.requests
+            .sort_by(|a, b| a.when.cmp(&b.when).then(a.id.cmp(&b.id)));
         while out.requests.len() > REQUEST_CAPACITY {
             match out.requests.iter().position(|r| r.handled) {
                 Some(i) => out.requests.remove(i),
@@ -290,7 +291,9 @@ impl RolloutState {
     /// audit entries from all. `None` for no copies; copies of other rollouts than the
     /// freshest one are ignored.
     pub fn merge_copies(copies: &[(String, RolloutState)]) -> Option<RolloutState> {
-        let (_, freshest) = copies.iter().max_by_key(|(_, c)| (c.seq, c.updated_at.clone()))?;
+        let (_, freshest) = copies
+            .iter()
+            .max_by_key(|(_, c)| (c.seq, c.updated_at.clone()))?;
         let mut out = freshest.clone();
         for (name, copy) in copies {
             if copy.rollout_id != out.rollout_id {
@@ -314,7 +317,8 @@ impl RolloutState {
             }
             out.audit = merge_audit(&out.audit, &copy.audit);
         }
-        out.requests.sort_by(|a, b| a.when.cmp(&b.when).then(a.id.cmp(&b.id)));
+        out.requests
+            .sort_by(|a, b| a.when.cmp(&b.when).then(a.id.cmp(&b.id)));
         Some(out)
     }
 
