@@ -851,3 +851,49 @@ fn helm_gets_the_flags_and_trace_context() {
     assert!(matches!(err, BackendError::Environment(_)), "{err:?}");
     assert_eq!(std::fs::read_to_string(&log).unwrap(), logged);
 }
+
+#[test]
+fn connects_a_fleet_of_a_hundred_clusters() {
+    let fleet = support::fakeapi::FakeFleet::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    fleet.write_kubeconfig(&kubeconfig).unwrap();
+    write_chart(
+        &dir.path().join("chart"),
+        "1.0.0",
+        &[("v1", true, true)],
+        CrdPlace::Template,
+    );
+    let names: Vec<&str> = fleet.clusters.iter().map(|(n, _)| n.as_str()).collect();
+    let plan = plan(dir.path(), &names);
+    let options = LiveOptions {
+        kubeconfig: Some(kubeconfig),
+        retry: Some(fast()),
+        require_helm: false,
+        ..LiveOptions::default()
+    };
+    let rt = rt();
+    let backend = rt.block_on(LiveBackend::connect(&plan, &options)).unwrap();
+    // One render serves every cluster (same values and namespace).
+    for name in &names {
+        let crds = backend.chart_crds(name).unwrap();
+        assert_eq!(crds.len(), 1, "{name}");
+    }
+    let stored = rt.block_on(async {
+        let record = RolloutState::new(
+            "r-1",
+            &plan.digest,
+            RELEASE,
+            StrategyKind::Canary,
+            &names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+        );
+        let writes = names.iter().map(|n| backend.store(n, &record));
+        futures::future::join_all(writes).await
+    });
+    assert!(stored.iter().all(Result::is_ok));
+    for (_, cluster) in &fleet.clusters {
+        assert!(cluster
+            .get("v1", "ConfigMap", NS, "widget-op-opm-rollout")
+            .is_some());
+    }
+}
