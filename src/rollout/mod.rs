@@ -7,6 +7,7 @@
 
 pub mod backend;
 pub mod duration;
+pub mod engine;
 pub mod health;
 pub mod helm;
 pub mod live;

@@ -155,6 +155,13 @@ pub struct RolloutState {
     pub started_at: String,
     #[serde(default)]
     pub updated_at: String,
+    /// When the health gate of the current stage started (RFC 3339), so a resumed rollout
+    /// evaluates only what is left of the period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_started_at: Option<String>,
+    /// Blue-Green: until when the blue release is kept (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retain_until: Option<String>,
     pub clusters: BTreeMap<String, ClusterState>,
     pub approvals: Vec<Approval>,
     #[serde(default)]
@@ -214,6 +221,8 @@ impl RolloutState {
             started_by: String::new(),
             started_at: String::new(),
             updated_at: String::new(),
+            evaluation_started_at: None,
+            retain_until: None,
             requests: Vec::new(),
             clusters: clusters
                 .iter()
@@ -247,14 +256,15 @@ impl RolloutState {
             }
             return Ok(self.clone());
         }
-        let mut out = self.clone();
-        if stored.seq > out.seq {
-            // A copy written by a newer run of this rollout (a resume elsewhere): keep its
-            // rollout-wide fields; this runner's next load sees them.
-            out.stage = stored.stage;
-            out.phase = stored.phase;
-            out.seq = stored.seq;
-        }
+        // The copy with the higher `seq` is the engine's latest word on stages and clusters;
+        // commands that only add approvals or requests (`approve`, `pause`) never bump it,
+        // so they can never roll the engine's progress back.
+        let (mut out, other) = if stored.seq > self.seq {
+            (stored.clone(), self)
+        } else {
+            (self.clone(), stored)
+        };
+        let stored = other;
         for a in &stored.approvals {
             if !out.approvals.contains(a) {
                 out.approvals.push(a.clone());
@@ -281,7 +291,7 @@ impl RolloutState {
                 }
             }
         }
-        out.audit = merge_audit(&stored.audit, &self.audit);
+        out.audit = merge_audit(&out.audit, &stored.audit);
         Ok(out)
     }
 
@@ -437,7 +447,7 @@ mod tests {
         s.record(entry(1));
         let text = s.to_json();
         assert!(text.starts_with(
-            r#"{"version":1,"rolloutId":"r1","planDigest":"sha256:0","release":"op","strategy":"Rolling","stage":0,"clusters":{"a":{"phase":"Planning","consecutiveFailedChecks":0,"healthyChecks":0,"totalChecks":0}},"approvals":[],"audit":["#
+            r#"{"version":1,"rolloutId":"r1","planDigest":"sha256:0","release":"op","strategy":"Rolling","stage":0,"phase":"Planning","seq":0,"chart":"","startedBy":"","startedAt":"","updatedAt":"","clusters":{"a":{"phase":"Planning","consecutiveFailedChecks":0,"healthyChecks":0,"totalChecks":0,"stage":0}},"approvals":[],"requests":[],"audit":["#
         ), "{text}");
         assert_eq!(RolloutState::from_json(&text).unwrap(), s);
         let future = text.replacen("\"version\":1", "\"version\":7", 1);
