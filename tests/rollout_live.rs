@@ -897,3 +897,72 @@ fn connects_a_fleet_of_a_hundred_clusters() {
             .is_some());
     }
 }
+
+/// The engine on the live backend, end to end with the real helm: a Direct rollout (health
+/// checks skipped: the fake API server runs no pods) over two clusters.
+#[test]
+fn engine_runs_a_direct_rollout_on_live_clusters() {
+    use opm::rollout::engine::{new_rollout_id, Engine, EngineOptions, Mode, Outcome};
+    let Some(helm) = support::require_tool("helm4") else {
+        return;
+    };
+    let a = FakeCluster::start();
+    let b = FakeCluster::start();
+    let setup = Setup::new(&[("dev-1", &a), ("dev-2", &b)], CrdPlace::CrdsDir);
+    let text = format!(
+        "release: {RELEASE}\nnamespace: {NS}\nchart: ./chart\nstrategy: Direct\ndirect: {{skipHealthChecks: true}}\nclusters:\n  - {{context: dev-1, environment: dev}}\n  - {{context: dev-2, environment: dev}}\n"
+    );
+    let plan = parse_plan(
+        &text,
+        "opm-rollout.yaml",
+        setup.dir.path(),
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    let stages = opm::rollout::stages::compute_stages(&plan);
+    let rt = rt();
+    let backend = rt
+        .block_on(LiveBackend::connect(&plan, &setup.helm_options(&helm)))
+        .unwrap();
+    let id = new_rollout_id(RELEASE);
+    let engine = Engine::new(
+        std::sync::Arc::new(backend),
+        plan,
+        stages,
+        EngineOptions {
+            mode: Mode::Start {
+                rollout_id: id.clone(),
+            },
+            runner: "test".to_string(),
+            take_over: false,
+            approval_poll: Duration::from_millis(50),
+            parallel: 4,
+        },
+    );
+    let outcome = rt.block_on(engine.run()).unwrap();
+    assert_eq!(outcome, Outcome::Completed);
+    for fake in [&a, &b] {
+        let release = fake
+            .get("v1", "Secret", NS, "sh.helm.release.v1.widget-op.v1")
+            .unwrap();
+        assert_eq!(
+            release["metadata"]["labels"]["kubectl-opm/rollout-id"],
+            id.as_str()
+        );
+        let cm = fake
+            .get("v1", "ConfigMap", NS, "widget-op-opm-rollout")
+            .unwrap();
+        let record = RolloutState::from_json(cm["data"]["state.json"].as_str().unwrap()).unwrap();
+        assert_eq!(record.rollout_id, id);
+        assert_eq!(record.phase, Phase::Completed);
+        let lease = fake
+            .get(
+                "coordination.k8s.io/v1",
+                "Lease",
+                NS,
+                "widget-op-opm-rollout",
+            )
+            .unwrap();
+        assert!(lease["spec"].get("holderIdentity").is_none(), "{lease}");
+    }
+}
