@@ -966,3 +966,92 @@ fn engine_runs_a_direct_rollout_on_live_clusters() {
         assert!(lease["spec"].get("holderIdentity").is_none(), "{lease}");
     }
 }
+
+#[test]
+fn configmap_driver_is_shared_with_helm() {
+    let Some(helm) = support::require_tool("helm4") else {
+        return;
+    };
+    let fake = FakeCluster::start();
+    let setup = Setup::new(&[("dev-1", &fake)], CrdPlace::CrdsDir);
+    let mut options = setup.helm_options(&helm);
+    options.env.helm_driver = Some("configmap".to_string());
+    let rt = rt();
+    let backend = rt
+        .block_on(LiveBackend::connect(&setup.plan, &options))
+        .unwrap();
+    let rev = rt
+        .block_on(backend.upgrade("dev-1", &upgrade_request("r-cm", &[])))
+        .unwrap();
+    assert_eq!(rev.rollout_id.as_deref(), Some("r-cm"));
+    let stored = fake
+        .get("v1", "ConfigMap", NS, "sh.helm.release.v1.widget-op.v1")
+        .unwrap();
+    assert_eq!(stored["metadata"]["labels"]["owner"], "helm");
+    assert!(fake
+        .list("v1", "Secret", NS)
+        .iter()
+        .all(|s| s["metadata"]["labels"]["owner"] != "helm"));
+}
+
+/// A repository chart is not on disk: its `crds/` come from `helm show crds`.
+#[cfg(unix)]
+#[test]
+fn repository_chart_crds_come_from_helm_show_crds() {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = FakeCluster::start();
+    let setup = Setup::new(&[("dev-1", &fake)], CrdPlace::CrdsDir);
+    let crd = setup.dir.path().join("crd.yaml");
+    std::fs::write(
+        &crd,
+        serde_json::to_string(&widget_crd(&[("v1beta1", true, true)])).unwrap(),
+    )
+    .unwrap();
+    let log = setup.dir.path().join("helm.log");
+    let script = setup.dir.path().join("helm");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = version ]; then echo v4.1.4; exit 0; fi\necho \"$*\" >> '{}'\ncat '{}'\n",
+            log.display(),
+            crd.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let text = format!(
+        "release: {RELEASE}\nnamespace: {NS}\nchart: oci://registry.example.com/charts/widget-operator\nversion: 1.2.3\nstrategy: Rolling\nclusters:\n  - {{context: dev-1, environment: dev}}\n"
+    );
+    let plan = parse_plan(
+        &text,
+        "opm-rollout.yaml",
+        setup.dir.path(),
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    let options = LiveOptions {
+        require_helm: true,
+        helm: HelmLookup {
+            helm_bin_env: None,
+            flag: Some(script),
+            path_env: None,
+        },
+        ..setup.options()
+    };
+    let rt = rt();
+    let backend = rt.block_on(LiveBackend::connect(&plan, &options)).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "show crds oci://registry.example.com/charts/widget-operator --version 1.2.3\n"
+    );
+    let kinds: Vec<String> = backend
+        .watched_kinds()
+        .iter()
+        .map(|k| format!("{} {}", k.api_version, k.kind))
+        .collect();
+    assert_eq!(kinds, ["example.com/v1beta1 Widget"]);
+    assert_eq!(
+        rt.block_on(backend.crd_changes("dev-1")).unwrap(),
+        Vec::<String>::new()
+    );
+}

@@ -1149,8 +1149,8 @@ mod tests {
                 "widgets.example.com: v1alpha1: version removed while the cluster's status.storedVersions lists it (v1alpha1, v1): objects may still be stored as v1alpha1",
             ]
         );
-        // The same chart against a cluster that never stored v1alpha1 and does not have
-        // the CRD at all: only the first (the version is still removed), then nothing.
+        // A cluster without the CRD (installing it breaks nothing), and one that already
+        // has the chart's CRD.
         assert!(upgrade_breaking_lines(&[], std::slice::from_ref(&chart), "prod").is_empty());
         assert!(upgrade_breaking_lines(
             std::slice::from_ref(&chart),
@@ -1185,6 +1185,19 @@ mod tests {
         assert_eq!(
             rollback_breaking_lines(&[live], &[], &[older], "c"),
             ["widgets.example.com: v1: the older chart's controller stores objects as v1, which the live CRD no longer serves (helm rollback leaves crds/ CRDs as they are)"]
+        );
+    }
+
+    #[test]
+    fn rollback_reports_dropped_fields_of_templated_crds() {
+        let live = widgets(&[("v1", true, true)], &["v1"]);
+        let older_text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties: {}\n";
+        let older = crd(older_text);
+        let lines = rollback_breaking_lines(&[live], &[older], &[], "c");
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with("widgets.example.com: v1 spec.size: "),
+            "{lines:?}"
         );
     }
 
