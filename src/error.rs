@@ -49,11 +49,20 @@ pub enum Error {
     /// Telemetry that cannot be set up (a bad `OTEL_*` or `RUST_LOG` value): exit 2.
     #[error(transparent)]
     Telemetry(#[from] crate::telemetry::TelemetryError),
+    /// A rollout could not connect its clusters, find helm or read the chart's CRDs.
+    #[error(transparent)]
+    RolloutConnect(Box<crate::rollout::live::ConnectError>),
 }
 
 impl From<crate::lint::run::LintError> for Error {
     fn from(e: crate::lint::run::LintError) -> Self {
         Error::Lint(Box::new(e))
+    }
+}
+
+impl From<crate::rollout::live::ConnectError> for Error {
+    fn from(e: crate::rollout::live::ConnectError) -> Self {
+        Error::RolloutConnect(Box::new(e))
     }
 }
 
@@ -66,6 +75,7 @@ impl Error {
             Error::Scaffold(e) => e.exit_code(),
             Error::ValuesDoc(crate::valuesdoc::ValuesDocError::Write { .. }) => 3,
             Error::Cluster(e) => e.exit_code(),
+            Error::RolloutConnect(e) => e.exit_code(),
             _ => 2,
         }
     }

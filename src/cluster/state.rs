@@ -324,6 +324,49 @@ impl<'a> StateStore<'a> {
         })
     }
 
+    /// Takes the lock for `holder` even while another holder's lease is unexpired (a runner
+    /// that died, `--take-over`). The write carries the resourceVersion just read, so of
+    /// two runners taking over at once one wins and the other sees the winner's lease.
+    pub async fn take_over(
+        &self,
+        holder: &str,
+        duration: Duration,
+    ) -> Result<LeaseGuard, ClusterError> {
+        let current = self
+            .cluster
+            .get(
+                "coordination.k8s.io/v1",
+                "Lease",
+                Some(&self.namespace),
+                &self.name(),
+            )
+            .await?;
+        let Some(lease) = current else {
+            return self.acquire(holder, duration).await;
+        };
+        let state = LeaseState::of(&lease);
+        if state.holder == holder {
+            return self.acquire(holder, duration).await;
+        }
+        let rv = self.resource_version_of(&lease)?;
+        let written = self
+            .cluster
+            .replace(&self.lease(holder, duration, "", state.transitions + 1, Some(&rv)))
+            .await
+            .map_err(|e| {
+                if e.is_conflict() {
+                    ClusterError::Conflict {
+                        context: self.cluster.context.clone(),
+                        action: format!("take over lock {}/{}", self.namespace, self.name()),
+                        message: "another runner changed the lease at the same time".into(),
+                    }
+                } else {
+                    e
+                }
+            })?;
+        self.guard(&written, duration)
+    }
+
     fn held(&self, state: &LeaseState) -> ClusterError {
         ClusterError::LockHeld {
             context: self.cluster.context.clone(),

@@ -10,6 +10,8 @@ pub mod duration;
 pub mod engine;
 pub mod health;
 pub mod notify;
+pub mod helm;
+pub mod live;
 pub mod plan;
 pub mod probe;
 pub mod stages;
