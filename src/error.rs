@@ -25,6 +25,9 @@ pub enum Error {
     /// A flag value that makes no sense (`--kube-version banana`, bad `--set`).
     #[error("{0}")]
     Usage(String),
+    /// The environment stopped a command (a cluster, helm or the rollout lock): exit 3.
+    #[error("{0}")]
+    Environment(String),
     /// CRDs that cannot be read or compared (`crd diff`).
     #[error(transparent)]
     Crd(#[from] crate::crd::CrdError),
@@ -76,6 +79,7 @@ impl Error {
             Error::ValuesDoc(crate::valuesdoc::ValuesDocError::Write { .. }) => 3,
             Error::Cluster(e) => e.exit_code(),
             Error::RolloutConnect(e) => e.exit_code(),
+            Error::Environment(_) => 3,
             _ => 2,
         }
     }
