@@ -19,6 +19,7 @@ mod load;
 mod load_tests;
 mod metadata;
 mod schema;
+mod schema_quick;
 mod semver;
 mod set;
 mod values;
