@@ -365,45 +365,69 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<SortedManifest
 
 /// [`sort_manifests`] done on a second thread while templates are still rendering: each
 /// file is handed over as soon as it is rendered ([`BackgroundSorter::add`]), so reading
-/// the documents (a full YAML parse each, as Helm does) overlaps with execution. The
-/// rendered text moves to the worker and comes back with the result (no copy).
+/// the documents (a full YAML parse each, as Helm does) overlaps with execution; once
+/// rendering is done, the rendering thread takes its share of what is left
+/// ([`BackgroundSorter::finish`]). The rendered text moves to the sorter and comes back
+/// with the result (no copy).
 pub struct BackgroundSorter {
     sender: std::sync::mpsc::Sender<(String, String)>,
+    queue: SorterQueue,
     worker: std::thread::JoinHandle<SorterOutput>,
 }
 
+type SorterQueue = std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<(String, String)>>>;
 type SorterOutput = BTreeMap<String, (String, Result<Vec<Head>, RenderError>)>;
 
 /// The YAML loader recurses per nesting level; reserved, not used.
 const SORTER_STACK_SIZE: usize = 64 * 1024 * 1024;
 
+/// Take files from `queue` until it is closed and empty, reading their documents.
+fn drain(queue: &SorterQueue, done: &mut SorterOutput) {
+    loop {
+        // The lock is held only while waiting for the next file, not while reading it.
+        let next = match queue.lock() {
+            Ok(receiver) => receiver.recv().ok(),
+            Err(_) => None,
+        };
+        let Some((path, content)) = next else {
+            return;
+        };
+        let heads = file_heads(&path, &content);
+        done.insert(path, (content, heads));
+    }
+}
+
 impl BackgroundSorter {
     /// Start the worker; `None` if no thread can be started (sort afterwards instead).
     pub fn start() -> Option<BackgroundSorter> {
         let (sender, receiver) = std::sync::mpsc::channel::<(String, String)>();
+        let queue: SorterQueue = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+        let worker_queue = std::sync::Arc::clone(&queue);
         let worker = std::thread::Builder::new()
             .stack_size(SORTER_STACK_SIZE)
             .spawn(move || {
                 let mut done = BTreeMap::new();
-                for (path, content) in receiver {
-                    let heads = file_heads(&path, &content);
-                    done.insert(path, (content, heads));
-                }
+                drain(&worker_queue, &mut done);
                 done
             })
             .ok()?;
-        Some(BackgroundSorter { sender, worker })
+        Some(BackgroundSorter {
+            sender,
+            queue,
+            worker,
+        })
     }
 
     /// Hand over one rendered file (path → text).
     pub fn add(&self, path: String, content: String) {
-        // The worker only stops when the sender is dropped (a dead worker is reported by
+        // The queue only closes when the sender is dropped (a dead worker is reported by
         // `finish`).
         let _ = self.sender.send((path, content));
     }
 
-    /// Wait for the worker: the files handed over (path → text) and their documents sorted
-    /// exactly as [`sort_manifests`] sorts them.
+    /// Help the worker with the files still queued, wait for it, and return the files
+    /// handed over (path → text) with their documents sorted exactly as [`sort_manifests`]
+    /// sorts them.
     pub fn finish(
         self,
     ) -> (
@@ -411,13 +435,16 @@ impl BackgroundSorter {
         Result<SortedManifests, RenderError>,
     ) {
         drop(self.sender);
-        let Ok(done) = self.worker.join() else {
+        let mut done = BTreeMap::new();
+        drain(&self.queue, &mut done);
+        let Ok(theirs) = self.worker.join() else {
             let error = RenderError::Yaml {
                 template: String::new(),
                 message: "internal error: the document sorter stopped".to_string(),
             };
             return (BTreeMap::new(), Err(error));
         };
+        done.extend(theirs);
         let mut files = BTreeMap::new();
         let mut heads = Vec::with_capacity(done.len());
         for (path, (content, file_heads)) in done {
