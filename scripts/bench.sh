@@ -12,6 +12,11 @@
 #
 # Environment: OPM_CORPUS (default ../shared/corpus), OPM_BIN (binary under test; extra words
 # replace `render`, e.g. OPM_BIN=".tools/helm3 template" to compare two helms), HELM4.
+#
+# Wall times depend on the machine's load; for load-independent comparisons count
+# instructions with `valgrind --tool=callgrind target/release/kubectl-opm render …`, and for
+# the in-process render time alone (no start-up, no printing) run the criterion-free
+# benchmark `OPM_CORPUS=… cargo bench --bench render` (benches/render.rs).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,7 +32,7 @@ while [ "$#" -gt 0 ]; do
     --charts) charts="$2"; shift 2 ;;
     --charts=*) charts="${1#*=}"; shift ;;
     --check) check=1; shift ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
