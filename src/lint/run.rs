@@ -551,8 +551,52 @@ struct RenderOut {
     values_json: String,
 }
 
+thread_local! {
+    /// The chart a render worker loaded last (see [`load_for_render`]).
+    static LOADED: std::cell::RefCell<Option<(PathBuf, Chart)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The chart at `path`, loaded from disk once per render worker: every job of a chart
+/// renders the same chart with other values, and reading and parsing the chart (values
+/// files of every subchart, template texts) cost as much as a small render.
+fn load_for_render(path: &Path) -> Result<Chart, crate::error::Error> {
+    let hit = LOADED.with(|l| {
+        l.borrow()
+            .as_ref()
+            .filter(|(p, _)| p == path)
+            .map(|(_, c)| fresh_copy(c))
+    });
+    if let Some(chart) = hit {
+        return Ok(chart);
+    }
+    let loaded = chart::load(path)?;
+    let copy = fresh_copy(&loaded);
+    LOADED.with(|l| *l.borrow_mut() = Some((path.to_path_buf(), loaded)));
+    Ok(copy)
+}
+
+/// A copy of a loaded chart that shares no mutable state with it: values are maps shared
+/// by reference and preparing a render (dependency processing, coalescing) may change
+/// them in place, so each render gets its own.
+fn fresh_copy(c: &Chart) -> Chart {
+    let mut metadata = c.metadata.clone();
+    for dep in metadata.dependencies.iter_mut().flatten() {
+        dep.import_values = dep.import_values.iter().map(Value::deep_copy).collect();
+    }
+    Chart {
+        metadata,
+        templates: c.templates.clone(),
+        files: c.files.clone(),
+        values: c.values.deep_copy(),
+        schema: c.schema.clone(),
+        dependencies: c.dependencies.iter().map(fresh_copy).collect(),
+        path: c.path.clone(),
+    }
+}
+
 fn render_job(job: &RenderJob) -> Result<RenderOut, crate::error::Error> {
-    let loaded = chart::load(&job.chart)?;
+    let loaded = load_for_render(&job.chart)?;
     let user = job.values.merge()?;
     let (prepared, coalesced) = chart::prepare(loaded, user)?;
     let kube_version = match &job.kube_version {
@@ -792,7 +836,57 @@ fn kube_minor(v: Option<&str>) -> String {
 }
 
 /// Parsed documents by their text, shared by all renders of a chart.
-type ParseCache = HashMap<String, Value>;
+type ParseCache = HashMap<String, Value, std::hash::BuildHasherDefault<SampleHasher>>;
+
+/// A hasher for document texts that reads a bounded sample of each text (its length, its
+/// head and tail, and bytes spread over the middle) instead of every byte: rendered
+/// documents are up to megabytes (CRDs), every render looks all of them up, and a full
+/// hash of each lookup cost more than the parse it saves. Lookups still compare whole
+/// texts, so a weak hash only costs a comparison, never a wrong hit.
+#[derive(Default, Clone, Copy)]
+struct SampleHasher(u64);
+
+impl SampleHasher {
+    fn mix(&mut self, word: u64) {
+        // FxHash's step: rotate, xor, multiply by a large odd constant.
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for SampleHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const EDGE: usize = 64;
+        const STRIDES: usize = 32;
+        self.mix(bytes.len() as u64);
+        let words = |chunk: &[u8]| -> u64 {
+            chunk
+                .iter()
+                .fold(0u64, |acc, &b| acc.rotate_left(8) ^ u64::from(b))
+        };
+        if bytes.len() <= 2 * EDGE + STRIDES {
+            for chunk in bytes.chunks(8) {
+                let w = words(chunk);
+                self.mix(w);
+            }
+            return;
+        }
+        let (head, tail) = (&bytes[..EDGE], &bytes[bytes.len() - EDGE..]);
+        for chunk in head.chunks(8).chain(tail.chunks(8)) {
+            let w = words(chunk);
+            self.mix(w);
+        }
+        let step = bytes.len() / STRIDES;
+        for i in 0..STRIDES {
+            if let Some(&b) = bytes.get(EDGE + i * step) {
+                self.mix(u64::from(b));
+            }
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Parse a render's documents into objects with template source locations. A document
 /// that is not valid YAML fails the render, as it does in Helm.
@@ -828,8 +922,8 @@ fn objects_of(
                 .unwrap_or_default();
             let kind_ordinal = by_kind.entry(kind.clone()).or_default();
             let line = template
-                .as_deref()
-                .map(|t| source_map::document_line(t, &kind, *kind_ordinal, ordinal))
+                .as_ref()
+                .map(|t| source_map::document_line_shared(t, &kind, *kind_ordinal, ordinal))
                 .unwrap_or(1);
             ordinal += 1;
             *kind_ordinal += 1;
@@ -883,7 +977,7 @@ fn lint_chart(
             None => {}
         }
     }
-    let mut cache = ParseCache::new();
+    let mut cache = ParseCache::default();
     let mut parsed: Vec<(Option<String>, Vec<LintObject>, Value)> = Vec::new();
     for (label, out) in &renders {
         let values = crate::yaml::load_str(&out.values_json, "values").unwrap_or(Value::Nil);
