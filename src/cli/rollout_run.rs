@@ -227,6 +227,10 @@ fn run_engine(args: RunArgs, mode: impl FnOnce(&Plan) -> Mode) -> Result<i32, Er
     let mut live = live_options(&args.fleet, args.helm_bin.clone(), true);
     live.lock_duration = args.lock_duration;
     live.helm_timeout = args.helm_timeout;
+    // helm joins the trace: its TRACEPARENT is the current `helm.install` span.
+    live.traceparent = Some(Arc::new(|_cluster: &str| {
+        crate::telemetry::current_traceparent()
+    }));
     let output = args.output;
     let result = rt.block_on(async {
         let backend = {

@@ -38,6 +38,8 @@ use super::plan::{Plan, RollbackScope};
 use super::stages::{Stage, StageAction};
 use super::state::{AuditEntry, ControlAction, Phase, RolloutState};
 use crate::cluster::for_each_target;
+use crate::telemetry::metrics::{metrics, MetricAttrs};
+use crate::telemetry::spans;
 
 /// How a run ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -176,6 +178,7 @@ pub struct Engine<B: Backend> {
     writes: Arc<std::sync::atomic::AtomicU64>,
     on_store: Option<StoreHook>,
     holder: String,
+    started: std::time::Instant,
 }
 
 /// Now, RFC 3339 with milliseconds (sorts as text).
@@ -221,6 +224,7 @@ impl<B: Backend> Engine<B> {
             writes: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             on_store: None,
             holder: String::new(),
+            started: std::time::Instant::now(),
         }
     }
 
@@ -234,6 +238,20 @@ impl<B: Backend> Engine<B> {
     pub fn with_store_hook(mut self, hook: StoreHook) -> Self {
         self.on_store = Some(hook);
         self
+    }
+
+    /// Metric attributes of this rollout (and a cluster).
+    fn attrs(&self, cluster: Option<&str>) -> MetricAttrs {
+        let mut a = MetricAttrs::new()
+            .release(self.plan.release.clone())
+            .strategy(self.plan.strategy.kind().as_str().to_lowercase());
+        if let Some(c) = cluster {
+            a = a.cluster(c.to_string());
+            if let Some(env) = self.plan.cluster(c).map(|p| p.environment) {
+                a = a.environment(env.as_str());
+            }
+        }
+        a
     }
 
     fn cluster_names(&self) -> Vec<String> {
@@ -549,14 +567,18 @@ impl<B: Backend> Engine<B> {
                 }
             }
         }
-        let span = tracing::info_span!(
-            "operator.deploy",
-            operatorName = %self.plan.release,
-            version = self.plan.version.as_deref().unwrap_or(""),
-            deploymentId = %rollout_id,
-            user = %self.user,
-            strategy = self.plan.strategy.kind().as_str(),
+        let span = spans::deploy(
+            &spans::DeployFields {
+                operator_name: self.plan.release.clone(),
+                version: self.plan.version.clone().unwrap_or_default(),
+                deployment_id: rollout_id.clone(),
+                user: Some(self.user.clone()),
+                release: self.plan.release.clone(),
+                strategy: self.plan.strategy.kind().as_str().to_lowercase(),
+            },
+            None,
         );
+        metrics().set_active_deployments(1, &self.attrs(None));
         async {
             if resuming {
                 let phase = {
@@ -764,6 +786,13 @@ impl<B: Backend> Engine<B> {
         }
         self.audit(None, message).await;
         self.store_all().await?;
+        let m = metrics();
+        let attrs = self.attrs(None);
+        m.set_active_deployments(0, &attrs);
+        m.deploy_duration(self.started.elapsed().as_secs_f64(), &attrs);
+        if phase == Phase::Failed {
+            m.failed(&attrs);
+        }
         let warning = phase != Phase::Completed;
         let reason = if warning {
             "RolloutFailed"
@@ -990,7 +1019,7 @@ impl<B: Backend> Engine<B> {
         }
         if matches!(stage.action, StageAction::Upgrade { .. }) {
             let backend = &self.backend;
-            let span = tracing::info_span!("operator.validate", stage = %stage.name);
+            let span = spans::validate();
             let found = for_each_target(&stage.clusters, self.opts.parallel, |c| async move {
                 (c, backend.crd_changes(c).await)
             })
@@ -998,6 +1027,7 @@ impl<B: Backend> Engine<B> {
             .await;
             for (c, changes) in found {
                 let changes = changes?;
+                metrics().crds_validated(1, &self.attrs(Some(c)));
                 if !changes.is_empty() {
                     let msg = format!("breaking CRD changes against {c}: {}", changes.join("; "));
                     self.emit(EventKind::Gate, Some(index), Some(c), None, msg.clone())
@@ -1157,7 +1187,12 @@ impl<B: Backend> Engine<B> {
         {
             return Ok(None);
         }
-        let span = tracing::info_span!("helm.install", cluster = %cluster, namespace = %ns);
+        let span = spans::helm_install(
+            cluster,
+            &self.plan.release,
+            self.plan.version.as_deref().unwrap_or(""),
+        );
+        let span_handle = span.clone();
         async {
             let current = self.backend.current(cluster, &ns).await?;
             if phase == Phase::Deploying && stage_of == index {
@@ -1216,12 +1251,19 @@ impl<B: Backend> Engine<B> {
                 values: env.map(|e| self.plan.values_for(e)).unwrap_or_default(),
                 rollout_id: rollout_id.clone(),
             };
-            match self.backend.upgrade(cluster, &request).await {
+            let began = std::time::Instant::now();
+            let upgraded = self.backend.upgrade(cluster, &request).await;
+            let attrs = self.attrs(Some(cluster));
+            metrics().helm_install_duration(began.elapsed().as_secs_f64(), &attrs);
+            match upgraded {
                 Ok(rev) => {
+                    metrics().deployed(&attrs);
+                    spans::record_success(&span_handle);
                     self.deployed(index, cluster, &ns, &rev).await?;
                     Ok(None)
                 }
                 Err(BackendError::Helm(m)) => {
+                    spans::record_failure(&span_handle, &m);
                     self.mirror(cluster, &ns).await;
                     Ok(Some(format!("helm upgrade failed: {m}")))
                 }
@@ -1446,16 +1488,35 @@ impl<B: Backend> Engine<B> {
         stage: &Stage,
         active: &[String],
     ) -> Result<Vec<(String, String)>, EngineError> {
-        let span = tracing::info_span!("operator.healthcheck", stage = %stage.name);
         let results = for_each_target(active, self.opts.parallel, |c| {
             let ns = self.release_namespace(c, stage);
             async move {
-                let observed = self.backend.health(c, &ns).await;
-                self.record_check(index, c, observed).await
+                let span = spans::healthcheck(c);
+                let began = std::time::Instant::now();
+                let observed = self.backend.health(c, &ns).instrument(span.clone()).await;
+                metrics().healthcheck_duration(began.elapsed().as_secs_f64(), &self.attrs(Some(c)));
+                let failed = self.record_check(index, c, observed).await;
+                match &failed {
+                    Ok(None) => spans::record_success(&span),
+                    Ok(Some((_, why))) => spans::record_failure(&span, why),
+                    Err(e) => spans::record_failure(&span, e),
+                }
+                failed
             }
         })
-        .instrument(span)
         .await;
+        let (healthy, unhealthy) = {
+            let r = self.record.lock().await;
+            active.iter().fold((0u64, 0u64), |(h, u), c| {
+                match r.clusters.get(c).map(|e| e.consecutive_failed_checks) {
+                    Some(0) => (h + 1, u),
+                    _ => (h, u + 1),
+                }
+            })
+        };
+        let attrs = self.attrs(None);
+        metrics().set_healthy(healthy, &attrs);
+        metrics().set_unhealthy(unhealthy, &attrs);
         let mut failed = Vec::new();
         for r in results {
             if let Some(f) = r? {
@@ -1638,11 +1699,29 @@ impl<B: Backend> Engine<B> {
         targets: &[String],
         why: &str,
     ) -> Result<String, EngineError> {
-        let span = tracing::info_span!("operator.rollback", clusters = targets.len());
         let results = for_each_target(targets, self.opts.parallel, |c| async move {
-            (c.clone(), self.rollback_cluster(c, why).await)
+            let good = self
+                .record
+                .lock()
+                .await
+                .clusters
+                .get(c)
+                .and_then(|e| e.last_good_revision);
+            let span = spans::rollback(c, good.map(u64::from));
+            let began = std::time::Instant::now();
+            let r = self.rollback_cluster(c, why).instrument(span.clone()).await;
+            let attrs = self.attrs(Some(c));
+            metrics().rollback_duration(began.elapsed().as_secs_f64(), &attrs);
+            match &r {
+                Ok(Ok(())) => {
+                    metrics().rolled_back(&attrs);
+                    spans::record_success(&span);
+                }
+                Ok(Err(p)) => spans::record_failure(&span, p),
+                Err(e) => spans::record_failure(&span, e),
+            }
+            (c.clone(), r)
         })
-        .instrument(span)
         .await;
         let mut back = 0;
         let mut problems = Vec::new();

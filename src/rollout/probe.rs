@@ -151,11 +151,18 @@ impl HealthProbe {
         cluster: &Cluster,
         namespace: &str,
     ) -> Result<HealthSnapshot, ClusterError> {
+        use crate::telemetry::spans;
+        use tracing::Instrument;
         let now = (self.clock)();
+        let context = cluster.context.as_str();
+        // The three children of `operator.healthcheck` (opened by the engine around this).
         let (pods, webhooks, resources) = futures::try_join!(
-            self.pods(cluster, namespace, now),
-            self.webhooks(cluster, namespace, now),
-            self.resources(cluster, now),
+            self.pods(cluster, namespace, now)
+                .instrument(spans::pod_healthcheck(context)),
+            self.webhooks(cluster, namespace, now)
+                .instrument(spans::webhook_healthcheck(context)),
+            self.resources(cluster, now)
+                .instrument(spans::crd_reconciliation_check(context)),
         )?;
         Ok(HealthSnapshot {
             pods,
