@@ -250,6 +250,7 @@ fn run_engine(args: RunArgs, mode: impl FnOnce(&Plan) -> Mode) -> Result<i32, Er
                 take_over: args.take_over,
                 approval_poll: args.approval_poll,
                 parallel: args.fleet.parallel.max(1),
+                lock_renew: args.lock_duration / 3,
             },
         )
         .with_events(tx);
@@ -716,6 +717,7 @@ pub fn run_control(args: ControlArgs, action: ControlAction) -> Result<i32, Erro
                 take_over: false,
                 approval_poll: Duration::from_secs(10),
                 parallel,
+                lock_renew: Duration::from_secs(40),
             },
         );
         match engine.run().await {

@@ -106,6 +106,8 @@ pub struct EngineOptions {
     pub approval_poll: Duration,
     /// Clusters worked on at once (upgrades within a stage are also bounded by the stage).
     pub parallel: usize,
+    /// How often the Leases are renewed while the rollout runs (a third of their duration).
+    pub lock_renew: Duration,
 }
 
 /// Something that happened, for the progress view, JSON events and notifications.
@@ -179,6 +181,7 @@ pub struct Engine<B: Backend> {
     on_store: Option<StoreHook>,
     holder: String,
     started: std::time::Instant,
+    renewed: Mutex<tokio::time::Instant>,
 }
 
 /// Now, RFC 3339 with milliseconds (sorts as text).
@@ -225,6 +228,7 @@ impl<B: Backend> Engine<B> {
             on_store: None,
             holder: String::new(),
             started: std::time::Instant::now(),
+            renewed: Mutex::new(tokio::time::Instant::now()),
         }
     }
 
@@ -429,6 +433,30 @@ impl<B: Backend> Engine<B> {
         Ok(())
     }
 
+    /// Renews the Leases when a third of their life has passed (called between steps).
+    async fn renew(&self) -> Result<(), EngineError> {
+        let mut last = self.renewed.lock().await;
+        if last.elapsed() < self.opts.lock_renew {
+            return Ok(());
+        }
+        let names = self.cluster_names();
+        let request = LockRequest {
+            holder: self.holder.clone(),
+            take_over: false,
+        };
+        let backend = &self.backend;
+        let results = for_each_target(&names, self.opts.parallel, |c| {
+            let request = &request;
+            async move { backend.lock(c, request).await }
+        })
+        .await;
+        for r in results {
+            r?;
+        }
+        *last = tokio::time::Instant::now();
+        Ok(())
+    }
+
     async fn unlock_all(&self) {
         let names = self.cluster_names();
         let backend = &self.backend;
@@ -494,6 +522,7 @@ impl<B: Backend> Engine<B> {
         };
         self.holder = format!("{rollout_id}/{}", self.opts.runner);
         self.lock_all().await?;
+        *self.renewed.lock().await = tokio::time::Instant::now();
         let result = self.drive(rollout_id, stored).await;
         self.unlock_all().await;
         result
@@ -826,8 +855,9 @@ impl<B: Backend> Engine<B> {
         }
     }
 
-    /// Adopts approvals and requests stored by other processes.
+    /// Adopts approvals and requests stored by other processes (and renews the Leases).
     async fn refresh_requests(&self) -> Result<(), EngineError> {
+        self.renew().await?;
         if let Some(stored) = self.load_record().await? {
             let mut r = self.record.lock().await;
             if stored.rollout_id != r.rollout_id {

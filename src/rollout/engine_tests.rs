@@ -396,6 +396,7 @@ fn opts(mode: Mode) -> EngineOptions {
         take_over: false,
         approval_poll: Duration::from_secs(5),
         parallel: 4,
+        lock_renew: Duration::from_secs(40),
     }
 }
 
