@@ -49,6 +49,9 @@ pub enum Error {
     /// A rollout could not connect its clusters, find helm or read the chart's CRDs.
     #[error(transparent)]
     RolloutConnect(Box<crate::rollout::live::ConnectError>),
+    /// Telemetry that cannot be set up (a bad `OTEL_*` or `RUST_LOG` value): exit 2.
+    #[error(transparent)]
+    Telemetry(#[from] crate::telemetry::TelemetryError),
 }
 
 impl From<crate::lint::run::LintError> for Error {

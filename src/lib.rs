@@ -15,6 +15,7 @@ pub mod report;
 pub mod rollout;
 pub mod scaffold;
 pub mod schema;
+pub mod telemetry;
 pub mod template;
 pub mod valuesdoc;
 pub mod yaml;

@@ -73,6 +73,9 @@ pub enum Command {
     Status(Box<status::StatusArgs>),
     /// Compare a chart with what is deployed (`diff upgrade RELEASE CHART`).
     Diff(diff::DiffArgs),
+    /// Emit one simulated rollout's logs, spans and metrics (checks the telemetry wiring).
+    #[command(name = "__telemetry-selftest", hide = true)]
+    TelemetrySelftest(crate::telemetry::selftest::SelftestArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -123,6 +126,7 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Create(args) => create::run(args),
         Command::ValuesDoc(args) => valuesdoc::run(args),
         Command::Rollout(args) => rollout::run(args),
+        Command::TelemetrySelftest(args) => crate::telemetry::selftest::run(args),
     }
 }
 

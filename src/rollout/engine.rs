@@ -237,7 +237,11 @@ impl<B: Backend> Engine<B> {
     }
 
     fn cluster_names(&self) -> Vec<String> {
-        self.plan.clusters.iter().map(|c| c.context.clone()).collect()
+        self.plan
+            .clusters
+            .iter()
+            .map(|c| c.context.clone())
+            .collect()
     }
 
     fn namespace_of(&self, cluster: &str, action_ns: Option<&String>) -> String {
@@ -277,7 +281,9 @@ impl<B: Backend> Engine<B> {
                 release: self.plan.release.clone(),
                 event,
                 stage,
-                stage_name: stage.and_then(|s| self.stages.get(s)).map(|s| s.name.clone()),
+                stage_name: stage
+                    .and_then(|s| self.stages.get(s))
+                    .map(|s| s.name.clone()),
                 cluster: cluster.map(str::to_string),
                 phase,
                 message,
@@ -494,9 +500,34 @@ impl<B: Backend> Engine<B> {
                         if self.pending(ControlAction::Rollback).await.is_some() {
                             return self.handle_rollback_request().await;
                         }
-                        return Err(EngineError::Usage(format!(
-                            "rollout {rollout_id} has already ended ({phase:?}); start a new one with `kubectl opm rollout start`"
-                        )));
+                        // The previous runner may have died while writing the end:
+                        // make every copy say so, and report the outcome again.
+                        self.audit(
+                            None,
+                            &format!("rollout resumed by {} after it had ended", self.user),
+                        )
+                        .await;
+                        self.store_all().await?;
+                        let last = {
+                            let r = self.record.lock().await;
+                            let n = r.audit.len();
+                            n.checked_sub(2)
+                                .and_then(|i| r.audit.get(i))
+                                .map(|a| a.message.clone())
+                                .unwrap_or_default()
+                        };
+                        self.emit(
+                            EventKind::Resumed,
+                            None,
+                            None,
+                            Some(phase),
+                            format!("rollout {rollout_id} has already ended ({phase:?}): {last}"),
+                        )
+                        .await;
+                        return Ok(match phase {
+                            Phase::Completed => Outcome::Completed,
+                            _ => Outcome::Failed(last),
+                        });
                     }
                 }
                 _ => {
@@ -535,7 +566,8 @@ impl<B: Backend> Engine<B> {
                     }
                     r.phase
                 };
-                self.audit(None, &format!("rollout resumed by {}", self.user)).await;
+                self.audit(None, &format!("rollout resumed by {}", self.user))
+                    .await;
                 self.store_all().await?;
                 self.emit(
                     EventKind::Resumed,
@@ -558,8 +590,13 @@ impl<B: Backend> Engine<B> {
                 .await;
                 self.store_all().await?;
                 for c in &names {
-                    self.k8s_event(c, "RolloutStarted", &format!("rollout {rollout_id} started"), false)
-                        .await;
+                    self.k8s_event(
+                        c,
+                        "RolloutStarted",
+                        &format!("rollout {rollout_id} started"),
+                        false,
+                    )
+                    .await;
                 }
                 self.emit(
                     EventKind::Started,
@@ -598,8 +635,14 @@ impl<B: Backend> Engine<B> {
         let outcome = self.rollback_clusters(&targets, why).await?;
         let msg = format!("rollout failed and rolled back ({outcome})");
         self.finish(Phase::Failed, &msg).await?;
-        self.emit(EventKind::RolledBack, None, None, Some(Phase::Failed), msg.clone())
-            .await;
+        self.emit(
+            EventKind::RolledBack,
+            None,
+            None,
+            Some(Phase::Failed),
+            msg.clone(),
+        )
+        .await;
         Ok(Outcome::Failed(msg))
     }
 
@@ -644,16 +687,21 @@ impl<B: Backend> Engine<B> {
             self.mark_handled(&id).await;
             let msg = format!("rollout aborted by {who}; clusters stay where they are");
             self.finish(Phase::Failed, &msg).await?;
-            self.emit(EventKind::Failed, None, None, Some(Phase::Failed), msg.clone())
-                .await;
+            self.emit(
+                EventKind::Failed,
+                None,
+                None,
+                Some(Phase::Failed),
+                msg.clone(),
+            )
+            .await;
             return Ok(Some(Outcome::Failed(msg)));
         }
         if let Some(id) = self.pending(ControlAction::Pause).await {
             let who = self.requester(&id).await;
             self.mark_handled(&id).await;
-            let msg = format!(
-                "rollout paused by {who}; continue with `kubectl opm rollout resume`"
-            );
+            let msg =
+                format!("rollout paused by {who}; continue with `kubectl opm rollout resume`");
             {
                 let mut r = self.record.lock().await;
                 r.phase = Phase::Paused;
@@ -695,8 +743,14 @@ impl<B: Backend> Engine<B> {
         self.rollback_clusters(&targets, &msg).await?;
         let done = format!("rolled back on request of {who}");
         self.finish(Phase::Failed, &done).await?;
-        self.emit(EventKind::RolledBack, None, None, Some(Phase::Failed), done.clone())
-            .await;
+        self.emit(
+            EventKind::RolledBack,
+            None,
+            None,
+            Some(Phase::Failed),
+            done.clone(),
+        )
+        .await;
         Ok(Outcome::Failed(done))
     }
 
@@ -711,7 +765,11 @@ impl<B: Backend> Engine<B> {
         self.audit(None, message).await;
         self.store_all().await?;
         let warning = phase != Phase::Completed;
-        let reason = if warning { "RolloutFailed" } else { "RolloutCompleted" };
+        let reason = if warning {
+            "RolloutFailed"
+        } else {
+            "RolloutCompleted"
+        };
         for c in self.cluster_names() {
             self.k8s_event(&c, reason, message, warning).await;
         }
@@ -719,7 +777,11 @@ impl<B: Backend> Engine<B> {
     }
 
     async fn sleep_with_control(&self, total: Duration) -> Result<Option<Outcome>, EngineError> {
-        let step = self.plan.health.check_interval.max(Duration::from_millis(10));
+        let step = self
+            .plan
+            .health
+            .check_interval
+            .max(Duration::from_millis(10));
         let deadline = tokio::time::Instant::now() + total;
         loop {
             if let Some(o) = self.control().await? {
@@ -805,8 +867,14 @@ impl<B: Backend> Engine<B> {
             self.plan.clusters.len()
         );
         self.finish(Phase::Completed, &msg).await?;
-        self.emit(EventKind::Completed, None, None, Some(Phase::Completed), msg)
-            .await;
+        self.emit(
+            EventKind::Completed,
+            None,
+            None,
+            Some(Phase::Completed),
+            msg,
+        )
+        .await;
         Ok(Outcome::Completed)
     }
 
@@ -879,7 +947,8 @@ impl<B: Backend> Engine<B> {
                     );
                     self.record.lock().await.retain_until = Some(until);
                     self.audit(None, &msg).await;
-                    self.emit(EventKind::Gate, Some(index), None, None, msg).await;
+                    self.emit(EventKind::Gate, Some(index), None, None, msg)
+                        .await;
                     return Ok(None);
                 }
             }
@@ -887,8 +956,13 @@ impl<B: Backend> Engine<B> {
         let Some(evaluation) = &stage.evaluation else {
             return Ok(None);
         };
-        self.evaluate_stage(index, stage, evaluation.period, evaluation.success_threshold)
-            .await
+        self.evaluate_stage(
+            index,
+            stage,
+            evaluation.period,
+            evaluation.success_threshold,
+        )
+        .await
     }
 
     /// CRD and environment gates; waits for an approval when one is needed.
@@ -899,7 +973,9 @@ impl<B: Backend> Engine<B> {
         let mut reasons = Vec::new();
         if stage.needs_approval {
             reasons.push(match stage.action {
-                StageAction::Switch { .. } => "autoSwitch is off: the switch to green needs an approval".to_string(),
+                StageAction::Switch { .. } => {
+                    "autoSwitch is off: the switch to green needs an approval".to_string()
+                }
                 _ => format!(
                     "stage {} touches {} clusters",
                     stage.name,
@@ -923,10 +999,7 @@ impl<B: Backend> Engine<B> {
             for (c, changes) in found {
                 let changes = changes?;
                 if !changes.is_empty() {
-                    let msg = format!(
-                        "breaking CRD changes against {c}: {}",
-                        changes.join("; ")
-                    );
+                    let msg = format!("breaking CRD changes against {c}: {}", changes.join("; "));
                     self.emit(EventKind::Gate, Some(index), Some(c), None, msg.clone())
                         .await;
                     reasons.push(msg);
@@ -936,7 +1009,8 @@ impl<B: Backend> Engine<B> {
         if reasons.is_empty() {
             return Ok(None);
         }
-        self.wait_for_approval(index, stage, &reasons.join("; ")).await
+        self.wait_for_approval(index, stage, &reasons.join("; "))
+            .await
     }
 
     async fn approved(&self, index: usize) -> Option<bool> {
@@ -987,30 +1061,22 @@ impl<B: Backend> Engine<B> {
             .await;
         }
         loop {
-            match self.record.lock().await.approval_for(index).cloned() {
+            let decision = self.record.lock().await.approval_for(index).cloned();
+            match decision {
                 Some(a) if a.approved => {
-                    let msg = format!(
-                        "stage {} approved by {}: {}",
-                        index + 1,
-                        a.who,
-                        a.why
-                    );
+                    let msg = format!("stage {} approved by {}: {}", index + 1, a.who, a.why);
                     {
                         let mut r = self.record.lock().await;
                         r.phase = Phase::Deploying;
                     }
                     self.audit(None, &msg).await;
                     self.store_all().await?;
-                    self.emit(EventKind::Approved, Some(index), None, None, msg).await;
+                    self.emit(EventKind::Approved, Some(index), None, None, msg)
+                        .await;
                     return Ok(None);
                 }
                 Some(a) => {
-                    let msg = format!(
-                        "stage {} rejected by {}: {}",
-                        index + 1,
-                        a.who,
-                        a.why
-                    );
+                    let msg = format!("stage {} rejected by {}: {}", index + 1, a.who, a.why);
                     {
                         let mut r = self.record.lock().await;
                         for c in &stage.clusters {
@@ -1023,8 +1089,14 @@ impl<B: Backend> Engine<B> {
                         }
                     }
                     self.finish(Phase::Failed, &msg).await?;
-                    self.emit(EventKind::Rejected, Some(index), None, Some(Phase::Failed), msg.clone())
-                        .await;
+                    self.emit(
+                        EventKind::Rejected,
+                        Some(index),
+                        None,
+                        Some(Phase::Failed),
+                        msg.clone(),
+                    )
+                    .await;
                     return Ok(Some(Outcome::Failed(msg)));
                 }
                 None => {}
@@ -1173,7 +1245,10 @@ impl<B: Backend> Engine<B> {
             e.target_revision = Some(rev.revision);
         })
         .await;
-        let msg = format!("{cluster}: revision {} deployed ({})", rev.revision, rev.chart);
+        let msg = format!(
+            "{cluster}: revision {} deployed ({})",
+            rev.revision, rev.chart
+        );
         self.audit(Some(cluster), &msg).await;
         self.store(&[cluster.to_string()]).await?;
         self.mirror(cluster, ns).await;
@@ -1212,8 +1287,11 @@ impl<B: Backend> Engine<B> {
                 e.phase = Phase::Deploying;
             })
             .await;
-            self.audit(Some(c), &format!("{c}: switching webhooks from {from} to {to}, scaling {from} to 0"))
-                .await;
+            self.audit(
+                Some(c),
+                &format!("{c}: switching webhooks from {from} to {to}, scaling {from} to 0"),
+            )
+            .await;
             self.store(std::slice::from_ref(c)).await?;
             let switched = async {
                 self.backend.switch_webhooks(c, from, to).await?;
@@ -1232,8 +1310,14 @@ impl<B: Backend> Engine<B> {
                     let msg = format!("{c}: switched to {to}");
                     self.audit(Some(c), &msg).await;
                     self.store(std::slice::from_ref(c)).await?;
-                    self.emit(EventKind::ClusterPhase, Some(index), Some(c), Some(Phase::Validating), msg)
-                        .await;
+                    self.emit(
+                        EventKind::ClusterPhase,
+                        Some(index),
+                        Some(c),
+                        Some(Phase::Validating),
+                        msg,
+                    )
+                    .await;
                 }
                 Err(BackendError::Environment(m)) => return Err(EngineError::Environment(m)),
                 Err(e) => {
@@ -1308,7 +1392,10 @@ impl<B: Backend> Engine<B> {
         let r = self.record.lock().await;
         let (healthy, total) = active.iter().fold((0u64, 0u64), |(h, t), c| {
             let e = r.clusters.get(c).cloned().unwrap_or_default();
-            (h + u64::from(e.healthy_checks), t + u64::from(e.total_checks))
+            (
+                h + u64::from(e.healthy_checks),
+                t + u64::from(e.total_checks),
+            )
         });
         let last_bad: Vec<(String, String)> = active
             .iter()
@@ -1317,7 +1404,9 @@ impl<B: Backend> Engine<B> {
                 (e.consecutive_failed_checks > 0).then(|| {
                     (
                         c.clone(),
-                        e.message.clone().unwrap_or_else(|| "last health check failed".into()),
+                        e.message
+                            .clone()
+                            .unwrap_or_else(|| "last health check failed".into()),
                     )
                 })
             })
@@ -1325,7 +1414,11 @@ impl<B: Backend> Engine<B> {
         drop(r);
         match success_threshold {
             Some(threshold) => {
-                let share = if total == 0 { 1.0 } else { healthy as f64 / total as f64 };
+                let share = if total == 0 {
+                    1.0
+                } else {
+                    healthy as f64 / total as f64
+                };
                 if share + 1e-12 < threshold {
                     let msg = format!(
                         "stage {} ({}) healthy in {healthy} of {total} checks ({:.1}%), under the success threshold {:.1}%",
@@ -1403,7 +1496,11 @@ impl<B: Backend> Engine<B> {
                 e.consecutive_failed_checks += 1;
                 e.message = Some(verdict.problems.join("; "));
             }
-            (e.consecutive_failed_checks, e.healthy_checks, e.total_checks)
+            (
+                e.consecutive_failed_checks,
+                e.healthy_checks,
+                e.total_checks,
+            )
         };
         let msg = if verdict.healthy {
             format!("{c}: healthy ({healthy}/{total} checks)")
@@ -1417,8 +1514,14 @@ impl<B: Backend> Engine<B> {
             self.audit(Some(c), &msg).await;
         }
         self.store(&[c.to_string()]).await?;
-        self.emit(EventKind::Check, Some(index), Some(c), Some(Phase::Validating), msg)
-            .await;
+        self.emit(
+            EventKind::Check,
+            Some(index),
+            Some(c),
+            Some(Phase::Validating),
+            msg,
+        )
+        .await;
         Ok((consecutive >= threshold).then(|| {
             (
                 c.to_string(),
@@ -1452,7 +1555,8 @@ impl<B: Backend> Engine<B> {
     ) -> Result<Outcome, EngineError> {
         let stage = self.stages.get(index);
         for (c, problem) in failed {
-            self.set_cluster(c, |e| e.message = Some(problem.clone())).await;
+            self.set_cluster(c, |e| e.message = Some(problem.clone()))
+                .await;
             let msg = format!("{c}: failed: {problem}");
             self.audit(Some(c), &msg).await;
             self.k8s_event(c, "ClusterFailed", &msg, true).await;
@@ -1475,8 +1579,14 @@ impl<B: Backend> Engine<B> {
                 "rollout failed (automatic rollback is off; roll back with `kubectl opm rollout rollback`): {summary}"
             );
             self.finish(Phase::Failed, &msg).await?;
-            self.emit(EventKind::Failed, Some(index), None, Some(Phase::Failed), msg.clone())
-                .await;
+            self.emit(
+                EventKind::Failed,
+                Some(index),
+                None,
+                Some(Phase::Failed),
+                msg.clone(),
+            )
+            .await;
             return Ok(Outcome::Failed(msg));
         }
         let mut targets: Vec<String> = failed.iter().map(|(c, _)| c.clone()).collect();
@@ -1504,19 +1614,30 @@ impl<B: Backend> Engine<B> {
                     Err(e) => format!("{c}: switching back to {from} failed: {e}"),
                 };
                 self.audit(Some(c), &msg).await;
-                self.emit(EventKind::ClusterPhase, Some(index), Some(c), None, msg).await;
+                self.emit(EventKind::ClusterPhase, Some(index), Some(c), None, msg)
+                    .await;
             }
         }
         let outcome = self.rollback_clusters(&targets, &summary).await?;
         let msg = format!("rollout failed and rolled back ({outcome}): {summary}");
         self.finish(Phase::Failed, &msg).await?;
-        self.emit(EventKind::RolledBack, Some(index), None, Some(Phase::Failed), msg.clone())
-            .await;
+        self.emit(
+            EventKind::RolledBack,
+            Some(index),
+            None,
+            Some(Phase::Failed),
+            msg.clone(),
+        )
+        .await;
         Ok(Outcome::Failed(msg))
     }
 
     /// Rolls back each cluster to its last good revision; returns a summary.
-    async fn rollback_clusters(&self, targets: &[String], why: &str) -> Result<String, EngineError> {
+    async fn rollback_clusters(
+        &self,
+        targets: &[String],
+        why: &str,
+    ) -> Result<String, EngineError> {
         let span = tracing::info_span!("operator.rollback", clusters = targets.len());
         let results = for_each_target(targets, self.opts.parallel, |c| async move {
             (c.clone(), self.rollback_cluster(c, why).await)
@@ -1531,7 +1652,10 @@ impl<B: Backend> Engine<B> {
                 Err(p) => problems.push(format!("{c}: {p}")),
             }
         }
-        let mut out = format!("{back} of {} clusters back on their last good revision", targets.len());
+        let mut out = format!(
+            "{back} of {} clusters back on their last good revision",
+            targets.len()
+        );
         if !problems.is_empty() {
             out.push_str(&format!("; not rolled back: {}", problems.join("; ")));
         }
@@ -1661,8 +1785,14 @@ impl<B: Backend> Engine<B> {
         self.store(&[cluster.to_string()]).await?;
         self.mirror(cluster, ns).await;
         self.k8s_event(cluster, "RolledBack", &msg, true).await;
-        self.emit(EventKind::RolledBack, None, Some(cluster), Some(Phase::Failed), msg)
-            .await;
+        self.emit(
+            EventKind::RolledBack,
+            None,
+            Some(cluster),
+            Some(Phase::Failed),
+            msg,
+        )
+        .await;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod health;
 pub mod helm;
 pub mod live;
+pub mod notify;
 pub mod plan;
 pub mod probe;
 pub mod stages;

@@ -270,4 +270,4 @@ pub fn compute_stages(plan: &Plan) -> Vec<Stage> {
 
 #[cfg(test)]
 #[path = "stages_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -295,24 +295,20 @@ impl RolloutState {
         Ok(out)
     }
 
-    /// One record from the copies stored in each cluster: rollout-wide fields from the
-    /// freshest copy (highest `seq`), each cluster's entry from its own copy when it has one
-    /// (a cluster's copy is written at each of its transitions); approvals, requests and
-    /// audit entries from all. `None` for no copies; copies of other rollouts than the
-    /// freshest one are ignored.
+    /// One record from the copies stored in each cluster. The engine writes snapshots of
+    /// one in-memory record, numbered by `seq`, so the copy with the highest `seq` is the
+    /// freshest picture of everything (a crash in the middle of writing to every cluster
+    /// leaves some copies behind, never ahead). Approvals, requests and audit entries that
+    /// other processes added to any copy are merged in. `None` for no copies; copies of
+    /// other rollouts than the freshest one are ignored.
     pub fn merge_copies(copies: &[(String, RolloutState)]) -> Option<RolloutState> {
         let (_, freshest) = copies
             .iter()
             .max_by_key(|(_, c)| (c.seq, c.updated_at.clone()))?;
         let mut out = freshest.clone();
-        for (name, copy) in copies {
+        for (_, copy) in copies {
             if copy.rollout_id != out.rollout_id {
                 continue;
-            }
-            // Every change to a cluster's entry is written to that cluster's own copy, so
-            // its own copy has the freshest entry.
-            if let Some(own) = copy.clusters.get(name) {
-                out.clusters.insert(name.clone(), own.clone());
             }
             for a in &copy.approvals {
                 if !out.approvals.contains(a) {

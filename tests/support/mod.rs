@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 pub mod fakeapi;
+pub mod otlp;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

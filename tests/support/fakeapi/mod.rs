@@ -43,6 +43,7 @@ pub mod faults;
 pub mod kubeconfig;
 pub mod patch;
 pub mod protobuf;
+pub mod proxy;
 pub mod selectors;
 pub mod server;
 pub mod status;
@@ -63,6 +64,8 @@ use tokio::sync::watch as tokio_watch;
 pub use faults::{Deny, Fault, FaultAction, Faults};
 #[allow(unused_imports)]
 pub use kubeconfig::{kubeconfig_yaml, write_kubeconfig};
+#[allow(unused_imports)]
+pub use proxy::ProxyAnswer;
 use server::Shared;
 use store::Store;
 
@@ -200,6 +203,7 @@ impl FakeClusterBuilder {
             shutdown: tokio_watch::channel(false).0,
             addr,
             tls: self.tls,
+            proxies: Mutex::new(Vec::new()),
         });
         let task_shared = shared.clone();
         runtime().spawn(async move {
@@ -422,6 +426,20 @@ impl FakeCluster {
                 group: group.to_owned(),
                 resource: resource.to_owned(),
                 namespace: namespace.map(str::to_owned),
+            });
+        }
+    }
+
+    /// Makes Service `namespace/service` answer `answer` through the API server's service
+    /// proxy (`/api/v1/namespaces/NS/services/[https:]NAME[:PORT]/proxy/…`); the latest
+    /// setting for a Service wins. Without one the proxy answers like a real server with
+    /// no pod behind the Service: 503, or 404 when the Service does not exist.
+    pub fn serve_proxy(&self, namespace: &str, service: &str, answer: ProxyAnswer) {
+        if let Ok(mut routes) = self.shared.proxies.lock() {
+            routes.push(proxy::ProxyRoute {
+                namespace: namespace.to_owned(),
+                service: service.to_owned(),
+                answer,
             });
         }
     }

@@ -44,6 +44,8 @@ pub struct Shared {
     pub shutdown: watch::Sender<bool>,
     pub addr: SocketAddr,
     pub tls: bool,
+    /// How Services answer through the service proxy (see `proxy.rs`).
+    pub proxies: Mutex<Vec<super::proxy::ProxyRoute>>,
 }
 
 impl Shared {
@@ -202,6 +204,12 @@ pub async fn handle(
                 "Unauthorized",
             )));
         }
+    }
+    if let Some(answer) = super::proxy::handle(&shared, &method, &path).await {
+        return Ok(match answer {
+            Ok((code, body)) => full(code, "application/json", body),
+            Err(e) => error_response(&e),
+        });
     }
     let mut body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
