@@ -12,7 +12,32 @@
 #
 # Environment: OPM_CORPUS (default ../shared/corpus), OPM_BIN (binary under test; extra words
 # replace `render`, e.g. OPM_BIN=".tools/helm3 template" to compare two helms), HELM4.
+#
+# Wall times depend on the machine's load; for load-independent comparisons count
+# instructions with `valgrind --tool=callgrind target/release/kubectl-opm render …`, and for
+# the in-process render time alone (no start-up, no printing) run the criterion-free
+# benchmark `OPM_CORPUS=… cargo bench --bench render` (benches/render.rs).
+
+# Lint mode: `kubectl-opm lint CHART` vs `helm lint CHART` (Helm 4) on every corpus chart,
+# measured the same way (warm-up, N interleaved runs, medians, run from charts/):
+#
+#   scripts/bench.sh --lint [--runs N] [--charts a,b] [--check]
+#
+# opm lint does more than helm lint (every values-matrix file, the feature-toggle variants,
+# schema validation of every object), and must still take at most half of helm lint's time:
+# --check exits 1 unless every chart's median ratio opm/helm is <= 0.5. The opm exit code is
+# shown, not checked (1 means the chart has error findings, e.g. velero). OPM_BIN replaces
+# the binary (`lint` is appended). The code is bench_lint, at the end of this file.
 set -euo pipefail
+
+if [ "${1:-}" = "--lint" ]; then
+  shift
+  # bash reads a script as it runs it: load bench_lint from the end of the file first.
+  bench_script="${BASH_SOURCE[0]}"
+  eval "$(sed -n '/^bench_lint() {$/,/^}$/p' "$bench_script")"
+  bench_lint "$@"
+  exit $?
+fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -27,7 +52,7 @@ while [ "$#" -gt 0 ]; do
     --charts) charts="$2"; shift 2 ;;
     --charts=*) charts="${1#*=}"; shift ;;
     --check) check=1; shift ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -145,3 +170,114 @@ if check and failures:
     sys.exit(1)
 PY
 echo "saved $out" >&2
+
+# ---- lint benchmark (scripts/bench.sh --lint; see the header) ----
+bench_lint() {
+  local root runs=9 charts="" check=0 corpus helm opm out
+  root="$(cd "$(dirname "$bench_script")/.." && pwd)"
+  cd "$root"
+  while [ "$#" -gt 0 ]; do
+    case "$1" in
+      --runs) runs="$2"; shift 2 ;;
+      --runs=*) runs="${1#*=}"; shift ;;
+      --charts) charts="$2"; shift 2 ;;
+      --charts=*) charts="${1#*=}"; shift ;;
+      --check) check=1; shift ;;
+      -h | --help) sed -n '/^# Lint mode/,/^set -euo/p' "$bench_script" | sed '$d'; return 0 ;;
+      *) echo "unknown argument: $1" >&2; return 2 ;;
+    esac
+  done
+  corpus="${OPM_CORPUS:-$root/../shared/corpus}"
+  if [ ! -f "$corpus/MANIFEST.md" ]; then
+    echo "no corpus at $corpus (set OPM_CORPUS)" >&2
+    return 2
+  fi
+  corpus="$(cd "$corpus" && pwd)"
+  helm="${HELM4:-$root/.tools/helm4}"
+  if [ ! -x "$helm" ]; then
+    scripts/install-test-tools.sh >&2
+  fi
+  if [ -z "${OPM_BIN:-}" ]; then
+    echo "building release binary..." >&2
+    cargo build --release --locked --bin kubectl-opm >&2
+    opm="$root/target/release/kubectl-opm"
+  else
+    opm="$OPM_BIN"
+  fi
+  mkdir -p bench-results
+  out="bench-results/bench-lint-$(date -u +%Y%m%dT%H%M%SZ).md"
+
+  python3 - "$corpus" "$helm" "$opm" "$runs" "$charts" "$check" <<'PY' | tee "$out"
+import os, shlex, statistics, sys, time
+
+corpus, helm, opm, runs, only, check = sys.argv[1:]
+runs, check = int(runs), check == "1"
+charts_dir = os.path.join(corpus, "charts")
+charts = sorted(d for d in os.listdir(charts_dir) if os.path.isfile(os.path.join(charts_dir, d, "Chart.yaml")))
+if only:
+    wanted = only.split(",")
+    charts = [c for c in charts if c in wanted]
+
+def measure(argv):
+    """Runs argv once from charts/, output discarded; returns (wall seconds, peak RSS KiB, exit code)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.chdir(charts_dir)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        try:
+            os.execv(argv[0], argv)
+        finally:
+            os._exit(127)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - start
+    os.close(devnull)
+    return wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
+
+rows, failures = [], []
+for chart in charts:
+    a = shlex.split(opm) + ["lint", chart]
+    b = [helm, "lint", chart]
+    measure(a), measure(b)  # warm-up (page cache, dynamic loader)
+    ta, tb, ma, mb, codes, hcodes = [], [], [], [], set(), set()
+    for _ in range(runs):
+        wall, rss, code = measure(a)
+        ta.append(wall); ma.append(rss); codes.add(code)
+        wall, rss, code = measure(b)
+        tb.append(wall); mb.append(rss); hcodes.add(code)
+    rows.append((chart, statistics.median(ta), statistics.median(tb),
+                 statistics.median(ma), statistics.median(mb), codes, hcodes))
+    print(f"  {chart}: done", file=sys.stderr)
+
+print(f"\nkubectl-opm lint vs helm lint (Helm 4), median of {runs} interleaved runs\n")
+print("| chart | opm ms | helm4 ms | time ratio (opm/helm) | opm MiB | helm4 MiB | opm exit | helm exit |")
+print("|---|---:|---:|---:|---:|---:|---|---|")
+tot_a = tot_b = 0.0
+for chart, ta, tb, ma, mb, codes, hcodes in rows:
+    ratio = ta / tb
+    tot_a += ta; tot_b += tb
+    ex = ",".join(str(c) for c in sorted(codes))
+    hx = ",".join(str(c) for c in sorted(hcodes))
+    print(f"| {chart} | {ta * 1000:.1f} | {tb * 1000:.1f} | {ratio:.2f} | {ma / 1024:.1f} | {mb / 1024:.1f} | {ex} | {hx} |")
+    if codes - {0, 1}:
+        failures.append(f"{chart}: opm lint exited {ex}")
+    if ratio > 0.5:
+        failures.append(f"{chart}: time ratio {ratio:.2f} > 0.5")
+if rows:
+    print(f"| **total** | {tot_a * 1000:.1f} | {tot_b * 1000:.1f} | {tot_a / tot_b:.2f} | | | | |")
+print()
+if failures:
+    print("Targets missed (opm lint at most 0.5x helm lint):")
+    for f in failures:
+        print(f"- {f}")
+else:
+    print("All charts meet the target (opm lint at most 0.5x helm lint).")
+if check and failures:
+    sys.exit(1)
+PY
+  local status=${PIPESTATUS[0]}
+  echo "saved $out" >&2
+  return "$status"
+}

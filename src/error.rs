@@ -25,6 +25,9 @@ pub enum Error {
     /// A flag value that makes no sense (`--kube-version banana`, bad `--set`).
     #[error("{0}")]
     Usage(String),
+    /// The environment stopped a command (a cluster, helm or the rollout lock): exit 3.
+    #[error("{0}")]
+    Environment(String),
     /// CRDs that cannot be read or compared (`crd diff`).
     #[error(transparent)]
     Crd(#[from] crate::crd::CrdError),
@@ -46,12 +49,12 @@ pub enum Error {
     /// A cluster could not be used (unreachable, unknown context, forbidden, bad kubeconfig).
     #[error(transparent)]
     Cluster(#[from] crate::cluster::ClusterError),
-    /// A rollout could not connect its clusters, find helm or read the chart's CRDs.
-    #[error(transparent)]
-    RolloutConnect(Box<crate::rollout::live::ConnectError>),
     /// Telemetry that cannot be set up (a bad `OTEL_*` or `RUST_LOG` value): exit 2.
     #[error(transparent)]
     Telemetry(#[from] crate::telemetry::TelemetryError),
+    /// A rollout could not connect its clusters, find helm or read the chart's CRDs.
+    #[error(transparent)]
+    RolloutConnect(Box<crate::rollout::live::ConnectError>),
 }
 
 impl From<crate::lint::run::LintError> for Error {
@@ -76,6 +79,7 @@ impl Error {
             Error::ValuesDoc(crate::valuesdoc::ValuesDocError::Write { .. }) => 3,
             Error::Cluster(e) => e.exit_code(),
             Error::RolloutConnect(e) => e.exit_code(),
+            Error::Environment(_) => 3,
             _ => 2,
         }
     }

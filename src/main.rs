@@ -3,12 +3,24 @@
 
 use clap::Parser;
 
+mod fast_alloc;
+
+#[global_allocator]
+static ALLOCATOR: fast_alloc::FastAlloc = fast_alloc::FastAlloc::new();
+
 /// Templates recurse through `include` up to Helm's limit of 1000 levels; give the work a
 /// stack that holds that in any build (the memory is only reserved, not used).
 const STACK_SIZE: usize = 256 * 1024 * 1024;
 
 fn main() {
     let cli = opm::cli::Cli::parse();
+    // A plain render renders once and exits: the OS reclaims its memory faster than
+    // freeing it piece by piece would.
+    if let opm::cli::Command::Render(args) = &cli.command {
+        if args.values_matrix.is_none() {
+            opm::render::teardown::skip_teardown();
+        }
+    }
     let worker = std::thread::Builder::new()
         .stack_size(STACK_SIZE)
         .spawn(move || match opm::cli::run(cli) {
@@ -30,4 +42,52 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// The allocator's tests live here: the benchmark includes `fast_alloc.rs` too.
+#[cfg(test)]
+mod tests {
+    use super::fast_alloc::*;
+    use std::alloc::{GlobalAlloc, Layout};
+    use std::ptr;
+
+    #[test]
+    fn classes_cover_their_sizes() {
+        for size in 1..=LARGE_MAX {
+            let layout = Layout::from_size_align(size, 8).unwrap();
+            let class = class_of(layout).unwrap();
+            assert!(class < CLASSES);
+            assert!(class_size(class) >= size, "{size}");
+            if class > 0 {
+                assert!(class_size(class - 1) < size, "{size}");
+            }
+        }
+        assert_eq!(
+            class_of(Layout::from_size_align(LARGE_MAX + 1, 8).unwrap()),
+            None
+        );
+        assert_eq!(class_of(Layout::from_size_align(64, 32).unwrap()), None);
+    }
+
+    #[test]
+    fn blocks_are_reused_and_distinct() {
+        let a = FastAlloc::new();
+        let layout = Layout::from_size_align(40, 8).unwrap();
+        unsafe {
+            let p = a.alloc(layout);
+            let q = a.alloc(layout);
+            assert_ne!(p, q);
+            assert_eq!(p as usize % ALIGN, 0);
+            a.dealloc(p, layout);
+            assert_eq!(a.alloc(layout), p);
+            let grown = a.realloc(q, layout, 48);
+            assert_eq!(grown, q, "same class: grown in place");
+            ptr::write_bytes(grown, 7, 48);
+            let big = a.realloc(grown, Layout::from_size_align(48, 8).unwrap(), 5000);
+            assert_eq!(*big.add(47), 7);
+            a.dealloc(big, Layout::from_size_align(5000, 8).unwrap());
+            let z = a.alloc_zeroed(Layout::from_size_align(5000, 8).unwrap());
+            assert!(std::slice::from_raw_parts(z, 5000).iter().all(|&b| b == 0));
+        }
+    }
 }

@@ -103,7 +103,7 @@ fn seed_release(
         .iter()
         .map(|f| {
             json!({"name": f.name,
-                   "data": base64::engine::general_purpose::STANDARD.encode(&f.data)})
+                   "data": base64::engine::general_purpose::STANDARD.encode(f.data.as_slice())})
         })
         .collect();
     let meta = &loaded.metadata;

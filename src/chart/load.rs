@@ -187,7 +187,7 @@ fn archive_files(bytes: &[u8], origin: &Path) -> Result<Vec<ChartFile>, ChartErr
         }
         files.push(ChartFile {
             name,
-            data: strip_bom(data),
+            data: std::sync::Arc::new(strip_bom(data)),
         });
     }
     if files.is_empty() {
@@ -265,7 +265,7 @@ fn walk(
         let data = std::fs::read(&path).map_err(|e| io_err(&path, e))?;
         files.push(ChartFile {
             name: rel_name,
-            data: strip_bom(data),
+            data: std::sync::Arc::new(strip_bom(data)),
         });
     }
     Ok(())
@@ -288,7 +288,7 @@ fn file_err(name: &str, message: String) -> ChartError {
 
 /// A file under `charts/<name>`: its path inside the subchart (`None` for a file lying
 /// directly in `charts/`, like a `.tgz`) and its bytes.
-type SubchartFile = (Option<String>, Vec<u8>);
+type SubchartFile = (Option<String>, std::sync::Arc<Vec<u8>>);
 
 /// Sort loaded files into a chart (Helm's `LoadFiles`).
 pub fn load_files(files: Vec<ChartFile>, origin: &Path) -> Result<Chart, ChartError> {
@@ -328,7 +328,7 @@ pub fn load_files(files: Vec<ChartFile>, origin: &Path) -> Result<Chart, ChartEr
                 chart.values = super::values::parse_values_documents(&text(&f), "values.yaml")
                     .map_err(|m| file_err("values.yaml", m))?;
             }
-            "values.schema.json" => chart.schema = Some(f.data),
+            "values.schema.json" => chart.schema = Some(std::sync::Arc::unwrap_or_clone(f.data)),
             "requirements.yaml" => {
                 // Deprecated v1 location of dependencies; Helm merges it into the metadata.
                 let doc = parse_yaml(&text(&f), "requirements.yaml")

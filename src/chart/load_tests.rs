@@ -87,10 +87,10 @@ fn sorts_files_like_helm() {
         ]
     );
     // The UTF-8 BOM is dropped; binary files are kept as they are.
-    assert_eq!(chart.file("README.md").unwrap().data, b"hello");
+    assert_eq!(chart.file("README.md").unwrap().data.as_slice(), b"hello");
     assert_eq!(
-        chart.file("files/blob.bin").unwrap().data,
-        vec![0xff, 0x00, 0xfe]
+        chart.file("files/blob.bin").unwrap().data.as_slice(),
+        [0xff, 0x00, 0xfe]
     );
     let crds: Vec<&str> = chart.crds().iter().map(|f| f.name.as_str()).collect();
     assert_eq!(crds, vec!["crds/crd.yaml"]);

@@ -19,6 +19,7 @@ mod load;
 mod load_tests;
 mod metadata;
 mod schema;
+mod schema_quick;
 mod semver;
 mod set;
 mod values;
@@ -39,8 +40,9 @@ pub use values::{coalesce_values, merge_user_values, path_value, table, Warnings
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartFile {
     pub name: String,
-    /// Raw bytes: charts may carry binary files (`.Files.Get "x.bz2" | b64enc`).
-    pub data: Vec<u8>,
+    /// Raw bytes: charts may carry binary files (`.Files.Get "x.bz2" | b64enc`). Shared, so
+    /// that renders hand them to templates (`.Files`) without copying.
+    pub data: std::sync::Arc<Vec<u8>>,
 }
 
 /// A loaded chart.

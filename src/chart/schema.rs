@@ -103,6 +103,12 @@ fn json_type(v: &serde_json::Value) -> &'static str {
 /// line (nested causes of `oneOf`/`anyOf` indented below), ending with a newline, as Helm's
 /// does.
 pub fn validate_single(values: &Value, schema: &[u8]) -> Result<(), String> {
+    // Most values pass: prove that cheaply before compiling the schema (see schema_quick).
+    if let Some(quick) = super::schema_quick::parse(schema) {
+        if super::schema_quick::surely_valid(&quick, values) {
+            return Ok(());
+        }
+    }
     let schema: serde_json::Value =
         serde_json::from_slice(schema).map_err(|e| format!("invalid values.schema.json: {e}\n"))?;
     let validator = jsonschema::validator_for(&schema)

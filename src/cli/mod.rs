@@ -8,6 +8,7 @@ mod diff;
 mod lint;
 mod render;
 mod rollout;
+mod rollout_run;
 pub mod schema;
 mod status;
 pub mod validate;

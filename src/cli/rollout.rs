@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::rollout::duration::{format_duration, parse_duration};
 use crate::rollout::plan::{describe_strategy, load_plan, ChartRef, Plan, PlanOptions, PLAN_FILE};
 use crate::rollout::stages::{compute_stages, Stage, StageAction};
+use crate::rollout::state::ControlAction;
 
 #[derive(Debug, clap::Args)]
 pub struct RolloutArgs {
@@ -24,6 +25,25 @@ pub struct RolloutArgs {
 pub enum RolloutCommand {
     /// Validate a rollout plan and print its stages and gates, touching nothing (dry run).
     Plan(PlanArgs),
+    /// Start a rollout: gates, upgrades, health checks and automatic rollback, stage by stage.
+    Start(super::rollout_run::StartArgs),
+    /// Show a rollout's stage, each cluster's phase, approvals and recent events.
+    Status(super::rollout_run::ShowArgs),
+    /// Continue a rollout that was paused or whose runner stopped (killed, lost its job).
+    Resume(super::rollout_run::RunArgs),
+    /// Ask the running rollout to stop after its current step (`resume` continues).
+    Pause(super::rollout_run::ControlArgs),
+    /// Stop the rollout where it is, without rolling back.
+    Abort(super::rollout_run::ControlArgs),
+    /// Roll every cluster this rollout upgraded back to its last good revision.
+    Rollback(super::rollout_run::ControlArgs),
+    /// Approve a stage waiting for approval (prod, breaking CRD changes, manual switch).
+    Approve(super::rollout_run::DecideArgs),
+    /// Reject a stage waiting for approval: the rollout fails without touching it.
+    Reject(super::rollout_run::DecideArgs),
+    /// Helm revisions of the release on each cluster with their rollout ids, and the audit
+    /// trail.
+    History(super::rollout_run::ShowArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -56,6 +76,15 @@ pub enum PlanFormat {
 pub fn run(args: RolloutArgs) -> Result<i32, Error> {
     match args.command {
         RolloutCommand::Plan(plan) => run_plan(plan),
+        RolloutCommand::Start(a) => super::rollout_run::run_start(a),
+        RolloutCommand::Status(a) => super::rollout_run::run_status(a),
+        RolloutCommand::Resume(a) => super::rollout_run::run_resume(a),
+        RolloutCommand::Pause(a) => super::rollout_run::run_control(a, ControlAction::Pause),
+        RolloutCommand::Abort(a) => super::rollout_run::run_control(a, ControlAction::Abort),
+        RolloutCommand::Rollback(a) => super::rollout_run::run_control(a, ControlAction::Rollback),
+        RolloutCommand::Approve(a) => super::rollout_run::run_decide(a, true),
+        RolloutCommand::Reject(a) => super::rollout_run::run_decide(a, false),
+        RolloutCommand::History(a) => super::rollout_run::run_history(a),
     }
 }
 

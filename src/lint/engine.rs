@@ -89,10 +89,10 @@ fn diagnostic(
 /// text, the object's own location is all we know.
 pub fn source_of(object: &LintObject, field: Option<&str>) -> Option<SourceLocation> {
     let src = object.source.as_ref()?;
-    let Some(text) = object.source_text.as_deref() else {
+    let Some(text) = object.source_text.as_ref() else {
         return Some(src.clone());
     };
-    let pos = source_map::locate(text, src.line, field);
+    let pos = source_map::locate_shared(text, src.line, field);
     Some(SourceLocation {
         file: src.file.clone(),
         line: pos.line,

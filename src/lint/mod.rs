@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod engine;
+pub mod pool;
 pub mod query;
 pub mod registry;
 pub mod rules;

@@ -17,6 +17,7 @@ use std::rc::Rc;
 
 use super::config::{Config, ConfigError};
 use super::engine::{finish, lint_context};
+use super::pool;
 use super::query::{is_namespaced, scalar_string};
 use super::registry::{docs_url, Registry};
 use super::schema::{SchemaPass, SchemaSettings, SchemaSetup};
@@ -166,20 +167,34 @@ pub fn run(opts: &LintOptions) -> Result<LintOutcome, LintError> {
     let mut sources: HashMap<String, Rc<str>> = HashMap::new();
     let mut fail_on_config = None;
 
-    // Charts: prepare every chart's render jobs, run all renders in one pool, then lint.
-    let mut prepared = Vec::new();
-    for dir in &charts {
-        let config = config_for(chart_dir_for_config(dir))?;
-        prepared.push(prepare_chart(dir, opts, config)?);
-    }
-    let jobs: Vec<RenderJob> = prepared.iter().flat_map(|p| p.jobs.clone()).collect();
-    let mut outputs = run_jobs(&jobs).into_iter();
-    for p in prepared {
-        let outs: Vec<Result<RenderOut, crate::error::Error>> =
-            outputs.by_ref().take(p.jobs.len()).collect();
+    // Charts: every chart's renders are queued as soon as they are known and run on the
+    // render workers, while this thread prepares the next chart and parses finished
+    // renders; then each chart is linted.
+    let queue = pool::Queue::new();
+    let linted = std::thread::scope(|scope| {
+        let workers = if charts.is_empty() {
+            0
+        } else {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        };
+        let mut pool = pool::Pool::start(scope, &queue, workers, render_job);
+        let mut prepared = Vec::new();
+        for dir in &charts {
+            let config = config_for(chart_dir_for_config(dir))?;
+            prepared.push(prepare_chart(dir, opts, config, &mut pool)?);
+        }
+        let mut linted = Vec::new();
+        for p in prepared {
+            let diags = lint_chart(&registry, &p, &mut pool, opts)?;
+            linted.push((p, diags));
+        }
+        Ok::<_, LintError>(linted)
+    })?;
+    for (p, diags) in linted {
         let root = display(&p.dir);
         fail_on_config = fail_on_config.or(p.config.fail_on);
-        let diags = lint_chart(&registry, &p, outs, opts)?;
         for (file, text) in &p.template_texts {
             sources.insert(crate::report::join_path(&root, file), text.clone());
         }
@@ -551,8 +566,52 @@ struct RenderOut {
     values_json: String,
 }
 
+thread_local! {
+    /// The chart a render worker loaded last (see [`load_for_render`]).
+    static LOADED: std::cell::RefCell<Option<(PathBuf, Chart)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The chart at `path`, loaded from disk once per render worker: every job of a chart
+/// renders the same chart with other values, and reading and parsing the chart (values
+/// files of every subchart, template texts) cost as much as a small render.
+fn load_for_render(path: &Path) -> Result<Chart, crate::error::Error> {
+    let hit = LOADED.with(|l| {
+        l.borrow()
+            .as_ref()
+            .filter(|(p, _)| p == path)
+            .map(|(_, c)| fresh_copy(c))
+    });
+    if let Some(chart) = hit {
+        return Ok(chart);
+    }
+    let loaded = chart::load(path)?;
+    let copy = fresh_copy(&loaded);
+    LOADED.with(|l| *l.borrow_mut() = Some((path.to_path_buf(), loaded)));
+    Ok(copy)
+}
+
+/// A copy of a loaded chart that shares no mutable state with it: values are maps shared
+/// by reference and preparing a render (dependency processing, coalescing) may change
+/// them in place, so each render gets its own.
+fn fresh_copy(c: &Chart) -> Chart {
+    let mut metadata = c.metadata.clone();
+    for dep in metadata.dependencies.iter_mut().flatten() {
+        dep.import_values = dep.import_values.iter().map(Value::deep_copy).collect();
+    }
+    Chart {
+        metadata,
+        templates: c.templates.clone(),
+        files: c.files.clone(),
+        values: c.values.deep_copy(),
+        schema: c.schema.clone(),
+        dependencies: c.dependencies.iter().map(fresh_copy).collect(),
+        path: c.path.clone(),
+    }
+}
+
 fn render_job(job: &RenderJob) -> Result<RenderOut, crate::error::Error> {
-    let loaded = chart::load(&job.chart)?;
+    let loaded = load_for_render(&job.chart)?;
     let user = job.values.merge()?;
     let (prepared, coalesced) = chart::prepare(loaded, user)?;
     let kube_version = match &job.kube_version {
@@ -580,45 +639,11 @@ fn render_job(job: &RenderJob) -> Result<RenderOut, crate::error::Error> {
     })
 }
 
-/// Run renders concurrently (each on its own thread: template values are not `Send`).
-fn run_jobs(jobs: &[RenderJob]) -> Vec<Result<RenderOut, crate::error::Error>> {
-    if jobs.len() <= 1 {
-        return jobs.iter().map(render_job).collect();
-    }
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .min(jobs.len());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<Result<RenderOut, crate::error::Error>>>> =
-        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
-                let out = render_job(job);
-                if let Some(slot) = slots.get(i) {
-                    if let Ok(mut s) = slot.lock() {
-                        *s = Some(out);
-                    }
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|s| {
-            s.into_inner().ok().flatten().unwrap_or_else(|| {
-                Err(crate::error::Error::Usage(
-                    "a render worker stopped".to_string(),
-                ))
-            })
-        })
-        .collect()
-}
+/// The render workers of a run.
+type RenderPool<'q> = pool::Pool<'q, RenderJob, Result<RenderOut, crate::error::Error>>;
 
-/// A chart ready to render: its jobs in order (default, matrix files, toggle variants).
+/// A chart whose renders are queued: their ids in order (default, matrix files, toggle
+/// variants).
 struct PreparedChart {
     dir: PathBuf,
     config: Config,
@@ -630,24 +655,67 @@ struct PreparedChart {
     candidates: Vec<ToggleCandidate>,
     /// (candidate index, value, api versions) per toggle job.
     toggle_jobs: Vec<(usize, bool, Vec<String>)>,
-    jobs: Vec<RenderJob>,
+    /// Pool ids of the renders: default, matrix files, then toggle variants.
+    job_ids: Vec<usize>,
     kube_minor: String,
     /// CRDs of the chart's (and subcharts') `crds/` directories.
     chart_crds: Vec<LintObject>,
 }
 
+/// Queue the chart's renders and gather what linting it needs. The default and
+/// values-matrix renders are queued before the chart is even loaded here (they need only
+/// the options), the toggle variants as soon as the toggles are detected; the chart's
+/// `crds/` files are parsed while they render.
 fn prepare_chart(
     dir: &Path,
     opts: &LintOptions,
     config: Config,
+    pool: &mut RenderPool<'_>,
 ) -> Result<PreparedChart, LintError> {
     let shown = display(dir);
+    let matrix_glob = opts.values_matrix.clone().or(config.values_matrix.clone());
+    let matrix_paths: Vec<PathBuf> = if !dir.is_dir() {
+        Vec::new()
+    } else {
+        match matrix_glob.as_deref() {
+            Some(glob) => render::command::matrix_entries(dir, glob).unwrap_or_default(),
+            None => chart::find_values_matrix(dir),
+        }
+    };
+    let matrix: Vec<String> = matrix_paths
+        .iter()
+        .map(|p| {
+            p.strip_prefix(dir)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    let kube_version = opts.kube_version.clone().or(config.kube_version.clone());
+    let base = RenderJob {
+        chart: dir.to_path_buf(),
+        values: opts.values.clone(),
+        release_name: if opts.release_name.is_empty() {
+            "release-name".to_string()
+        } else {
+            opts.release_name.clone()
+        },
+        namespace: namespace(opts).to_string(),
+        kube_version: kube_version.clone(),
+        api_versions: opts.api_versions.clone(),
+    };
+    let mut job_ids = vec![pool.submit(base.clone())];
+    for p in &matrix_paths {
+        let mut job = base.clone();
+        job.values.value_files.push(p.clone());
+        job_ids.push(pool.submit(job));
+    }
+
     let loaded = chart::load(dir).map_err(|e| LintError::Render {
         chart: shown.clone(),
         error: Box::new(e.into()),
     })?;
     let chart_name = loaded.name().to_string();
-    let chart_crds = super::schema::chart_crds(&loaded);
     let mut template_texts = BTreeMap::new();
     collect_templates(&loaded, "", &mut template_texts);
     let own_templates: Vec<(String, String)> = loaded
@@ -694,55 +762,11 @@ fn prepare_chart(
         default_values: &loaded.values,
         conditional_subcharts,
     });
-    let facts = ChartFacts {
-        name: chart_name.clone(),
-        path: dir.to_path_buf(),
-        default_values: loaded.values.clone(),
-        crd_dir_files: loaded.crds().iter().map(|f| f.name.clone()).collect(),
-        templates: own_templates,
-    };
-    let matrix_glob = opts.values_matrix.clone().or(config.values_matrix.clone());
-    let matrix_paths: Vec<PathBuf> = if !dir.is_dir() {
-        Vec::new()
-    } else {
-        match matrix_glob.as_deref() {
-            Some(glob) => render::command::matrix_entries(dir, glob).unwrap_or_default(),
-            None => chart::find_values_matrix(dir),
-        }
-    };
-    let matrix: Vec<String> = matrix_paths
-        .iter()
-        .map(|p| {
-            p.strip_prefix(dir)
-                .unwrap_or(p)
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
-        .collect();
-    let kube_version = opts.kube_version.clone().or(config.kube_version.clone());
-    let base = RenderJob {
-        chart: dir.to_path_buf(),
-        values: opts.values.clone(),
-        release_name: if opts.release_name.is_empty() {
-            "release-name".to_string()
-        } else {
-            opts.release_name.clone()
-        },
-        namespace: namespace(opts).to_string(),
-        kube_version: kube_version.clone(),
-        api_versions: opts.api_versions.clone(),
-    };
     if let Some(v) = &kube_version {
         KubeVersion::parse(v).map_err(|e| LintError::Input {
             path: "--kube-version".to_string(),
             message: e.to_string(),
         })?;
-    }
-    let mut jobs = vec![base.clone()];
-    for p in &matrix_paths {
-        let mut job = base.clone();
-        job.values.value_files.push(p.clone());
-        jobs.push(job);
     }
     let mut toggle_jobs = Vec::new();
     for (i, c) in candidates.iter().enumerate() {
@@ -750,10 +774,18 @@ fn prepare_chart(
             let mut job = base.clone();
             job.values.values.push(c.set_expr(value));
             job.api_versions.extend(apis.iter().cloned());
-            jobs.push(job);
+            job_ids.push(pool.submit(job));
             toggle_jobs.push((i, value, apis));
         }
     }
+    let chart_crds = super::schema::chart_crds(&loaded);
+    let facts = ChartFacts {
+        name: chart_name.clone(),
+        path: dir.to_path_buf(),
+        default_values: loaded.values.clone(),
+        crd_dir_files: loaded.crds().iter().map(|f| f.name.clone()).collect(),
+        templates: own_templates,
+    };
     Ok(PreparedChart {
         dir: dir.to_path_buf(),
         config,
@@ -763,7 +795,7 @@ fn prepare_chart(
         matrix,
         candidates,
         toggle_jobs,
-        jobs,
+        job_ids,
         kube_minor: kube_minor(kube_version.as_deref()),
         chart_crds,
     })
@@ -792,7 +824,57 @@ fn kube_minor(v: Option<&str>) -> String {
 }
 
 /// Parsed documents by their text, shared by all renders of a chart.
-type ParseCache = HashMap<String, Value>;
+type ParseCache = HashMap<String, Value, std::hash::BuildHasherDefault<SampleHasher>>;
+
+/// A hasher for document texts that reads a bounded sample of each text (its length, its
+/// head and tail, and bytes spread over the middle) instead of every byte: rendered
+/// documents are up to megabytes (CRDs), every render looks all of them up, and a full
+/// hash of each lookup cost more than the parse it saves. Lookups still compare whole
+/// texts, so a weak hash only costs a comparison, never a wrong hit.
+#[derive(Default, Clone, Copy)]
+struct SampleHasher(u64);
+
+impl SampleHasher {
+    fn mix(&mut self, word: u64) {
+        // FxHash's step: rotate, xor, multiply by a large odd constant.
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for SampleHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const EDGE: usize = 64;
+        const STRIDES: usize = 32;
+        self.mix(bytes.len() as u64);
+        let words = |chunk: &[u8]| -> u64 {
+            chunk
+                .iter()
+                .fold(0u64, |acc, &b| acc.rotate_left(8) ^ u64::from(b))
+        };
+        if bytes.len() <= 2 * EDGE + STRIDES {
+            for chunk in bytes.chunks(8) {
+                let w = words(chunk);
+                self.mix(w);
+            }
+            return;
+        }
+        let (head, tail) = (&bytes[..EDGE], &bytes[bytes.len() - EDGE..]);
+        for chunk in head.chunks(8).chain(tail.chunks(8)) {
+            let w = words(chunk);
+            self.mix(w);
+        }
+        let step = bytes.len() / STRIDES;
+        for i in 0..STRIDES {
+            if let Some(&b) = bytes.get(EDGE + i * step) {
+                self.mix(u64::from(b));
+            }
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Parse a render's documents into objects with template source locations. A document
 /// that is not valid YAML fails the render, as it does in Helm.
@@ -828,8 +910,8 @@ fn objects_of(
                 .unwrap_or_default();
             let kind_ordinal = by_kind.entry(kind.clone()).or_default();
             let line = template
-                .as_deref()
-                .map(|t| source_map::document_line(t, &kind, *kind_ordinal, ordinal))
+                .as_ref()
+                .map(|t| source_map::document_line_shared(t, &kind, *kind_ordinal, ordinal))
                 .unwrap_or(1);
             ordinal += 1;
             *kind_ordinal += 1;
@@ -850,46 +932,97 @@ fn objects_of(
     Ok(objects)
 }
 
+/// A render's objects, or why its output does not parse.
+type Parsed = Result<Vec<LintObject>, String>;
+
+/// A finished render of a chart, parsed.
+enum Slot {
+    /// The render failed.
+    Failed(crate::error::Error),
+    /// Its objects (or why its output does not parse) and, for the default and matrix
+    /// renders, its values.
+    Parsed { objects: Parsed, values: Value },
+}
+
 fn lint_chart(
     registry: &Registry,
     p: &PreparedChart,
-    outs: Vec<Result<RenderOut, crate::error::Error>>,
+    pool: &mut RenderPool<'_>,
     opts: &LintOptions,
 ) -> Result<Vec<Diagnostic>, LintError> {
     let shown = display(&p.dir);
     let ns = namespace(opts);
-    let mut outs = outs.into_iter();
-    let default = match outs.next() {
-        Some(Ok(o)) => o,
-        Some(Err(error)) => {
-            return Err(LintError::Render {
-                chart: shown,
-                error: Box::new(error),
-            })
-        }
-        None => return Ok(Vec::new()),
-    };
-    let mut renders: Vec<(Option<String>, RenderOut)> = vec![(None, default)];
-    for label in &p.matrix {
-        match outs.next() {
-            Some(Ok(o)) => renders.push((Some(label.clone()), o)),
-            Some(Err(error)) => {
-                return Err(LintError::RenderValues {
-                    chart: shown,
-                    values: label.clone(),
-                    error: Box::new(error),
-                })
+    let setup = SchemaSetup::new(
+        &p.kube_minor,
+        &opts.schema.or(&p.config.schema),
+        p.chart_crds.clone(),
+    );
+    // Parse renders as they finish (the others keep rendering meanwhile); validating the
+    // default and matrix renders' objects now fills the validator's caches, so their lint
+    // passes below mostly look results up.
+    let main_renders = 1 + p.matrix.len();
+    let mut cache = ParseCache::default();
+    let mut slots: Vec<Option<Slot>> = p.job_ids.iter().map(|_| None).collect();
+    let mut waiting = p.job_ids.clone();
+    while !waiting.is_empty() {
+        let Some((id, out)) = pool.next_of(&waiting) else {
+            break;
+        };
+        waiting.retain(|w| *w != id);
+        let Some(index) = p.job_ids.iter().position(|j| *j == id) else {
+            continue;
+        };
+        let slot = match out {
+            Err(error) => Slot::Failed(error),
+            Ok(out) => {
+                let main = index < main_renders;
+                let values = if main {
+                    crate::yaml::load_str(&out.values_json, "values").unwrap_or(Value::Nil)
+                } else {
+                    Value::Nil
+                };
+                let objects = objects_of(&out, p, ns, &mut cache);
+                if let (true, Ok(objects)) = (main, &objects) {
+                    setup.warm(objects);
+                }
+                Slot::Parsed { objects, values }
             }
-            None => {}
+        };
+        if let Some(s) = slots.get_mut(index) {
+            *s = Some(slot);
         }
     }
-    let mut cache = ParseCache::new();
+    let stopped = || crate::error::Error::Usage("a render worker stopped".to_string());
+    let mut slots = slots.into_iter();
+
+    // Render failures of the default and matrix renders first, in order, then their
+    // parse failures, in order.
+    let mut renders: Vec<(Option<String>, Parsed, Value)> = Vec::new();
+    let labels = std::iter::once(None).chain(p.matrix.iter().cloned().map(Some));
+    for label in labels {
+        let slot = slots.next().flatten();
+        let failed = |error: crate::error::Error| match &label {
+            Some(values) => LintError::RenderValues {
+                chart: shown.clone(),
+                values: values.clone(),
+                error: Box::new(error),
+            },
+            None => LintError::Render {
+                chart: shown.clone(),
+                error: Box::new(error),
+            },
+        };
+        match slot {
+            Some(Slot::Parsed { objects, values }) => renders.push((label, objects, values)),
+            Some(Slot::Failed(error)) => return Err(failed(error)),
+            None => return Err(failed(stopped())),
+        }
+    }
     let mut parsed: Vec<(Option<String>, Vec<LintObject>, Value)> = Vec::new();
-    for (label, out) in &renders {
-        let values = crate::yaml::load_str(&out.values_json, "values").unwrap_or(Value::Nil);
-        let objects = objects_of(out, p, ns, &mut cache).map_err(|message| {
+    for (label, objects, values) in renders {
+        let objects = objects.map_err(|message| {
             let error = Box::new(crate::error::Error::Usage(message));
-            match label {
+            match &label {
                 Some(values) => LintError::RenderValues {
                     chart: shown.clone(),
                     values: values.clone(),
@@ -901,8 +1034,13 @@ fn lint_chart(
                 },
             }
         })?;
-        parsed.push((label.clone(), objects, values));
+        parsed.push((label, objects, values));
     }
+    let outs = slots.map(|slot| match slot {
+        Some(Slot::Parsed { objects, .. }) => objects,
+        Some(Slot::Failed(error)) => Err(error.to_string()),
+        None => Err(stopped().to_string()),
+    });
     // Toggle variants: keep a candidate's renders when one of them changes the guarded
     // objects (or fails to render, which the toggle rules report), or when its key is named
     // for the purpose, so a broken `crds.install` is reported as ineffective.
@@ -913,10 +1051,7 @@ fn lint_chart(
         let Some(c) = p.candidates.get(*ci) else {
             continue;
         };
-        let objects = match out
-            .map_err(|e| e.to_string())
-            .and_then(|o| objects_of(&o, p, ns, &mut cache))
-        {
+        let objects = match out {
             Ok(objs) => {
                 if toggles::confirmed(c.purpose, default_objects, &objs) {
                     confirmed[*ci] = true;
@@ -947,11 +1082,6 @@ fn lint_chart(
         })
         .flat_map(|(_, v)| v)
         .collect();
-    let setup = SchemaSetup::new(
-        &p.kube_minor,
-        &opts.schema.or(&p.config.schema),
-        p.chart_crds.clone(),
-    );
     let mut diags = Vec::new();
     for (label, objects, values) in &parsed {
         let pass = SchemaPass::new(&setup, label.is_none());

@@ -102,6 +102,18 @@ impl SchemaSetup {
         }
     }
 
+    /// Validate objects ahead of their lint pass, with the chart's `crds/` CRDs, and
+    /// forget the findings: the validator caches results by document content, so the pass
+    /// itself then mostly looks them up. Lint calls this for each render as it finishes,
+    /// while the other renders still run.
+    pub fn warm(&self, objects: &[LintObject]) {
+        if let Ok(v) = &self.validator {
+            let mut all = objects.to_vec();
+            all.extend(self.chart_crds.iter().cloned());
+            v.validate_indexed(&all);
+        }
+    }
+
     /// The setup of a context that brings none (tests of single rules): library defaults
     /// (`--missing-schemas warn`) for the context's version, no extra CRDs.
     fn for_context(ctx: &Context<'_>) -> SchemaSetup {

@@ -15,6 +15,10 @@
 //! Lines that are only a template action (`{{- if .Values.x }}`, `{{ toYaml … | nindent 8 }}`)
 //! are ignored for indentation, since they do not take part in the YAML structure.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use super::query::split_field_path;
 
 /// A 1-based line and column in a source file.
@@ -282,6 +286,73 @@ pub fn locate(text: &str, doc_line: usize, field: Option<&str>) -> Position {
         parent = Parent::Key(col);
     }
     best.unwrap_or_else(fallback)
+}
+
+/// Answers already given, per source text. A lint run asks the same questions about the
+/// same templates for every render (each document's line, each finding's field), and a
+/// template can be megabytes of CRDs; the answers depend only on the text and the question.
+#[derive(Default)]
+struct Memo {
+    /// The texts answered about, by address; holding them keeps an address from being
+    /// reused by another text while its answers are cached.
+    texts: HashMap<usize, Rc<str>>,
+    lines: HashMap<(usize, String, usize, usize), usize>,
+    positions: HashMap<(usize, usize, Option<String>), Position>,
+}
+
+/// Texts kept before the memo starts over (a bound for long-lived processes).
+const MEMO_TEXTS: usize = 4096;
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+}
+
+impl Memo {
+    fn key(&mut self, text: &Rc<str>) -> usize {
+        let key = Rc::as_ptr(text) as *const u8 as usize;
+        if !self.texts.contains_key(&key) {
+            if self.texts.len() >= MEMO_TEXTS {
+                *self = Memo::default();
+            }
+            self.texts.insert(key, Rc::clone(text));
+        }
+        key
+    }
+}
+
+/// [`document_line`], answered once per text and question on this thread.
+pub fn document_line_shared(
+    text: &Rc<str>,
+    kind: &str,
+    kind_ordinal: usize,
+    ordinal: usize,
+) -> usize {
+    let key = MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let t = m.key(text);
+        (t, kind.to_string(), kind_ordinal, ordinal)
+    });
+    if let Some(hit) = MEMO.with(|m| m.borrow().lines.get(&key).copied()) {
+        return hit;
+    }
+    let line = document_line(text, kind, kind_ordinal, ordinal);
+    MEMO.with(|m| m.borrow_mut().lines.insert(key, line));
+    line
+}
+
+/// [`locate`], answered once per text and question on this thread.
+pub fn locate_shared(text: &Rc<str>, doc_line: usize, field: Option<&str>) -> Position {
+    let key = MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let t = m.key(text);
+        (t, doc_line, field.map(str::to_string))
+    });
+    if let Some(hit) = MEMO.with(|m| m.borrow().positions.get(&key).copied()) {
+        return hit;
+    }
+    let pos = locate(text, doc_line, field);
+    MEMO.with(|m| m.borrow_mut().positions.insert(key, pos));
+    pos
 }
 
 #[cfg(test)]

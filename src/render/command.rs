@@ -123,9 +123,17 @@ pub fn render_with(
             None => Error::Render(error),
         }
     };
-    let files =
-        super::render_files_with(&prepared, &coalesced, &options, cluster).map_err(with_frame)?;
-    let sorted = output::sort_manifests(&files.files).map_err(Error::Render)?;
+    let sorter = output::BackgroundSorter::start();
+    let files = super::render_files_to(&prepared, &coalesced, &options, cluster, sorter.as_ref())
+        .map_err(with_frame)?;
+    let sorted = match sorter {
+        // The sorted documents hold their own copies of the rendered text.
+        Some(sorter) => sorter.finish().1,
+        None => output::sort_manifests(&files.files),
+    }
+    .map_err(Error::Render)?;
+    // The values are the other large graph of a render besides the parsed templates.
+    super::teardown::release(coalesced);
     // Only `--include-crds` prints the `crds/` files; don't copy them otherwise.
     let crds = if req.include_crds {
         crd_files(&prepared)

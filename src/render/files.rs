@@ -6,20 +6,64 @@
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use base64::Engine as _;
 
 use super::glob::Glob;
 use crate::template::{FuncError, Map, Object, Value};
 
+/// The bytes of one file: shared with the loaded chart (no copy per render), or owned.
+#[derive(Debug, Clone)]
+enum FileBytes {
+    Owned(Rc<[u8]>),
+    Chart(Arc<Vec<u8>>),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Owned(b) => b,
+            FileBytes::Chart(b) => b,
+        }
+    }
+}
+
+impl FileBytes {
+    /// The bytes as a template value (`[]byte`); a chart's file is copied only here, when
+    /// a template reads it.
+    fn to_rc(&self) -> Rc<[u8]> {
+        match self {
+            FileBytes::Owned(b) => b.clone(),
+            FileBytes::Chart(b) => Rc::from(b.as_slice()),
+        }
+    }
+}
+
 /// A set of chart files, keyed by path relative to the chart root (`files/x.conf`).
 #[derive(Debug, Clone, Default)]
 pub struct Files {
-    files: Rc<BTreeMap<String, Rc<[u8]>>>,
+    files: Rc<BTreeMap<String, FileBytes>>,
 }
 
 impl Files {
     pub fn new(files: BTreeMap<String, Rc<[u8]>>) -> Files {
+        let files = files
+            .into_iter()
+            .map(|(k, v)| (k, FileBytes::Owned(v)))
+            .collect();
+        Files {
+            files: Rc::new(files),
+        }
+    }
+
+    /// Files that share their bytes with a loaded chart's [`crate::chart::ChartFile`]s.
+    pub fn shared(files: BTreeMap<String, Arc<Vec<u8>>>) -> Files {
+        let files = files
+            .into_iter()
+            .map(|(k, v)| (k, FileBytes::Chart(v)))
+            .collect();
         Files {
             files: Rc::new(files),
         }
@@ -29,7 +73,7 @@ impl Files {
         Value::Object(Rc::new(self))
     }
 
-    fn get_bytes(&self, name: &str) -> Option<&Rc<[u8]>> {
+    fn get_bytes(&self, name: &str) -> Option<&FileBytes> {
         self.files.get(name)
     }
 
@@ -43,7 +87,9 @@ impl Files {
             .filter(|(name, _)| glob.is_match(name))
             .map(|(name, data)| (name.clone(), data.clone()))
             .collect();
-        Files::new(matched)
+        Files {
+            files: Rc::new(matched),
+        }
     }
 
     /// `AsConfig`/`AsSecrets`: a YAML map from each file's base name to its content.
@@ -112,12 +158,12 @@ impl Object for Files {
             "Get" => string_arg(name, args).map(|path| match self.get_bytes(path) {
                 Some(data) => match std::str::from_utf8(data) {
                     Ok(text) => Value::str(text),
-                    Err(_) => Value::Bytes(data.clone()),
+                    Err(_) => Value::Bytes(data.to_rc()),
                 },
                 None => Value::str(""),
             }),
             "GetBytes" => string_arg(name, args).map(|path| match self.get_bytes(path) {
-                Some(data) => Value::Bytes(data.clone()),
+                Some(data) => Value::Bytes(data.to_rc()),
                 None => Value::Bytes(Rc::from(Vec::new())),
             }),
             "Glob" => string_arg(name, args).map(|pattern| self.glob(pattern).into_value()),
@@ -145,7 +191,7 @@ impl Object for Files {
             }
             out.push_str(name);
             out.push(':');
-            out.push_str(&Value::Bytes(data.clone()).to_string());
+            out.push_str(&Value::Bytes(data.to_rc()).to_string());
         }
         out.push(']');
         out
@@ -158,7 +204,7 @@ impl Object for Files {
             .map(|(k, v)| {
                 (
                     k.clone(),
-                    Value::string(base64::engine::general_purpose::STANDARD.encode(v)),
+                    Value::string(base64::engine::general_purpose::STANDARD.encode(&**v)),
                 )
             })
             .collect();
@@ -169,7 +215,7 @@ impl Object for Files {
         Some(
             self.files
                 .iter()
-                .map(|(k, v)| (Value::str(k), Value::Bytes(v.clone())))
+                .map(|(k, v)| (Value::str(k), Value::Bytes(v.to_rc())))
                 .collect(),
         )
     }

@@ -18,6 +18,7 @@ mod exec_error;
 pub mod files;
 pub mod glob;
 pub mod output;
+pub mod teardown;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -175,9 +176,10 @@ pub struct RenderedFiles {
     pub notes: Option<String>,
 }
 
-/// One template to render, with the scope (`.`) it sees.
-struct Renderable {
-    source: Rc<str>,
+/// One template to render, with the scope (`.`) it sees. The source borrows the chart's
+/// file unless that is not UTF-8.
+struct Renderable<'c> {
+    source: std::borrow::Cow<'c, str>,
     scope: Value,
     base_path: String,
 }
@@ -318,12 +320,12 @@ fn tpl_error(source: &str, e: FuncError) -> FuncError {
 }
 
 /// The full path of a chart inside the render: `root`, `root/charts/sub`, …
-fn collect_templates(
-    chart: &Chart,
+fn collect_templates<'c>(
+    chart: &'c Chart,
     parent_scope: Option<&Value>,
     full_path: &str,
     top: &TopLevel,
-    templates: &mut BTreeMap<String, Renderable>,
+    templates: &mut BTreeMap<String, Renderable<'c>>,
 ) -> Value {
     let is_root = parent_scope.is_none();
     let mut chart_meta = chart.metadata.to_value();
@@ -340,14 +342,14 @@ fn collect_templates(
         },
     };
     let subcharts = Value::empty_map();
-    let files: BTreeMap<String, Rc<[u8]>> = chart
+    let files: BTreeMap<String, std::sync::Arc<Vec<u8>>> = chart
         .files
         .iter()
-        .map(|f| (f.name.clone(), Rc::from(f.data.as_slice())))
+        .map(|f| (f.name.clone(), std::sync::Arc::clone(&f.data)))
         .collect();
     let mut scope = Map::new();
     scope.insert("Chart".into(), chart_meta);
-    scope.insert("Files".into(), Files::new(files).into_value());
+    scope.insert("Files".into(), Files::shared(files).into_value());
     scope.insert("Release".into(), top.release.clone());
     scope.insert("Capabilities".into(), top.capabilities.clone());
     scope.insert("Values".into(), values);
@@ -374,8 +376,8 @@ fn collect_templates(
             key,
             Renderable {
                 source: match std::str::from_utf8(&template.data) {
-                    Ok(text) => Rc::from(text),
-                    Err(_) => Rc::from(String::from_utf8_lossy(&template.data).as_ref()),
+                    Ok(text) => std::borrow::Cow::Borrowed(text),
+                    Err(_) => String::from_utf8_lossy(&template.data),
                 },
                 scope: scope.clone(),
                 base_path: format!("{full_path}/templates"),
@@ -418,6 +420,19 @@ pub fn render_files_with(
     values: &Value,
     options: &RenderOptions,
     cluster: Option<&cluster::ClusterHooks>,
+) -> Result<RenderedFiles, RenderError> {
+    render_files_to(chart, values, options, cluster, None)
+}
+
+/// [`render_files_with`], but every rendered file goes to `sorter` as soon as it is
+/// rendered (what `helm template` prints is sorted on another thread meanwhile) instead of
+/// into [`RenderedFiles::files`]; [`output::BackgroundSorter::finish`] gives them back.
+pub fn render_files_to(
+    chart: &Chart,
+    values: &Value,
+    options: &RenderOptions,
+    cluster: Option<&cluster::ClusterHooks>,
+    sorter: Option<&output::BackgroundSorter>,
 ) -> Result<RenderedFiles, RenderError> {
     let mut caps = Capabilities::new(options.kube_version.clone(), &options.extra_api_versions);
     if let Some(hooks) = cluster {
@@ -464,12 +479,13 @@ pub fn render_files_with(
     } else {
         MissingKey::Zero
     });
-    for name in &order {
-        if let Some(t) = templates.get(name) {
-            set.add_shared(name, Rc::clone(&t.source))
-                .map_err(RenderError::from_template_error)?;
-        }
-    }
+    let sources: Vec<(&str, &str)> = order
+        .iter()
+        .filter_map(|name| Some((name.as_str(), &*templates.get(name)?.source)))
+        .collect();
+    set.add_all(&sources)
+        .map_err(RenderError::from_template_error)?;
+    drop(sources);
 
     let notes_name = format!("{root_name}/templates/NOTES.txt");
     let mut rendered = RenderedFiles::default();
@@ -503,8 +519,15 @@ pub fn render_files_with(
             }
             continue;
         }
-        rendered.files.insert(name.clone(), out);
+        match sorter {
+            Some(sorter) => sorter.add(name.clone(), out),
+            None => {
+                rendered.files.insert(name.clone(), out);
+            }
+        }
     }
+    // The parsed templates and the scopes are the largest graphs of a render.
+    teardown::release((set, templates, top));
     Ok(rendered)
 }
 

@@ -258,8 +258,32 @@ fn check_head_types(source: &str, object: &Value) -> Result<(), RenderError> {
     Ok(())
 }
 
-/// Parse a document head the way Helm's `SimpleHead` unmarshalling sees it.
-fn parse_head(source: &str, start_line: usize, doc: &str) -> Result<Manifest, RenderError> {
+/// A document and what sorting needs of it: plain strings, so it can be made on another
+/// thread (see [`BackgroundSorter`]) and become a [`Manifest`] on the rendering one.
+#[derive(Debug)]
+struct Head {
+    source: String,
+    content: String,
+    start_line: usize,
+    head: (String, String, String),
+    hook_events: Vec<String>,
+}
+
+impl Head {
+    fn into_manifest(self) -> Manifest {
+        Manifest::new(
+            self.source,
+            self.content,
+            self.start_line,
+            self.head,
+            self.hook_events,
+        )
+    }
+}
+
+/// Parse a document head the way Helm's `SimpleHead` unmarshalling sees it (Helm parses the
+/// whole document, so a YAML error anywhere in it fails the render).
+fn parse_head(source: &str, start_line: usize, doc: &str) -> Result<Head, RenderError> {
     let object = crate::yaml::load_str(doc, source).map_err(|e| RenderError::Yaml {
         template: source.to_string(),
         message: e.helm_message(),
@@ -279,37 +303,45 @@ fn parse_head(source: &str, start_line: usize, doc: &str) -> Result<Manifest, Re
             }
         }
     }
+    if !keep {
+        // Helm skips documents with an unknown hook event ("skipping unknown hooks").
+        hook_events = vec!["<unknown>".to_string()];
+    }
     let head = (
         string_at(&object, &["apiVersion"]),
         string_at(&object, &["kind"]),
         string_at(&object, &["metadata", "name"]),
     );
-    let manifest = Manifest::new(
-        source.to_string(),
-        doc.to_string(),
+    Ok(Head {
+        source: source.to_string(),
+        content: doc.to_string(),
         start_line,
         head,
         hook_events,
-    );
-    if !keep {
-        // Helm skips documents with an unknown hook event ("skipping unknown hooks").
-        let mut skipped = manifest;
-        skipped.hook_events = vec!["<unknown>".to_string()];
-        return Ok(skipped);
-    }
-    Ok(manifest)
+    })
 }
 
-/// Helm's `SortManifests` over rendered files (path → text).
-pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<SortedManifests, RenderError> {
+/// The documents of one rendered file (none for partials and blank output).
+fn file_heads(path: &str, content: &str) -> Result<Vec<Head>, RenderError> {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    if base.starts_with('_') || content.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    split_documents(content)
+        .into_iter()
+        .map(|(line, doc)| parse_head(path, line, doc))
+        .collect()
+}
+
+/// Helm's order from the files' documents, taken in path order; the first failing file
+/// (in path order) is the error, as Helm reports it.
+fn sort_heads(
+    files: impl Iterator<Item = Result<Vec<Head>, RenderError>>,
+) -> Result<SortedManifests, RenderError> {
     let mut sorted = SortedManifests::default();
-    for (path, content) in files {
-        let base = path.rsplit('/').next().unwrap_or(path);
-        if base.starts_with('_') || content.trim().is_empty() {
-            continue;
-        }
-        for (line, doc) in split_documents(content) {
-            let manifest = parse_head(path, line, doc)?;
+    for heads in files {
+        for head in heads? {
+            let manifest = head.into_manifest();
             if manifest.hook_events.is_empty() {
                 sorted.manifests.push(manifest);
             } else if manifest.hook_events.iter().all(|e| e != "<unknown>") {
@@ -320,6 +352,107 @@ pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<SortedManifest
     sort_by_kind(&mut sorted.manifests);
     sort_by_kind(&mut sorted.hooks);
     Ok(sorted)
+}
+
+/// Helm's `SortManifests` over rendered files (path → text).
+pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<SortedManifests, RenderError> {
+    sort_heads(
+        files
+            .iter()
+            .map(|(path, content)| file_heads(path, content)),
+    )
+}
+
+/// [`sort_manifests`] done on a second thread while templates are still rendering: each
+/// file is handed over as soon as it is rendered ([`BackgroundSorter::add`]), so reading
+/// the documents (a full YAML parse each, as Helm does) overlaps with execution; once
+/// rendering is done, the rendering thread takes its share of what is left
+/// ([`BackgroundSorter::finish`]). The rendered text moves to the sorter and comes back
+/// with the result (no copy).
+pub struct BackgroundSorter {
+    sender: std::sync::mpsc::Sender<(String, String)>,
+    queue: SorterQueue,
+    worker: std::thread::JoinHandle<SorterOutput>,
+}
+
+type SorterQueue = std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<(String, String)>>>;
+type SorterOutput = BTreeMap<String, (String, Result<Vec<Head>, RenderError>)>;
+
+/// The YAML loader recurses per nesting level; reserved, not used.
+const SORTER_STACK_SIZE: usize = 64 * 1024 * 1024;
+
+/// Take files from `queue` until it is closed and empty, reading their documents.
+fn drain(queue: &SorterQueue, done: &mut SorterOutput) {
+    loop {
+        // The lock is held only while waiting for the next file, not while reading it.
+        let next = match queue.lock() {
+            Ok(receiver) => receiver.recv().ok(),
+            Err(_) => None,
+        };
+        let Some((path, content)) = next else {
+            return;
+        };
+        let heads = file_heads(&path, &content);
+        done.insert(path, (content, heads));
+    }
+}
+
+impl BackgroundSorter {
+    /// Start the worker; `None` if no thread can be started (sort afterwards instead).
+    pub fn start() -> Option<BackgroundSorter> {
+        let (sender, receiver) = std::sync::mpsc::channel::<(String, String)>();
+        let queue: SorterQueue = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+        let worker_queue = std::sync::Arc::clone(&queue);
+        let worker = std::thread::Builder::new()
+            .stack_size(SORTER_STACK_SIZE)
+            .spawn(move || {
+                let mut done = BTreeMap::new();
+                drain(&worker_queue, &mut done);
+                done
+            })
+            .ok()?;
+        Some(BackgroundSorter {
+            sender,
+            queue,
+            worker,
+        })
+    }
+
+    /// Hand over one rendered file (path → text).
+    pub fn add(&self, path: String, content: String) {
+        // The queue only closes when the sender is dropped (a dead worker is reported by
+        // `finish`).
+        let _ = self.sender.send((path, content));
+    }
+
+    /// Help the worker with the files still queued, wait for it, and return the files
+    /// handed over (path → text) with their documents sorted exactly as [`sort_manifests`]
+    /// sorts them.
+    pub fn finish(
+        self,
+    ) -> (
+        BTreeMap<String, String>,
+        Result<SortedManifests, RenderError>,
+    ) {
+        drop(self.sender);
+        let mut done = BTreeMap::new();
+        drain(&self.queue, &mut done);
+        let Ok(theirs) = self.worker.join() else {
+            let error = RenderError::Yaml {
+                template: String::new(),
+                message: "internal error: the document sorter stopped".to_string(),
+            };
+            return (BTreeMap::new(), Err(error));
+        };
+        done.extend(theirs);
+        let mut files = BTreeMap::new();
+        let mut heads = Vec::with_capacity(done.len());
+        for (path, (content, file_heads)) in done {
+            files.insert(path, content);
+            heads.push(file_heads);
+        }
+        (files, sort_heads(heads.into_iter()))
+    }
 }
 
 /// `---\n# Source: NAME\nCONTENT\n`, Helm's framing of one document.

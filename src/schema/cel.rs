@@ -71,6 +71,27 @@ pub fn compile(rule: &str) -> Result<Program, String> {
     env().compile(rule).map_err(|e| e.to_string())
 }
 
+thread_local! {
+    /// Compiled rules by text. Operator CRDs repeat the same rules many times (every
+    /// version of a CRD, and several CRDs of one operator, carry the same checks), and a
+    /// CRD's rules are compiled twice: once to report rules that do not compile, once into
+    /// the validator.
+    static COMPILED: std::cell::RefCell<HashMap<String, Result<Arc<Program>, String>>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// [`compile`], once per distinct rule text on this thread.
+pub fn compile_shared(rule: &str) -> Result<Arc<Program>, String> {
+    if let Some(hit) = COMPILED.with(|c| c.borrow().get(rule).cloned()) {
+        return hit;
+    }
+    let compiled = compile(rule).map(Arc::new);
+    COMPILED.with(|c| {
+        c.borrow_mut().insert(rule.to_string(), compiled.clone());
+    });
+    compiled
+}
+
 /// Whether the program reads `oldSelf` (a transition rule).
 pub fn references_old_self(p: &Program) -> bool {
     p.references().has_variable("oldSelf")
@@ -431,7 +452,7 @@ fn list_max(This(list): This<Arc<Vec<cel::Value>>>) -> Result<cel::Value, Execut
 // ---- regex ----
 
 fn regex_for(name: &str, pattern: &str) -> Result<regex::Regex, ExecutionError> {
-    regex::Regex::new(pattern).map_err(|e| ExecutionError::function_error(name, e))
+    super::node::shared_regex(pattern).map_err(|e| ExecutionError::function_error(name, e))
 }
 
 fn find(This(s): This<Arc<String>>, pattern: Arc<String>) -> Result<cel::Value, ExecutionError> {

@@ -77,6 +77,8 @@ impl CrdIndex {
 /// it once per CRD document and reuses it for every render.
 #[derive(Debug, Clone, Default)]
 pub struct CompiledCrd {
+    /// `metadata.name` of the CRD (versions carry it too; a CRD may have none).
+    pub name: String,
     pub versions: Vec<((String, String), CrdVersion)>,
     pub problems: Vec<CrdProblem>,
 }
@@ -104,6 +106,7 @@ pub fn compile_crd(crd: &LintObject) -> CompiledCrd {
                     .to_string(),
             });
             return CompiledCrd {
+                name: crd.name.clone(),
                 versions: compiled,
                 problems,
             };
@@ -111,8 +114,8 @@ pub fn compile_crd(crd: &LintObject) -> CompiledCrd {
         let versions = spec
             .and_then(|s| s.get("versions"))
             .and_then(Json::as_array)
-            .cloned()
-            .unwrap_or_default();
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         for (i, v) in versions.iter().enumerate() {
             let Some(name) = v.get("name").and_then(Json::as_str) else {
                 continue;
@@ -156,6 +159,7 @@ pub fn compile_crd(crd: &LintObject) -> CompiledCrd {
         }
     }
     CompiledCrd {
+        name: crd.name.clone(),
         versions: compiled,
         problems,
     }
@@ -291,7 +295,7 @@ fn rule_problems(node: &Json, path: &str, out: &mut Vec<CrdProblem>) {
             let Some(rule) = r.get("rule").and_then(Json::as_str) else {
                 continue;
             };
-            if let Err(e) = super::cel::compile(rule) {
+            if let Err(e) = super::cel::compile_shared(rule) {
                 out.push(CrdProblem {
                     rule: super::RULE_CEL_INVALID,
                     field: format!("{path}.x-kubernetes-validations[{i}].rule"),

@@ -25,6 +25,7 @@
 //! | `api-version-unavailable` | error | the apiVersion is not served yet by the target version |
 //! | `api-version-deprecated` | warning | deprecated, with replacement and removal version |
 
+pub mod cache;
 pub mod cel;
 pub mod crd;
 pub mod deprecations;
@@ -203,6 +204,9 @@ struct External {
     defs: LocalDefs,
 }
 
+/// A rule id and message about an object's apiVersion.
+type ApiFinding = (&'static str, String);
+
 /// A validator for one target version, reusable across many objects.
 pub struct SchemaValidator {
     builtin: VersionSchemas,
@@ -211,8 +215,15 @@ pub struct SchemaValidator {
     extra_crds: Vec<LintObject>,
     locations: Vec<PathBuf>,
     external: RefCell<HashMap<PathBuf, Result<Rc<External>, String>>>,
-    /// Compiled CRDs by document identity (see [`SchemaValidator::compiled_crd`]).
-    crd_cache: RefCell<HashMap<usize, (crate::template::Value, Rc<crd::CompiledCrd>)>>,
+    /// Compiled CRDs by document content (see [`SchemaValidator::compiled_crd`]).
+    crd_cache: RefCell<cache::ContentCache<Rc<crd::CompiledCrd>>>,
+    /// Violations by document content and schema identity (see
+    /// [`SchemaValidator::violations`]).
+    results: RefCell<cache::ContentCache<Rc<Vec<Violation>>>>,
+    /// The other embedded versions, opened on first need (removed/unavailable APIs).
+    others: std::cell::OnceCell<Vec<(u32, String, VersionSchemas)>>,
+    /// What [`SchemaValidator::builtin_elsewhere`] found per (apiVersion, kind).
+    elsewhere: RefCell<HashMap<(String, String), Option<ApiFinding>>>,
 }
 
 impl SchemaValidator {
@@ -242,7 +253,10 @@ impl SchemaValidator {
             extra_crds: opts.crds.clone(),
             locations: opts.schema_locations.clone(),
             external: RefCell::new(HashMap::new()),
-            crd_cache: RefCell::new(HashMap::new()),
+            crd_cache: RefCell::new(cache::ContentCache::default()),
+            results: RefCell::new(cache::ContentCache::default()),
+            others: std::cell::OnceCell::new(),
+            elsewhere: RefCell::new(HashMap::new()),
         })
     }
 
@@ -389,24 +403,33 @@ impl SchemaValidator {
                 self.report_missing(o, "its CustomResourceDefinition has no usable schema", out);
                 return;
             };
-            let mut val = Validator::new(&NoRefs, Mode::Crd).with_object_meta(meta);
-            val.validate_root(schema, &o.object);
-            emit(o, val.into_violations(), out);
+            let found = self.violations(o, Rc::as_ptr(schema) as usize, || {
+                let mut val = Validator::new(&NoRefs, Mode::Crd).with_object_meta(meta);
+                val.validate_root(schema, &o.object);
+                val.into_violations()
+            });
+            emit(o, &found, out);
             return;
         }
         if let Some(def) = self.builtin.kind_definition(&o.api_version, &o.kind) {
             if let Ok(Some(schema)) = self.builtin.definition(def) {
-                let mut val = Validator::new(&self.builtin, Mode::BuiltIn);
-                val.validate_root(&schema, &o.object);
-                emit(o, val.into_violations(), out);
+                let found = self.violations(o, Rc::as_ptr(&schema) as usize, || {
+                    let mut val = Validator::new(&self.builtin, Mode::BuiltIn);
+                    val.validate_root(&schema, &o.object);
+                    val.into_violations()
+                });
+                emit(o, &found, out);
                 return;
             }
         }
         match self.external_schema(&o.api_version, &o.kind) {
             Some(Ok(ext)) => {
-                let mut val = Validator::new(&ext.defs, Mode::BuiltIn);
-                val.validate_root(&ext.schema, &o.object);
-                emit(o, val.into_violations(), out);
+                let found = self.violations(o, Rc::as_ptr(&ext) as usize, || {
+                    let mut val = Validator::new(&ext.defs, Mode::BuiltIn);
+                    val.validate_root(&ext.schema, &o.object);
+                    val.into_violations()
+                });
+                emit(o, &found, out);
                 return;
             }
             Some(Err(message)) => {
@@ -415,8 +438,8 @@ impl SchemaValidator {
             }
             None => {}
         }
-        if let Some(d) = self.builtin_elsewhere(&o.api_version, &o.kind) {
-            out.push(d(o));
+        if let Some((rule, message)) = self.builtin_elsewhere(&o.api_version, &o.kind) {
+            out.push(diag(rule, Severity::Error, Some("apiVersion"), message));
             return;
         }
         let group = o.api_version.split('/').next().unwrap_or("");
@@ -451,81 +474,104 @@ impl SchemaValidator {
     }
 
     /// A built-in kind that the target version does not serve but another embedded version
-    /// does: removed (served by older versions only) or not yet available.
-    #[allow(clippy::type_complexity)]
-    fn builtin_elsewhere(
-        &self,
-        api_version: &str,
-        kind: &str,
-    ) -> Option<Box<dyn Fn(&LintObject) -> Diagnostic>> {
+    /// does: removed (served by older versions only) or not yet available. The rule id and
+    /// message, computed once per (apiVersion, kind).
+    fn builtin_elsewhere(&self, api_version: &str, kind: &str) -> Option<ApiFinding> {
         if api_version.contains('.') && !api_version.contains(".k8s.io/") {
             return None;
         }
-        let mut older: Option<String> = None;
-        let mut newer: Option<String> = None;
-        for v in supported_versions() {
-            let Some(m) = deprecations::minor_of(&v) else {
-                continue;
-            };
-            if m == self.minor {
-                continue;
-            }
-            let Ok(other) = VersionSchemas::open(&v) else {
-                continue;
-            };
+        let key = (api_version.to_string(), kind.to_string());
+        if let Some(hit) = self.elsewhere.borrow().get(&key) {
+            return hit.clone();
+        }
+        let found = self.find_elsewhere(api_version, kind);
+        self.elsewhere.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    fn find_elsewhere(&self, api_version: &str, kind: &str) -> Option<ApiFinding> {
+        let others = self.others.get_or_init(|| {
+            supported_versions()
+                .into_iter()
+                .filter_map(|v| {
+                    let m = deprecations::minor_of(&v)?;
+                    if m == self.minor {
+                        return None;
+                    }
+                    let schemas = VersionSchemas::open(&v).ok()?;
+                    Some((m, v, schemas))
+                })
+                .collect()
+        });
+        let mut older: Option<&str> = None;
+        let mut newer: Option<&str> = None;
+        for (m, v, other) in others {
             if other.kind_definition(api_version, kind).is_some() {
-                if m < self.minor {
+                if *m < self.minor {
                     older = Some(v);
                 } else if newer.is_none() {
                     newer = Some(v);
                 }
             }
         }
-        let target = self.kube_version().to_string();
-        let (rule, message) = match (older, newer) {
-            (Some(last), _) => (
+        let target = self.kube_version();
+        match (older, newer) {
+            (Some(last), _) => Some((
                 RULE_API_REMOVED,
                 format!(
                     "{api_version} {kind} is not served by Kubernetes {target} (last served in {last})"
                 ),
-            ),
-            (None, Some(first)) => (
+            )),
+            (None, Some(first)) => Some((
                 RULE_API_UNAVAILABLE,
                 format!(
                     "{api_version} {kind} is not served by Kubernetes {target} (first served in {first})"
                 ),
-            ),
-            (None, None) => return None,
-        };
-        Some(Box::new(move |o: &LintObject| {
-            let mut d = Diagnostic::new(rule, Severity::Error, message.clone());
-            d.object = Some(o.object_ref());
-            d.field = Some("apiVersion".to_string());
-            d.source = source_for(o, Some("apiVersion"));
-            d
-        }))
+            )),
+            (None, None) => None,
+        }
     }
 
-    /// A CRD checked and compiled once per document: the renders of a lint run share
-    /// their parsed documents, so the same CRD (megabytes of schema in operator charts)
-    /// is not compiled again for every values file. The cache keeps the document alive,
-    /// so its identity cannot be taken by another one.
-    fn compiled_crd(&self, o: &LintObject) -> Rc<crd::CompiledCrd> {
-        let key = match &o.object {
-            crate::template::Value::Map(m) => Some(Rc::as_ptr(m) as usize),
-            _ => None,
+    /// The violations of a document against a schema (`schema` is the schema's identity),
+    /// validated once per distinct document content: the renders of a lint run repeat
+    /// most documents, and a schema never changes during a run.
+    fn violations(
+        &self,
+        o: &LintObject,
+        schema: usize,
+        validate: impl FnOnce() -> Vec<Violation>,
+    ) -> Rc<Vec<Violation>> {
+        // Validation resolves definitions through other caches; none of this one is
+        // borrowed while it runs.
+        let print = match self.results.borrow_mut().lookup(&o.object, schema) {
+            cache::Lookup::Hit(hit) => return hit,
+            cache::Lookup::Miss(print) => print,
         };
-        if let Some(k) = key {
-            if let Some((_, hit)) = self.crd_cache.borrow().get(&k) {
-                return hit.clone();
-            }
-        }
+        let found = Rc::new(validate());
+        self.results
+            .borrow_mut()
+            .insert(&o.object, schema, print, found.clone());
+        found
+    }
+
+    /// A CRD checked and compiled once per distinct spec: the renders of a lint run
+    /// repeat the same CRDs (megabytes of schema in operator charts), often as the very
+    /// same parsed document, sometimes re-rendered with another label or annotation.
+    /// Compiling reads only the spec and the CRD's name.
+    fn compiled_crd(&self, o: &LintObject) -> Rc<crd::CompiledCrd> {
+        let Some(spec) = o.object.get("spec") else {
+            return Rc::new(crd::compile_crd(o));
+        };
+        let print = match self.crd_cache.borrow_mut().lookup(&spec, 0) {
+            cache::Lookup::Hit(hit) if hit.name == o.name => return hit,
+            // The same spec under another name (a copy of a CRD): compiled on its own.
+            cache::Lookup::Hit(_) => return Rc::new(crd::compile_crd(o)),
+            cache::Lookup::Miss(print) => print,
+        };
         let compiled = Rc::new(crd::compile_crd(o));
-        if let Some(k) = key {
-            self.crd_cache
-                .borrow_mut()
-                .insert(k, (o.object.clone(), compiled.clone()));
-        }
+        self.crd_cache
+            .borrow_mut()
+            .insert(&spec, 0, print, compiled.clone());
         compiled
     }
 
@@ -602,16 +648,16 @@ fn crd_problem(o: &LintObject, p: crd::CrdProblem) -> Diagnostic {
     d
 }
 
-fn emit(o: &LintObject, violations: Vec<Violation>, out: &mut Vec<Diagnostic>) {
+fn emit(o: &LintObject, violations: &[Violation], out: &mut Vec<Diagnostic>) {
     for v in violations {
         let severity = match v.kind {
             ViolationKind::CelNotEvaluated => Severity::Info,
             _ => Severity::Error,
         };
-        let mut d = Diagnostic::new(v.kind.rule_id(), severity, v.message);
+        let mut d = Diagnostic::new(v.kind.rule_id(), severity, v.message.clone());
         d.object = Some(o.object_ref());
         if !v.path.is_empty() {
-            d.field = Some(v.path);
+            d.field = Some(v.path.clone());
         }
         d.source = source_for(o, d.field.as_deref());
         out.push(d);

@@ -321,8 +321,8 @@ fn compile_keyword(
             let p = value
                 .as_str()
                 .ok_or_else(|| err(path, "must be a string"))?;
-            let re = regex::Regex::new(p)
-                .map_err(|e| err(path, format!("invalid pattern {p:?}: {e}")))?;
+            let re =
+                shared_regex(p).map_err(|e| err(path, format!("invalid pattern {p:?}: {e}")))?;
             s.pattern = Some((p.to_string(), re));
         }
         "minimum" => s.minimum = Some(as_f64(value, path)?),
@@ -368,10 +368,30 @@ fn compile_keyword(
     Ok(())
 }
 
+thread_local! {
+    /// Compiled patterns by source. CRDs repeat a handful of patterns hundreds of times
+    /// (durations, label names, quantities), and building a regex is most of what
+    /// compiling a CRD schema costs. A `Regex` clone shares the compiled program.
+    static PATTERNS: std::cell::RefCell<std::collections::HashMap<String, Result<regex::Regex, regex::Error>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// `regex::Regex::new`, once per distinct pattern on this thread.
+pub fn shared_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    if let Some(hit) = PATTERNS.with(|c| c.borrow().get(pattern).cloned()) {
+        return hit;
+    }
+    let compiled = regex::Regex::new(pattern);
+    PATTERNS.with(|c| {
+        c.borrow_mut().insert(pattern.to_string(), compiled.clone());
+    });
+    compiled
+}
+
 fn compile_rule(r: &Json, path: &[String]) -> Result<CelRule, CompileError> {
     let text = |k: &str| r.get(k).and_then(Json::as_str).map(str::to_string);
     let rule = text("rule").ok_or_else(|| err(path, "validation rule without `rule`"))?;
-    let program = super::cel::compile(&rule).map(Arc::new);
+    let program = super::cel::compile_shared(&rule);
     let uses_old_self = match &program {
         Ok(p) => super::cel::references_old_self(p),
         Err(_) => rule.contains("oldSelf"),

@@ -15,7 +15,9 @@ use std::rc::Rc;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::funcs::builtin::Builtin;
 use super::funcs::{ExecContext, FuncMap, Function};
-use super::parser::{parse, Arg, Command, Control, Func, Node, Pipe, Tree};
+use super::parser::{
+    parse, parse_detached, Arg, Command, Control, Func, FuncNames, Node, ParsedFile, Pipe, Tree,
+};
 use super::value::{format_float_g, FuncError, FuncErrorKind, Value};
 
 /// What a missing map key yields (Go's `missingkey` option).
@@ -44,14 +46,24 @@ const ROOT_NAME: &str = "gotpl";
 /// Parsed template files and their `define`d templates, plus the functions they may call.
 pub struct TemplateSet {
     funcs: FuncMap,
+    /// What the parser resolves function names against.
+    names: FuncNames,
     templates: HashMap<String, Rc<Tree>>,
     missing_key: MissingKey,
 }
+
+/// Below this much source, parsing on a second thread costs more than it saves.
+const PARALLEL_PARSE_MIN_BYTES: usize = 128 * 1024;
+
+/// Stack for the parsing thread: the parser recurses once per nesting level of the
+/// template, like the executor (see main.rs); reserved, not used.
+const PARSE_STACK_SIZE: usize = 64 * 1024 * 1024;
 
 impl TemplateSet {
     /// A set with Go's builtins plus `funcs` (which override builtins of the same name).
     pub fn new(funcs: FuncMap) -> Self {
         TemplateSet {
+            names: FuncNames::new(&funcs),
             funcs,
             templates: HashMap::new(),
             missing_key: MissingKey::Zero,
@@ -75,9 +87,75 @@ impl TemplateSet {
     /// it for error positions; this avoids a copy).
     #[allow(clippy::result_large_err)]
     pub fn add_shared(&mut self, name: &str, source: Rc<str>) -> Result<(), TemplateError> {
-        let trees = parse(name, source, &self.funcs).map_err(|e| *e)?;
+        let trees = parse(name, source, &self.names).map_err(|e| *e)?;
         for tree in trees {
             associate(&mut self.templates, tree);
+        }
+        Ok(())
+    }
+
+    /// Parse several files (name, source) and add them in the order given, with the result
+    /// [`TemplateSet::add`] would give one after another (the first failing file's error).
+    /// Large sets are parsed on two threads: parsing is most of the work of a big render.
+    #[allow(clippy::result_large_err)]
+    pub fn add_all(&mut self, files: &[(&str, &str)]) -> Result<(), TemplateError> {
+        let total: usize = files.iter().map(|(_, src)| src.len()).sum();
+        let parallel = total >= PARALLEL_PARSE_MIN_BYTES
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        if !parallel {
+            for (name, source) in files {
+                self.add(name, source)?;
+            }
+            return Ok(());
+        }
+        // Two groups of about equal size: largest files first, each to the lighter group.
+        let mut by_size: Vec<usize> = (0..files.len()).collect();
+        by_size.sort_by_key(|&i| std::cmp::Reverse(files[i].1.len()));
+        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+        let (mut mine_bytes, mut their_bytes) = (0, 0);
+        for i in by_size {
+            let len = files[i].1.len();
+            if mine_bytes <= their_bytes {
+                mine.push(i);
+                mine_bytes += len;
+            } else {
+                theirs.push(i);
+                their_bytes += len;
+            }
+        }
+        let names = &self.names;
+        let parse_group = |group: &[usize]| -> Vec<(usize, ParsedFile)> {
+            group
+                .iter()
+                .map(|&i| (i, parse_detached(files[i].0, files[i].1, names)))
+                .collect()
+        };
+        let mut parsed: Vec<Option<ParsedFile>> = files.iter().map(|_| None).collect();
+        std::thread::scope(|scope| {
+            let helper = std::thread::Builder::new()
+                .stack_size(PARSE_STACK_SIZE)
+                .spawn_scoped(scope, || parse_group(&theirs));
+            let own = parse_group(&mine);
+            // If the thread could not start, its share is parsed here.
+            let other = match helper {
+                Ok(handle) => handle.join().ok(),
+                Err(_) => None,
+            };
+            let other = other.unwrap_or_else(|| parse_group(&theirs));
+            for (i, file) in own.into_iter().chain(other) {
+                if let Some(slot) = parsed.get_mut(i) {
+                    *slot = Some(file);
+                }
+            }
+        });
+        for (i, slot) in parsed.into_iter().enumerate() {
+            let ParsedFile(result) = match slot {
+                Some(file) => file,
+                None => parse_detached(files[i].0, files[i].1, &self.names),
+            };
+            for tree in result.map_err(|e| *e)? {
+                associate(&mut self.templates, tree);
+            }
         }
         Ok(())
     }
@@ -943,15 +1021,19 @@ impl State<'_> {
         let mut host_argv = None;
         let result = match func {
             Func::Builtin(b) => b.call(self.args.get(base..).unwrap_or_default()),
-            Func::User(Function::Native(f)) => f(self.args.get(base..).unwrap_or_default()),
-            Func::User(Function::Host(f)) => {
-                // Host functions re-enter the executor, so they get their own copy.
-                let argv = self.args.split_off(base);
-                let f = f.clone();
-                let r = f(self, &argv);
-                host_argv = Some(argv);
-                r
-            }
+            Func::Native(f) => f(self.args.get(base..).unwrap_or_default()),
+            Func::Host(host) => match self.set.funcs.get(host) {
+                Some(Function::Host(f)) => {
+                    // Host functions re-enter the executor, so they get their own copy.
+                    let argv = self.args.split_off(base);
+                    let f = f.clone();
+                    let r = f(self, &argv);
+                    host_argv = Some(argv);
+                    r
+                }
+                Some(Function::Native(f)) => f(self.args.get(base..).unwrap_or_default()),
+                None => Err(FuncError::new(format!("function {host:?} not defined"))),
+            },
         };
         result.map_err(|e| match e.kind {
             FuncErrorKind::Arity => self.error(ident, e.message),
@@ -1072,7 +1154,7 @@ impl State<'_> {
         // Helm 4 parses `tpl` text as a new template named after the set's root ("gotpl"),
         // in a clone of the set: its `define`s are visible only to this execution.
         let name = ROOT_NAME;
-        let trees = parse(name, Rc::from(source), &self.set.funcs)
+        let trees = parse(name, Rc::from(source), &self.set.names)
             .map_err(|e| FuncError::from_template(*e))?;
         let mut body = None;
         let mut overlay: HashMap<String, Rc<Tree>> = HashMap::new();

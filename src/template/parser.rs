@@ -6,12 +6,13 @@
 //! Each `{{define}}`/`{{block}}` becomes its own [`Tree`], sharing the source text of the
 //! file so that execution errors can report line and column.
 
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::rc::Rc;
 
 use super::error::TemplateError;
 use super::funcs::builtin::Builtin;
-use super::funcs::{FuncMap, Function};
+use super::funcs::{FuncMap, Function, NativeFn};
 use super::lexer::{lex, Item, ItemKind};
 use super::value::Value;
 
@@ -49,9 +50,30 @@ impl Tree {
     }
 }
 
+/// A run of plain text: a slice of the file's source, kept by reference (templates of
+/// CRD charts are megabytes of text, which would otherwise be held twice).
+pub(crate) struct Text {
+    src: Rc<str>,
+    start: usize,
+    end: usize,
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.src.get(self.start..self.end).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
 #[derive(Debug)]
 pub(crate) enum Node {
-    Text(Box<str>),
+    Text(Text),
     Action(Pipe),
     If(Control),
     With(Control),
@@ -88,20 +110,69 @@ pub(crate) struct Command {
     pub args: Vec<Arg>,
 }
 
-/// A resolved function.
-#[derive(Clone)]
+/// A resolved function. Host functions are kept by name (and looked up in the set's
+/// [`FuncMap`] when called) so that a tree holds nothing shared with the map: trees can then
+/// be parsed on another thread (see [`ParsedFile`]).
+#[derive(Clone, Copy)]
 pub(crate) enum Func {
     Builtin(Builtin),
-    User(Function),
+    Native(NativeFn),
+    Host(&'static str),
 }
 
 impl fmt::Debug for Func {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Func::Builtin(b) => write!(f, "builtin {b:?}"),
-            Func::User(_) => f.write_str("user function"),
+            Func::Native(_) | Func::Host(_) => f.write_str("user function"),
         }
     }
+}
+
+/// The names a parser resolves function identifiers against: a thread-safe view of a
+/// [`FuncMap`] (plain function pointers, and host functions by name).
+#[derive(Clone, Default)]
+pub(crate) struct FuncNames {
+    names: HashMap<&'static str, Func>,
+}
+
+impl FuncNames {
+    pub fn new(map: &FuncMap) -> FuncNames {
+        let names = map
+            .entries()
+            .map(|(name, f)| {
+                let func = match f {
+                    Function::Native(n) => Func::Native(*n),
+                    Function::Host(_) => Func::Host(name),
+                };
+                (name, func)
+            })
+            .collect();
+        FuncNames { names }
+    }
+
+    fn get(&self, name: &str) -> Option<Func> {
+        self.names.get(name).copied()
+    }
+}
+
+/// The outcome of parsing one file, made to be handed from the thread that parsed it to
+/// the one that will execute it.
+pub(crate) struct ParsedFile(pub Result<Vec<Tree>, Box<TemplateError>>);
+
+// SAFETY: the trees (and the error) hold `Rc`s, which are not thread-safe because clones
+// on two threads could update one count concurrently. Every `Rc` in a `ParsedFile` was
+// created by `parse` on the thread that built it (the source text and all names are copied
+// into fresh `Rc`s there; functions are referred to by plain pointers or static names, never
+// by a clone of the caller's `FuncMap`), and that thread keeps no clone once it hands the
+// `ParsedFile` over. Moving the whole graph therefore moves sole ownership, like moving a
+// `Box`; nothing is shared between threads at any time.
+unsafe impl Send for ParsedFile {}
+
+/// Parse `src` on the current thread into a [`ParsedFile`] that may be sent to another one
+/// (the source is copied into a fresh `Rc`, see the safety note on [`ParsedFile`]).
+pub(crate) fn parse_detached(name: &str, src: &str, funcs: &FuncNames) -> ParsedFile {
+    ParsedFile(parse(name, Rc::from(src), funcs))
 }
 
 /// An operand of a command.
@@ -288,7 +359,7 @@ enum End {
 pub(crate) fn parse(
     name: &str,
     src_rc: Rc<str>,
-    funcs: &FuncMap,
+    funcs: &FuncNames,
 ) -> Result<Vec<Tree>, Box<TemplateError>> {
     let name_rc: Rc<str> = Rc::from(name);
     let lexed = lex(&src_rc);
@@ -325,7 +396,7 @@ struct Parser<'f, 's> {
     max_fetched: usize,
     parse_name: Rc<str>,
     src: Rc<str>,
-    funcs: &'f FuncMap,
+    funcs: &'f FuncNames,
     vars: Vec<Rc<str>>,
     range_depth: usize,
     /// Where the action being parsed started (for "in action started at" messages).
@@ -501,7 +572,11 @@ impl<'s> Parser<'_, 's> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let tok = self.next_non_space();
         match tok.kind {
-            ItemKind::Text => Ok(Parsed::Node(Node::Text(Box::from(tok.val)))),
+            ItemKind::Text => Ok(Parsed::Node(Node::Text(Text {
+                src: Rc::clone(&self.src),
+                start: tok.pos,
+                end: tok.pos + tok.val.len(),
+            }))),
             ItemKind::LeftDelim => {
                 self.action_pos = Some(tok.pos);
                 let r = self.action();
@@ -829,7 +904,7 @@ impl<'s> Parser<'_, 's> {
         let arg = match tok.kind {
             ItemKind::Identifier => {
                 let func = match self.funcs.get(tok.val) {
-                    Some(f) => Func::User(f.clone()),
+                    Some(f) => f,
                     None => match Builtin::from_name(tok.val) {
                         Some(b) => Func::Builtin(b),
                         None => {
@@ -1082,14 +1157,14 @@ mod tests {
     use super::*;
 
     fn parse_err(src: &str) -> String {
-        match parse("t", Rc::from(src), &FuncMap::new()) {
+        match parse("t", Rc::from(src), &FuncNames::default()) {
             Ok(_) => "ok".to_string(),
             Err(e) => e.to_string(),
         }
     }
 
     fn action_string(src: &str) -> String {
-        let trees = parse("t", Rc::from(src), &FuncMap::new()).unwrap();
+        let trees = parse("t", Rc::from(src), &FuncNames::default()).unwrap();
         trees[0].root.iter().map(|n| n.to_string()).collect()
     }
 
@@ -1209,7 +1284,7 @@ mod tests {
         let trees = parse(
             "f",
             Rc::from("a{{define \"x\"}}X{{end}}{{block \"y\" .}}Y{{end}}"),
-            &FuncMap::new(),
+            &FuncNames::default(),
         )
         .unwrap();
         let names: Vec<&str> = trees.iter().map(|t| &*t.name).collect();

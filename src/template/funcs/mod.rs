@@ -84,4 +84,9 @@ impl FuncMap {
     pub fn names(&self) -> impl Iterator<Item = &&'static str> {
         self.funcs.keys()
     }
+
+    /// Every function with its name.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, &Function)> {
+        self.funcs.iter().map(|(name, f)| (*name, f))
+    }
 }
