@@ -1055,3 +1055,100 @@ fn repository_chart_crds_come_from_helm_show_crds() {
         Vec::<String>::new()
     );
 }
+
+/// A controller pod as the kubelet would report it.
+fn controller_pod(name: &str, ready: bool, crash_looping: bool) -> Value {
+    let state = if crash_looping {
+        json!({"waiting": {"reason": "CrashLoopBackOff"}})
+    } else {
+        json!({"running": {"startedAt": "2026-01-01T00:00:00Z"}})
+    };
+    json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": NS,
+            "labels": {"app.kubernetes.io/instance": RELEASE}},
+        "spec": {"containers": [{"name": "manager", "image": "x"}]},
+        "status": {"phase": "Running",
+            "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}],
+            "containerStatuses": [{"name": "manager", "ready": ready,
+                "restartCount": if crash_looping { 5 } else { 0 }, "state": state}]}})
+}
+
+/// The engine, the live backend, the real health probe and helm 4: a healthy Rolling
+/// rollout completes; the next one, whose controller crash-loops, fails its health gate
+/// three times in a row and is rolled back to the revision before it.
+#[test]
+fn crash_looping_controller_is_rolled_back_on_a_live_cluster() {
+    use opm::rollout::engine::{Engine, EngineOptions, Mode, Outcome};
+    let Some(helm) = support::require_tool("helm4") else {
+        return;
+    };
+    let fake = FakeCluster::start();
+    let setup = Setup::new(&[("dev-1", &fake)], CrdPlace::CrdsDir);
+    let text = format!(
+        "release: {RELEASE}\nnamespace: {NS}\nchart: ./chart\nstrategy: Rolling\nrolling: {{validationPeriod: 1s}}\nhealth: {{checkInterval: 100ms, failureThreshold: 3}}\nclusters:\n  - {{context: dev-1, environment: dev}}\n"
+    );
+    let plan = parse_plan(
+        &text,
+        "opm-rollout.yaml",
+        setup.dir.path(),
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    let rt = rt();
+    let run = |id: &str| {
+        let backend = rt
+            .block_on(LiveBackend::connect(&plan, &setup.helm_options(&helm)))
+            .unwrap();
+        let engine = Engine::new(
+            std::sync::Arc::new(backend),
+            plan.clone(),
+            opm::rollout::stages::compute_stages(&plan),
+            EngineOptions {
+                mode: Mode::Start {
+                    rollout_id: id.to_string(),
+                },
+                runner: "test".to_string(),
+                take_over: false,
+                approval_poll: Duration::from_millis(50),
+                parallel: 4,
+            },
+        );
+        rt.block_on(engine.run()).unwrap()
+    };
+    fake.apply(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}));
+    fake.apply(controller_pod("widget-op-controller-a", true, false));
+    assert_eq!(run("r-healthy"), Outcome::Completed);
+
+    fake.delete("v1", "Pod", NS, "widget-op-controller-a");
+    fake.apply(controller_pod("widget-op-controller-b", false, true));
+    write_chart(
+        &setup.chart(),
+        "2.0.0",
+        &[("v1", true, true)],
+        CrdPlace::CrdsDir,
+    );
+    let outcome = run("r-crashing");
+    let Outcome::Failed(message) = &outcome else {
+        panic!("expected a failed rollout, got {outcome:?}");
+    };
+    assert!(message.contains("rolled back"), "{message}");
+    // Revision 2 was the crashing upgrade; revision 3 is helm's rollback to revision 1.
+    let backend = rt
+        .block_on(LiveBackend::connect(&plan, &setup.options()))
+        .unwrap();
+    let current = rt.block_on(backend.current("dev-1", NS)).unwrap().unwrap();
+    assert_eq!(
+        (
+            current.revision,
+            current.chart.as_str(),
+            current.description.as_str()
+        ),
+        (3, "widget-operator-1.0.0", "Rollback to 1")
+    );
+    let record = rt.block_on(backend.load("dev-1")).unwrap().unwrap();
+    assert_eq!(record.rollout_id, "r-crashing");
+    assert_eq!(record.phase, Phase::Failed);
+    let entry = record.clusters.get("dev-1").unwrap();
+    assert!(entry.rolled_back, "{entry:?}");
+    assert_eq!(entry.last_good_revision, Some(1));
+}

@@ -93,7 +93,8 @@ pub struct LiveOptions {
     pub helm_env: Vec<(OsString, OsString)>,
     /// Time limit of one helm run; helm is stopped after it.
     pub helm_timeout: Duration,
-    /// The `TRACEPARENT` for helm, per cluster. When `None`, helm inherits ours.
+    /// The `TRACEPARENT` for helm, per cluster. When `None`, helm gets the trace context of
+    /// the current tracing span (the engine's `helm.install`), else inherits ours.
     pub traceparent: Option<TraceparentFn>,
 }
 
@@ -396,12 +397,19 @@ impl LiveBackend {
         if let Some(d) = &self.env.helm_driver {
             env.push(("HELM_DRIVER".into(), d.into()));
         }
-        if let Some(tp) = self
-            .traceparent
-            .as_ref()
-            .and_then(|f| f(&m.cluster.context))
-        {
-            env.push(("TRACEPARENT".into(), tp.into()));
+        match &self.traceparent {
+            Some(hook) => {
+                if let Some(tp) = hook(&m.cluster.context) {
+                    env.push(("TRACEPARENT".into(), tp.into()));
+                }
+            }
+            // Inside the engine's `helm.install`/`operator.rollback` span, helm joins that
+            // trace; outside any span it inherits our TRACEPARENT, if any.
+            None => {
+                for (k, v) in crate::telemetry::child_env() {
+                    env.push((k.into(), v.into()));
+                }
+            }
         }
         helm::run(HelmRun {
             binary: &binary.path,
@@ -441,7 +449,12 @@ impl LiveBackend {
     fn probe(&self, cluster: &str, namespace: &str) -> Arc<HealthProbe> {
         lock(&self.probes)
             .entry((cluster.to_string(), namespace.to_string()))
-            .or_insert_with(|| Arc::new(HealthProbe::new(self.health.clone(), self.kinds.clone())))
+            .or_insert_with(|| {
+                Arc::new(
+                    HealthProbe::new(self.health.clone(), self.kinds.clone())
+                        .with_release(&self.release),
+                )
+            })
             .clone()
     }
 }
