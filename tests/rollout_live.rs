@@ -937,6 +937,7 @@ fn engine_runs_a_direct_rollout_on_live_clusters() {
             take_over: false,
             approval_poll: Duration::from_millis(50),
             parallel: 4,
+            lock_renew: Duration::from_secs(40),
         },
     );
     let outcome = rt.block_on(engine.run()).unwrap();
@@ -1111,6 +1112,7 @@ fn crash_looping_controller_is_rolled_back_on_a_live_cluster() {
                 take_over: false,
                 approval_poll: Duration::from_millis(50),
                 parallel: 4,
+                lock_renew: Duration::from_secs(40),
             },
         );
         rt.block_on(engine.run()).unwrap()

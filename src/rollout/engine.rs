@@ -202,15 +202,20 @@ fn since(rfc3339: &str) -> Duration {
         .unwrap_or(Duration::ZERO)
 }
 
-/// A fresh rollout id: UTC time and release (`20261123-140501-cert-operator`), unique
-/// enough per release since a Lease keeps two runners apart.
+/// A fresh rollout id: UTC time and release (`20261123-140501-123-cert-operator`), unique
+/// enough per release since a Lease keeps two runners apart. It is also a label value, so
+/// it stays within 63 characters (the release part is cut).
 pub fn new_rollout_id(release: &str) -> String {
     let now = jiff::Timestamp::now();
-    format!(
-        "{}-{:03}-{release}",
+    let stamp = format!(
+        "{}-{:03}-",
         now.strftime("%Y%m%d-%H%M%S"),
         now.subsec_millisecond()
-    )
+    );
+    let room = 63usize.saturating_sub(stamp.len());
+    let cut: String = release.chars().take(room).collect();
+    let cut = cut.trim_end_matches(['-', '.', '_']);
+    format!("{stamp}{cut}")
 }
 
 impl<B: Backend> Engine<B> {
