@@ -902,7 +902,7 @@ fn killed_during_rollback_and_resumed() {
 #[test]
 fn rollout_ids_are_valid_label_values() {
     let id = new_rollout_id("op");
-    assert!(id.ends_with("-op") && id.len() == 23, "{id}");
+    assert!(id.ends_with("-op") && id.len() == 22, "{id}");
     let long = new_rollout_id(&format!("{}-x", "a".repeat(42)));
     assert_eq!(long.len(), 62, "{long}");
     assert!(long.ends_with(&"a".repeat(42)), "{long}");
