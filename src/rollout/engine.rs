@@ -301,6 +301,22 @@ impl<B: Backend> Engine<B> {
         message: String,
     ) {
         let id = self.record.lock().await.rollout_id.clone();
+        // The structured log line (inside the rollout's spans, so it carries operatorName,
+        // version, deploymentId, user and traceId; `--log-format json`).
+        match event {
+            EventKind::Failed | EventKind::RolledBack | EventKind::Rejected => tracing::warn!(
+                cluster = cluster.unwrap_or_default(),
+                event = ?event,
+                stage = stage.map(|s| s + 1),
+                "{message}"
+            ),
+            _ => tracing::info!(
+                cluster = cluster.unwrap_or_default(),
+                event = ?event,
+                stage = stage.map(|s| s + 1),
+                "{message}"
+            ),
+        }
         if let Some(tx) = &self.events {
             let _ = tx.send(ProgressEvent {
                 time: now_rfc3339(),
