@@ -266,6 +266,27 @@ fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// Like [`wait_until`] while `child` runs: a run that ends first fails with its output.
+fn wait_while_running(child: &mut Child, what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+    wait_until(what, limit, || {
+        if f() {
+            return true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            let mut out = String::new();
+            let mut err = String::new();
+            use std::io::Read;
+            let _ = child.stdout.take().unwrap().read_to_string(&mut out);
+            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+            panic!(
+                "the rollout ended before {what}: {:?}\n{out}\n{err}",
+                child.try_wait()
+            );
+        }
+        false
+    })
+}
+
 /// Waits for a spawned run to end, with a sanity bound.
 fn finish(mut child: Child, limit: Duration) -> Output {
     let start = Instant::now();
@@ -472,15 +493,20 @@ fn crash_looping_controller_is_rolled_back_after_three_failed_checks() {
             clusters_yaml(&[("dev-1", "dev"), ("dev-2", "dev")])
         ),
     );
-    let child = f.spawn("start", &plan, &["--rollout-id", "e2e-crash"]);
+    let mut child = f.spawn("start", &plan, &["--rollout-id", "e2e-crash"]);
     let dev1 = f.cluster("dev-1");
-    wait_until("dev-1 Validating", Duration::from_secs(60), || {
-        record(dev1, release).is_some_and(|r| {
-            r.clusters
-                .get("dev-1")
-                .is_some_and(|c| c.phase == Phase::Validating)
-        })
-    });
+    wait_while_running(
+        &mut child,
+        "dev-1 Validating",
+        Duration::from_secs(60),
+        || {
+            record(dev1, release).is_some_and(|r| {
+                r.clusters
+                    .get("dev-1")
+                    .is_some_and(|c| c.phase == Phase::Validating)
+            })
+        },
+    );
     dev1.apply(controller_pod(release, NS, false));
     // The third failed check is the moment the record shows three consecutive failures
     // (or the rollback it triggers); then wait for helm's rollback revision.
@@ -645,4 +671,195 @@ fn bad_plans_are_refused_before_touching_any_cluster() {
         assert!(c.list("v1", "ConfigMap", "").is_empty(), "{name}");
         assert!(c.list("v1", "Secret", "").is_empty(), "{name}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. A breaking CRD change blocks until approved (or rejected)
+
+/// A fleet whose clusters store Widgets in `v1alpha1` and `v1`, and a chart that drops
+/// `v1alpha1`; returns the fleet and the plan, with the rollout started in the background.
+fn breaking_crd_rollout(id: &str) -> Option<(Fleet, PathBuf, Child)> {
+    let f = Fleet::new(&["dev-1", "dev-2"])?;
+    let release = "widget-op";
+    write_chart(&f.path("chart"), "2.0.0", &[("v1", true)]);
+    for (_, c) in f.clusters() {
+        seed(c, release, NS);
+        let mut crd = widget_crd(&[("v1alpha1", false), ("v1", true)]);
+        crd["status"] = json!({"storedVersions": ["v1alpha1", "v1"]});
+        c.apply(crd);
+    }
+    let plan = f.plan(
+        "opm-rollout.yaml",
+        &format!(
+            "release: {release}\nnamespace: {NS}\nchart: ./chart\nstrategy: Rolling\nrolling: {{validationPeriod: 1s}}\n{HEALTH}{}",
+            clusters_yaml(&[("dev-1", "dev"), ("dev-2", "dev")])
+        ),
+    );
+    let mut child = f.spawn("start", &plan, &["--rollout-id", id]);
+    let dev1 = f.cluster("dev-1");
+    wait_while_running(
+        &mut child,
+        "WaitingForApproval",
+        Duration::from_secs(60),
+        || record(dev1, release).is_some_and(|r| r.phase == Phase::WaitingForApproval),
+    );
+    Some((f, plan, child))
+}
+
+#[test]
+fn breaking_crd_change_waits_until_approved() {
+    let Some((f, plan, child)) = breaking_crd_rollout("e2e-crd") else {
+        return;
+    };
+    let plan_arg = plan.display().to_string();
+    // Nothing is upgraded while the gate waits.
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(revisions(f.cluster("dev-1"), "widget-op", NS).is_empty());
+    let status = f
+        .opm(&["rollout", "status", "-f", &plan_arg])
+        .output()
+        .unwrap();
+    let status = text(&status.stdout);
+    assert!(
+        status.contains(": WaitingForApproval, stage 1/2"),
+        "{status}"
+    );
+    // Each cluster's CRD gate waits for its own approval (Rolling: one cluster per stage).
+    for stage in 1..=2usize {
+        wait_until("the next approval", Duration::from_secs(60), || {
+            record(f.cluster("dev-1"), "widget-op")
+                .is_some_and(|r| r.phase == Phase::WaitingForApproval && r.stage + 1 == stage)
+        });
+        let approve = f
+            .opm(&[
+                "rollout",
+                "approve",
+                "-f",
+                &plan_arg,
+                "--reason",
+                "widgets migrated to v1",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(approve.status.code(), Some(0), "{}", describe(&approve));
+        assert_eq!(
+            text(&approve.stdout),
+            format!("stage {stage} (cluster-{stage}) approved by kubernetes-admin: widgets migrated to v1\n")
+        );
+    }
+    let out = finish(child, Duration::from_secs(120));
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let progress = text(&out.stdout);
+    assert!(progress.contains("v1alpha1"), "{progress}");
+    assert_completed(&f, &plan, "widget-op", NS, "e2e-crd");
+}
+
+#[test]
+fn breaking_crd_change_rejected_upgrades_nothing() {
+    let Some((f, plan, child)) = breaking_crd_rollout("e2e-crd-no") else {
+        return;
+    };
+    let plan_arg = plan.display().to_string();
+    let reject = f
+        .opm(&[
+            "rollout",
+            "reject",
+            "-f",
+            &plan_arg,
+            "--reason",
+            "v1alpha1 objects still stored",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(reject.status.code(), Some(0), "{}", describe(&reject));
+    let out = finish(child, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    for (name, c) in f.clusters() {
+        assert!(revisions(c, "widget-op", NS).is_empty(), "{name}");
+        let r = record(c, "widget-op").unwrap();
+        assert_eq!(r.phase, Phase::Failed, "{name}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. A prod stage waits for an approval; the approver is who the cluster says
+
+#[test]
+fn prod_stage_waits_for_approval_by_the_clusters_user() {
+    let Some(f) = Fleet::with_builder(
+        &["dev-1", "prod-1"],
+        FakeCluster::builder()
+            .tls(true)
+            .token("secret-token")
+            .user("alice"),
+    ) else {
+        return;
+    };
+    let release = "widget-op";
+    write_chart(&f.path("chart"), "1.0.0", &[("v1", true)]);
+    for (_, c) in f.clusters() {
+        seed(c, release, NS);
+    }
+    let plan = f.plan(
+        "opm-rollout.yaml",
+        &format!(
+            "release: {release}\nnamespace: {NS}\nchart: ./chart\nstrategy: Rolling\nrolling: {{clusterOrder: [dev-1, prod-1], validationPeriod: 1s}}\n{HEALTH}{}",
+            clusters_yaml(&[("dev-1", "dev"), ("prod-1", "prod")])
+        ),
+    );
+    let plan_arg = plan.display().to_string();
+    let mut child = f.spawn("start", &plan, &["--rollout-id", "e2e-prod"]);
+    let prod = f.cluster("prod-1");
+    wait_while_running(
+        &mut child,
+        "the prod approval",
+        Duration::from_secs(60),
+        || record(prod, release).is_some_and(|r| r.phase == Phase::WaitingForApproval),
+    );
+    // dev-1 is done; prod-1 untouched.
+    assert_eq!(revisions(f.cluster("dev-1"), release, NS).len(), 1);
+    assert!(revisions(prod, release, NS).is_empty());
+    let approve = f
+        .opm(&[
+            "rollout",
+            "approve",
+            "-f",
+            &plan_arg,
+            "--reason",
+            "change CHG-42",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(approve.status.code(), Some(0), "{}", describe(&approve));
+    assert_eq!(
+        text(&approve.stdout),
+        "stage 2 (cluster-2) approved by alice: change CHG-42\n"
+    );
+    let out = finish(child, Duration::from_secs(120));
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_completed(&f, &plan, release, NS, "e2e-prod");
+    let r = record(prod, release).unwrap();
+    assert_eq!(r.approvals.len(), 1);
+    assert_eq!(r.approvals[0].who, "alice");
+    assert_eq!(r.approvals[0].why, "change CHG-42");
+    assert!(r.approvals[0].approved);
+    assert!(
+        r.audit
+            .iter()
+            .any(|a| a.who == "alice" && a.message.contains("approved by alice")),
+        "{:?}",
+        r.audit
+    );
+    let status = f
+        .opm(&["rollout", "status", "-f", &plan_arg])
+        .output()
+        .unwrap();
+    let status = text(&status.stdout);
+    let when = &r.approvals[0].when;
+    assert!(
+        status.contains(&format!(
+            "Approvals:\n  stage 2 approved by alice at {when}: change CHG-42\n"
+        )),
+        "{status}"
+    );
 }
