@@ -863,3 +863,170 @@ fn prod_stage_waits_for_approval_by_the_clusters_user() {
         "{status}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// 6. pause, resume, abort and rollback requests from other processes
+
+fn three_cluster_rolling(f: &Fleet, release: &str, file: &str) -> PathBuf {
+    for (_, c) in f.clusters() {
+        seed(c, release, NS);
+    }
+    f.plan(
+        file,
+        &format!(
+            "release: {release}\nnamespace: {NS}\nchart: ./chart\nstrategy: Rolling\nrolling: {{clusterOrder: [dev-1, dev-2, dev-3], validationPeriod: 1s, pauseBetweenClusters: 200ms}}\n{HEALTH}{}",
+            clusters_yaml(&[("dev-1", "dev"), ("dev-2", "dev"), ("dev-3", "dev")])
+        ),
+    )
+}
+
+#[test]
+fn pause_resume_then_rollback_of_the_finished_rollout() {
+    let Some(f) = Fleet::new(&["dev-1", "dev-2", "dev-3"]) else {
+        return;
+    };
+    let release = "widget-op";
+    write_chart(&f.path("chart-1"), "1.0.0", &[("v1", true)]);
+    write_chart(&f.path("chart"), "2.0.0", &[("v1", true)]);
+    let plan = three_cluster_rolling(&f, release, "opm-rollout.yaml");
+    let plan_arg = plan.display().to_string();
+    for (name, _) in f.clusters() {
+        let chart = f.path("chart-1").display().to_string();
+        let out = f.helm(
+            name,
+            &["upgrade", "--install", release, &chart, "--namespace", NS],
+        );
+        assert!(out.status.success(), "{}", describe(&out));
+    }
+    let mut child = f.spawn("start", &plan, &["--rollout-id", "e2e-pause"]);
+    let dev1 = f.cluster("dev-1");
+    wait_while_running(
+        &mut child,
+        "dev-1 Validating",
+        Duration::from_secs(60),
+        || record(dev1, release).is_some_and(|r| r.clusters["dev-1"].phase == Phase::Validating),
+    );
+    let pause = f
+        .opm(&[
+            "rollout",
+            "pause",
+            "-f",
+            &plan_arg,
+            "--reason",
+            "change freeze",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(pause.status.code(), Some(0), "{}", describe(&pause));
+    assert_eq!(
+        text(&pause.stdout),
+        "pause requested by kubernetes-admin; the runner of rollout e2e-pause acts on it at its next step\n"
+    );
+    let out = finish(child, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let r = record(dev1, release).unwrap();
+    assert_eq!(r.phase, Phase::Paused);
+    assert_eq!(revisions(f.cluster("dev-3"), release, NS).len(), 1);
+    let status = f
+        .opm(&["rollout", "status", "-f", &plan_arg])
+        .output()
+        .unwrap();
+    let status = text(&status.stdout);
+    assert!(
+        status.starts_with("Rollout e2e-pause of widget-op (Rolling): Paused, "),
+        "{status}"
+    );
+
+    let resumed = f.run("resume", &plan, &[]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", describe(&resumed));
+    assert_completed(&f, &plan, release, NS, "e2e-pause");
+    for (name, c) in f.clusters() {
+        let stamped = revisions(c, release, NS)
+            .into_iter()
+            .filter(|r| r.2.as_deref() == Some("e2e-pause"))
+            .count();
+        assert_eq!(stamped, 1, "{name}");
+    }
+
+    // The finished rollout is rolled back on request: every cluster to revision 1.
+    let helm_arg = f.helm.display().to_string();
+    let rollback = f
+        .opm(&[
+            "rollout",
+            "rollback",
+            "-f",
+            &plan_arg,
+            "--helm-bin",
+            &helm_arg,
+            "--reason",
+            "customer escalation",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(rollback.status.code(), Some(0), "{}", describe(&rollback));
+    for (name, c) in f.clusters() {
+        let revs = revisions(c, release, NS);
+        assert_eq!(revs.len(), 3, "{name}: {revs:?}");
+        assert_eq!(revs[2].1, "deployed", "{name}: {revs:?}");
+        let history = f.helm(name, &["history", release, "--namespace", NS]);
+        assert!(
+            text(&history.stdout).contains("Rollback to 1"),
+            "{name}: {}",
+            text(&history.stdout)
+        );
+        let r = record(c, release).unwrap();
+        assert!(
+            r.clusters[name].rolled_back,
+            "{name}: {:?}",
+            r.clusters[name]
+        );
+    }
+}
+
+#[test]
+fn abort_stops_a_running_rollout() {
+    let Some(f) = Fleet::new(&["dev-1", "dev-2", "dev-3"]) else {
+        return;
+    };
+    let release = "widget-op";
+    write_chart(&f.path("chart"), "1.0.0", &[("v1", true)]);
+    let plan = three_cluster_rolling(&f, release, "opm-rollout.yaml");
+    let plan_arg = plan.display().to_string();
+    let mut child = f.spawn("start", &plan, &["--rollout-id", "e2e-abort"]);
+    let dev1 = f.cluster("dev-1");
+    wait_while_running(
+        &mut child,
+        "dev-1 Validating",
+        Duration::from_secs(60),
+        || record(dev1, release).is_some_and(|r| r.clusters["dev-1"].phase == Phase::Validating),
+    );
+    let abort = f
+        .opm(&[
+            "rollout",
+            "abort",
+            "-f",
+            &plan_arg,
+            "--reason",
+            "wrong chart",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(abort.status.code(), Some(0), "{}", describe(&abort));
+    let out = finish(child, Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    for (name, c) in f.clusters() {
+        let r = record(c, release).unwrap();
+        assert_eq!(r.phase, Phase::Failed, "{name}");
+    }
+    assert!(revisions(f.cluster("dev-3"), release, NS).is_empty());
+    // A second abort has nothing left to stop.
+    let again = f
+        .opm(&["rollout", "abort", "-f", &plan_arg])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2), "{}", describe(&again));
+    assert_eq!(
+        text(&again.stderr),
+        "Error: rollout e2e-abort has already ended (Failed)\n"
+    );
+}
