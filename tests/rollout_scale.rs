@@ -9,6 +9,8 @@
 //! minutes, far over the test budget, and the real helm is exercised by
 //! `tests/rollout_e2e.rs`.
 
+#![cfg(unix)]
+
 mod support;
 
 use std::collections::BTreeMap;
