@@ -762,10 +762,18 @@ pub fn run_history(args: ShowArgs) -> Result<i32, Error> {
             let Some(cluster) = backend.cluster(&c.context) else {
                 continue;
             };
-            let history = cluster
-                .releases()
-                .history(&c.namespace, &plan.release)
-                .await?;
+            // A Blue-Green rollout installs into the green namespace: its revisions are
+            // there, the earlier ones in the cluster's own (blue) namespace.
+            let mut namespaces = vec![c.namespace.clone()];
+            if let crate::rollout::plan::Strategy::BlueGreen(b) = &plan.strategy {
+                if !namespaces.contains(&b.green_namespace) {
+                    namespaces.push(b.green_namespace.clone());
+                }
+            }
+            let mut history = Vec::new();
+            for ns in &namespaces {
+                history.extend(cluster.releases().history(ns, &plan.release).await?);
+            }
             for h in history {
                 let rev = crate::rollout::live::revision_of(&h);
                 rows.push(json!({
