@@ -1030,3 +1030,117 @@ fn abort_stops_a_running_rollout() {
         "Error: rollout e2e-abort has already ended (Failed)\n"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Observability and notifications of a real rollout run
+
+/// `rollout start` with an OTLP endpoint, an incoming `TRACEPARENT` and `--notify`: the
+/// collector receives the spans as one trace continuing the caller's, with the
+/// health check children under `operator.healthcheck`, and the rollout's metrics; the
+/// notification receiver gets the stage and completion messages as JSON.
+#[test]
+fn a_rollout_exports_its_trace_and_metrics_and_notifies() {
+    let Some(f) = Fleet::new(&["dev-1", "dev-2"]) else {
+        return;
+    };
+    let release = "widget-op";
+    write_chart(&f.path("chart"), "1.0.0", &[("v1", true)]);
+    for (_, c) in f.clusters() {
+        seed(c, release, NS);
+    }
+    let plan = f.plan(
+        "opm-rollout.yaml",
+        &format!(
+            "release: {release}\nnamespace: {NS}\nchart: ./chart\nstrategy: Direct\ndirect: {{parallelClusters: 2}}\n{HEALTH}{}",
+            clusters_yaml(&[("dev-1", "dev"), ("dev-2", "dev")])
+        ),
+    );
+    let collector = support::otlp::OtlpReceiver::start();
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let mut args = f.run_args("start", &plan);
+    args.extend(
+        [
+            "--rollout-id",
+            "e2e-otel",
+            "--notify",
+            &format!("{}/hooks/rollouts", collector.endpoint()),
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = f
+        .opm(&refs)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint())
+        .env("TRACEPARENT", format!("00-{trace}-00f067aa0ba902b7-01"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+
+    let spans = collector.spans();
+    let named = |n: &str| spans.iter().filter(|s| s.name == n).collect::<Vec<_>>();
+    let deploy = named("operator.deploy");
+    assert_eq!(deploy.len(), 1, "{spans:#?}");
+    let root = deploy[0];
+    assert_eq!(root.trace_id, trace, "continues the caller's trace");
+    assert_eq!(root.parent_span_id, "00f067aa0ba902b7");
+    assert_eq!(
+        root.attributes.get("deploymentId").map(String::as_str),
+        Some("e2e-otel")
+    );
+    let strays: Vec<&str> = spans
+        .iter()
+        .filter(|s| s.trace_id != trace)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert!(strays.is_empty(), "one trace, but not: {strays:?}");
+    let installs = named("helm.install");
+    assert_eq!(installs.len(), 2, "one helm.install per cluster");
+    assert!(installs.iter().all(|s| s.parent_span_id == root.span_id));
+    let checks = named("operator.healthcheck");
+    assert!(!checks.is_empty());
+    assert!(checks.iter().all(|s| s.parent_span_id == root.span_id));
+    for child in [
+        "pod.healthcheck",
+        "webhook.healthcheck",
+        "crd.reconciliation.check",
+    ] {
+        let kids = named(child);
+        assert_eq!(kids.len(), checks.len(), "{child}");
+        assert!(
+            kids.iter()
+                .all(|k| checks.iter().any(|c| c.span_id == k.parent_span_id)),
+            "{child} under operator.healthcheck"
+        );
+    }
+    assert_eq!(named("operator.validate").len(), 1);
+
+    let metrics: Vec<String> = collector.metrics().into_iter().map(|m| m.name).collect();
+    for name in [
+        "operators.deployed.total",
+        "crds.validated.total",
+        "helm.install.duration",
+        "operator.healthcheck.duration",
+        "operator.deploy.duration",
+        "deployments.active",
+        "operators.healthy",
+    ] {
+        assert!(metrics.iter().any(|m| m == name), "{name} in {metrics:?}");
+    }
+
+    let notes: Vec<Value> = collector
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/hooks/rollouts")
+        .filter_map(|r| r.json)
+        .collect();
+    let events: Vec<&str> = notes.iter().filter_map(|n| n["event"].as_str()).collect();
+    assert_eq!(events, ["stage-completed", "completed"], "{notes:#?}");
+    let done = &notes[1];
+    assert_eq!(done["rolloutId"], "e2e-otel");
+    assert_eq!(done["release"], release);
+    assert!(
+        done["text"].as_str().unwrap().contains("completed"),
+        "{done}"
+    );
+}

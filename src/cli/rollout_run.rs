@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
+use tracing::Instrument;
 
 use super::rollout::PlanFormat;
 use crate::cluster::config::{kubeconfig_paths, load_kubeconfig, ClusterArgs, ClusterEnv};
@@ -232,36 +233,64 @@ fn run_engine(args: RunArgs, mode: impl FnOnce(&Plan) -> Mode) -> Result<i32, Er
         crate::telemetry::current_traceparent()
     }));
     let output = args.output;
-    let result = rt.block_on(async {
-        let backend = {
-            let span = crate::telemetry::spans::cluster_connect("*", "");
-            let _g = span.enter();
-            LiveBackend::connect(&plan, &live).await?
-        };
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let view = tokio::spawn(progress(rx, output, notifier, stages.clone()));
-        let engine = Engine::new(
-            Arc::new(backend),
-            plan.clone(),
-            stages.clone(),
-            EngineOptions {
-                mode,
-                runner: runner(),
-                take_over: args.take_over,
-                approval_poll: args.approval_poll,
-                parallel: args.fleet.parallel.max(1),
-                lock_renew: args.lock_duration / 3,
+    let root = crate::telemetry::spans::deploy(
+        &crate::telemetry::spans::DeployFields {
+            operator_name: plan.release.clone(),
+            version: plan.version.clone().unwrap_or_default(),
+            deployment_id: match &mode {
+                Mode::Start { rollout_id } => rollout_id.clone(),
+                Mode::Resume => String::new(),
             },
-        )
-        .with_events(tx);
-        let engine = match crash_hook() {
-            Some(hook) => engine.with_store_hook(hook),
-            None => engine,
-        };
-        let outcome = engine.run().await;
-        let _ = view.await;
-        Ok::<_, Error>(outcome)
-    })?;
+            user: None,
+            release: plan.release.clone(),
+            strategy: plan.strategy.kind().as_str().to_lowercase(),
+        },
+        None,
+    );
+    let result = rt.block_on(
+        async {
+            let backend = {
+                let span = crate::telemetry::spans::cluster_connect(
+                    &plan
+                        .clusters
+                        .iter()
+                        .map(|c| c.context.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    "",
+                );
+                LiveBackend::connect(&plan, &live).instrument(span).await?
+            };
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let view = tokio::spawn(progress(rx, output, notifier, stages.clone()));
+            let engine = Engine::new(
+                Arc::new(backend),
+                plan.clone(),
+                stages.clone(),
+                EngineOptions {
+                    mode,
+                    runner: runner(),
+                    take_over: args.take_over,
+                    approval_poll: args.approval_poll,
+                    parallel: args.fleet.parallel.max(1),
+                    lock_renew: args.lock_duration / 3,
+                },
+            )
+            .with_events(tx)
+            .with_root_span(root.clone());
+            let engine = match crash_hook() {
+                Some(hook) => engine.with_store_hook(hook),
+                None => engine,
+            };
+            let outcome = engine.run().await;
+            let _ = view.await;
+            Ok::<_, Error>(outcome)
+        }
+        .instrument(root.clone()),
+    );
+    // The root span ends here, before the exporter flushes, so it is exported too.
+    drop(root);
+    let result = result?;
     drop(guard);
     match result {
         Ok(outcome) => Ok(outcome.exit_code()),

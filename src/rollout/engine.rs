@@ -182,6 +182,7 @@ pub struct Engine<B: Backend> {
     holder: String,
     started: std::time::Instant,
     renewed: Mutex<tokio::time::Instant>,
+    root: Option<tracing::Span>,
 }
 
 /// Now, RFC 3339 with milliseconds (sorts as text).
@@ -234,12 +235,20 @@ impl<B: Backend> Engine<B> {
             holder: String::new(),
             started: std::time::Instant::now(),
             renewed: Mutex::new(tokio::time::Instant::now()),
+            root: None,
         }
     }
 
     /// Progress events go to `sender`.
     pub fn with_events(mut self, sender: UnboundedSender<ProgressEvent>) -> Self {
         self.events = Some(sender);
+        self
+    }
+
+    /// Runs under `span` (an `operator.deploy` span the caller opened, so that its own
+    /// steps, such as connecting the clusters, belong to the same trace).
+    pub fn with_root_span(mut self, span: tracing::Span) -> Self {
+        self.root = Some(span);
         self
     }
 
@@ -617,17 +626,19 @@ impl<B: Backend> Engine<B> {
                 }
             }
         }
-        let span = spans::deploy(
-            &spans::DeployFields {
-                operator_name: self.plan.release.clone(),
-                version: self.plan.version.clone().unwrap_or_default(),
-                deployment_id: rollout_id.clone(),
-                user: Some(self.user.clone()),
-                release: self.plan.release.clone(),
-                strategy: self.plan.strategy.kind().as_str().to_lowercase(),
-            },
-            None,
-        );
+        let span = self.root.clone().unwrap_or_else(|| {
+            spans::deploy(
+                &spans::DeployFields {
+                    operator_name: self.plan.release.clone(),
+                    version: self.plan.version.clone().unwrap_or_default(),
+                    deployment_id: rollout_id.clone(),
+                    user: Some(self.user.clone()),
+                    release: self.plan.release.clone(),
+                    strategy: self.plan.strategy.kind().as_str().to_lowercase(),
+                },
+                None,
+            )
+        });
         metrics().set_active_deployments(1, &self.attrs(None));
         async {
             if resuming {
