@@ -89,7 +89,7 @@ pub fn run(args: RolloutArgs) -> Result<i32, Error> {
 }
 
 fn run_plan(args: PlanArgs) -> Result<i32, Error> {
-    let known_contexts = known_contexts(&args)?;
+    let known_contexts = known_contexts(args.kubeconfig.as_ref())?;
     if known_contexts.is_none() {
         eprintln!("warning: no kubeconfig found; the plan's context names were not checked");
     }
@@ -109,9 +109,11 @@ fn run_plan(args: PlanArgs) -> Result<i32, Error> {
 }
 
 /// The kubeconfig's context names, or `None` when there is no kubeconfig at all.
-fn known_contexts(args: &PlanArgs) -> Result<Option<BTreeSet<String>>, Error> {
+pub(super) fn known_contexts(
+    kubeconfig: Option<&PathBuf>,
+) -> Result<Option<BTreeSet<String>>, Error> {
     let cluster_args = ClusterArgs {
-        kubeconfig: args.kubeconfig.clone(),
+        kubeconfig: kubeconfig.cloned(),
         ..ClusterArgs::default()
     };
     let env = ClusterEnv::from_process();

@@ -2,7 +2,6 @@
 //! wiring of the rollout engine to the live backend, the progress view, notifications and
 //! telemetry. The behaviour lives in `crate::rollout`.
 
-use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +11,6 @@ use serde_json::json;
 use tracing::Instrument;
 
 use super::rollout::PlanFormat;
-use crate::cluster::config::{kubeconfig_paths, load_kubeconfig, ClusterArgs, ClusterEnv};
 use crate::error::Error;
 use crate::rollout::backend::Backend;
 use crate::rollout::duration::parse_duration;
@@ -139,24 +137,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 }
 
 fn load(fleet: &FleetArgs, force: bool, check_interval: Option<Duration>) -> Result<Plan, Error> {
-    let cluster_args = ClusterArgs {
-        kubeconfig: fleet.kubeconfig.clone(),
-        ..ClusterArgs::default()
-    };
-    let env = ClusterEnv::from_process();
-    let paths = kubeconfig_paths(&cluster_args, &env)?;
-    let known_contexts = if paths.is_empty() {
-        None
-    } else {
-        let kubeconfig = load_kubeconfig(&paths)?;
-        Some(
-            kubeconfig
-                .contexts
-                .iter()
-                .map(|c| c.name.clone())
-                .collect::<BTreeSet<String>>(),
-        )
-    };
+    let known_contexts = super::rollout::known_contexts(fleet.kubeconfig.as_ref())?;
     let opts = PlanOptions {
         known_contexts,
         force,
@@ -445,17 +426,9 @@ async fn read_record(
     parallel: usize,
 ) -> Result<Option<RolloutState>, Error> {
     let names: Vec<String> = plan.clusters.iter().map(|c| c.context.clone()).collect();
-    let loaded = crate::cluster::for_each_target(&names, parallel, |c| async move {
-        backend.load(c).await.map(|r| r.map(|r| (c.clone(), r)))
-    })
-    .await;
-    let mut copies = Vec::new();
-    for l in loaded {
-        if let Some(copy) = l.map_err(|e| Error::Environment(e.to_string()))? {
-            copies.push(copy);
-        }
-    }
-    Ok(RolloutState::merge_copies(&copies))
+    crate::rollout::engine::load_merged(backend, &names, parallel)
+        .await
+        .map_err(|e| Error::Environment(e.to_string()))
 }
 
 /// `rollout status`.

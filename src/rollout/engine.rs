@@ -219,6 +219,26 @@ pub fn new_rollout_id(release: &str) -> String {
     format!("{stamp}{cut}")
 }
 
+/// The record of `clusters`, merged from their copies ([`RolloutState::merge_copies`]);
+/// `None` when none of them has one.
+pub async fn load_merged<B: Backend>(
+    backend: &B,
+    clusters: &[String],
+    parallel: usize,
+) -> Result<Option<RolloutState>, BackendError> {
+    let loaded = for_each_target(clusters, parallel, |c| async move {
+        backend.load(c).await.map(|r| r.map(|r| (c.clone(), r)))
+    })
+    .await;
+    let mut copies = Vec::new();
+    for l in loaded {
+        if let Some(copy) = l? {
+            copies.push(copy);
+        }
+    }
+    Ok(RolloutState::merge_copies(&copies))
+}
+
 impl<B: Backend> Engine<B> {
     pub fn new(backend: Arc<B>, plan: Plan, stages: Vec<Stage>, opts: EngineOptions) -> Self {
         let record = RolloutState::new("", &plan.digest, &plan.release, plan.strategy.kind(), &[]);
@@ -371,18 +391,7 @@ impl<B: Backend> Engine<B> {
         .await;
         let mut r = self.record.lock().await;
         for written in results {
-            let written = written?;
-            for a in written.approvals {
-                if !r.approvals.contains(&a) {
-                    r.approvals.push(a);
-                }
-            }
-            for q in written.requests {
-                match r.requests.iter_mut().find(|m| m.id == q.id) {
-                    Some(m) => m.handled |= q.handled,
-                    None => r.requests.push(q),
-                }
-            }
+            r.adopt_decisions(&written?);
         }
         drop(r);
         let n = self
@@ -501,19 +510,12 @@ impl<B: Backend> Engine<B> {
 
     /// The record stored in the plan's clusters, merged from their copies.
     async fn load_record(&self) -> Result<Option<RolloutState>, EngineError> {
-        let names = self.cluster_names();
-        let backend = &self.backend;
-        let loaded = for_each_target(&names, self.opts.parallel, |c| async move {
-            backend.load(c).await.map(|r| r.map(|r| (c.clone(), r)))
-        })
-        .await;
-        let mut copies = Vec::new();
-        for l in loaded {
-            if let Some(copy) = l? {
-                copies.push(copy);
-            }
-        }
-        Ok(RolloutState::merge_copies(&copies))
+        Ok(load_merged(
+            self.backend.as_ref(),
+            &self.cluster_names(),
+            self.opts.parallel,
+        )
+        .await?)
     }
 
     /// Runs the rollout to its end (or to a pause). Locks are released on every path.
@@ -717,16 +719,7 @@ impl<B: Backend> Engine<B> {
         let why = "finishing the rollback interrupted by the previous runner";
         let outcome = self.rollback_clusters(&targets, why).await?;
         let msg = format!("rollout failed and rolled back ({outcome})");
-        self.finish(Phase::Failed, &msg).await?;
-        self.emit(
-            EventKind::RolledBack,
-            None,
-            None,
-            Some(Phase::Failed),
-            msg.clone(),
-        )
-        .await;
-        Ok(Outcome::Failed(msg))
+        self.fail(EventKind::RolledBack, None, msg).await
     }
 
     /// Marks `targets` RollingBack (and the rollout) and writes that everywhere, before
@@ -769,16 +762,7 @@ impl<B: Backend> Engine<B> {
             let who = self.requester(&id).await;
             self.mark_handled(&id).await;
             let msg = format!("rollout aborted by {who}; clusters stay where they are");
-            self.finish(Phase::Failed, &msg).await?;
-            self.emit(
-                EventKind::Failed,
-                None,
-                None,
-                Some(Phase::Failed),
-                msg.clone(),
-            )
-            .await;
-            return Ok(Some(Outcome::Failed(msg)));
+            return self.fail(EventKind::Failed, None, msg).await.map(Some);
         }
         if let Some(id) = self.pending(ControlAction::Pause).await {
             let who = self.requester(&id).await;
@@ -825,16 +809,21 @@ impl<B: Backend> Engine<B> {
         self.begin_rollback(&targets).await?;
         self.rollback_clusters(&targets, &msg).await?;
         let done = format!("rolled back on request of {who}");
-        self.finish(Phase::Failed, &done).await?;
-        self.emit(
-            EventKind::RolledBack,
-            None,
-            None,
-            Some(Phase::Failed),
-            done.clone(),
-        )
-        .await;
-        Ok(Outcome::Failed(done))
+        self.fail(EventKind::RolledBack, None, done).await
+    }
+
+    /// Ends the rollout as Failed (recorded, Events, metrics), reports `kind`, and returns
+    /// the outcome.
+    async fn fail(
+        &self,
+        kind: EventKind,
+        stage: Option<usize>,
+        msg: String,
+    ) -> Result<Outcome, EngineError> {
+        self.finish(Phase::Failed, &msg).await?;
+        self.emit(kind, stage, None, Some(Phase::Failed), msg.clone())
+            .await;
+        Ok(Outcome::Failed(msg))
     }
 
     async fn finish(&self, phase: Phase, message: &str) -> Result<(), EngineError> {
@@ -892,19 +881,8 @@ impl<B: Backend> Engine<B> {
         self.renew().await?;
         if let Some(stored) = self.load_record().await? {
             let mut r = self.record.lock().await;
-            if stored.rollout_id != r.rollout_id {
-                return Ok(());
-            }
-            for a in stored.approvals {
-                if !r.approvals.contains(&a) {
-                    r.approvals.push(a);
-                }
-            }
-            for q in stored.requests {
-                match r.requests.iter_mut().find(|m| m.id == q.id) {
-                    Some(m) => m.handled |= q.handled,
-                    None => r.requests.push(q),
-                }
+            if stored.rollout_id == r.rollout_id {
+                r.adopt_decisions(&stored);
             }
         }
         Ok(())
@@ -1180,16 +1158,10 @@ impl<B: Backend> Engine<B> {
                             }
                         }
                     }
-                    self.finish(Phase::Failed, &msg).await?;
-                    self.emit(
-                        EventKind::Rejected,
-                        Some(index),
-                        None,
-                        Some(Phase::Failed),
-                        msg.clone(),
-                    )
-                    .await;
-                    return Ok(Some(Outcome::Failed(msg)));
+                    return self
+                        .fail(EventKind::Rejected, Some(index), msg)
+                        .await
+                        .map(Some);
                 }
                 None => {}
             }
@@ -1701,16 +1673,7 @@ impl<B: Backend> Engine<B> {
             let msg = format!(
                 "rollout failed (automatic rollback is off; roll back with `kubectl opm rollout rollback`): {summary}"
             );
-            self.finish(Phase::Failed, &msg).await?;
-            self.emit(
-                EventKind::Failed,
-                Some(index),
-                None,
-                Some(Phase::Failed),
-                msg.clone(),
-            )
-            .await;
-            return Ok(Outcome::Failed(msg));
+            return self.fail(EventKind::Failed, Some(index), msg).await;
         }
         let mut targets: Vec<String> = failed.iter().map(|(c, _)| c.clone()).collect();
         let more = match self.plan.rollback.scope {
@@ -1743,16 +1706,7 @@ impl<B: Backend> Engine<B> {
         }
         let outcome = self.rollback_clusters(&targets, &summary).await?;
         let msg = format!("rollout failed and rolled back ({outcome}): {summary}");
-        self.finish(Phase::Failed, &msg).await?;
-        self.emit(
-            EventKind::RolledBack,
-            Some(index),
-            None,
-            Some(Phase::Failed),
-            msg.clone(),
-        )
-        .await;
-        Ok(Outcome::Failed(msg))
+        self.fail(EventKind::RolledBack, Some(index), msg).await
     }
 
     /// Rolls back each cluster to its last good revision; returns a summary.
@@ -1803,6 +1757,17 @@ impl<B: Backend> Engine<B> {
         Ok(out)
     }
 
+    /// Records that `cluster` could not be brought back: Failed, with `msg`.
+    async fn cluster_failed(&self, cluster: &str, msg: &str) -> Result<(), EngineError> {
+        self.set_cluster(cluster, |e| {
+            e.phase = Phase::Failed;
+            e.message = Some(msg.to_string());
+        })
+        .await;
+        self.audit(Some(cluster), msg).await;
+        self.store(&[cluster.to_string()]).await
+    }
+
     /// Rolls one cluster back; `Ok(Err(problem))` when it could not be.
     async fn rollback_cluster(
         &self,
@@ -1829,13 +1794,7 @@ impl<B: Backend> Engine<B> {
                 "{cluster}: no earlier revision to roll back to (this rollout installed the release); remove it with `helm uninstall {} -n {ns}` if needed",
                 self.plan.release
             );
-            self.set_cluster(cluster, |e| {
-                e.phase = Phase::Failed;
-                e.message = Some(msg.clone());
-            })
-            .await;
-            self.audit(Some(cluster), &msg).await;
-            self.store(&[cluster.to_string()]).await?;
+            self.cluster_failed(cluster, &msg).await?;
             return Ok(Err(msg));
         };
         let rollout_id = self.record.lock().await.rollout_id.clone();
@@ -1867,13 +1826,7 @@ impl<B: Backend> Engine<B> {
                 "{cluster}: rollback to revision {good} blocked, the older CRDs would lose stored data: {}; custom resources were left untouched",
                 problems.join("; ")
             );
-            self.set_cluster(cluster, |e| {
-                e.phase = Phase::Failed;
-                e.message = Some(msg.clone());
-            })
-            .await;
-            self.audit(Some(cluster), &msg).await;
-            self.store(&[cluster.to_string()]).await?;
+            self.cluster_failed(cluster, &msg).await?;
             self.k8s_event(cluster, "RollbackBlocked", &msg, true).await;
             return Ok(Err(msg));
         }
@@ -1881,13 +1834,7 @@ impl<B: Backend> Engine<B> {
             Ok(rev) => self.rolled_back(cluster, &ns, good, &rev).await.map(Ok),
             Err(BackendError::Helm(m)) => {
                 let msg = format!("{cluster}: helm rollback to revision {good} failed: {m}");
-                self.set_cluster(cluster, |e| {
-                    e.phase = Phase::Failed;
-                    e.message = Some(msg.clone());
-                })
-                .await;
-                self.audit(Some(cluster), &msg).await;
-                self.store(&[cluster.to_string()]).await?;
+                self.cluster_failed(cluster, &msg).await?;
                 Ok(Err(msg))
             }
             Err(e) => Err(e.into()),

@@ -265,17 +265,7 @@ impl RolloutState {
             (self.clone(), stored)
         };
         let stored = other;
-        for a in &stored.approvals {
-            if !out.approvals.contains(a) {
-                out.approvals.push(a.clone());
-            }
-        }
-        for r in &stored.requests {
-            match out.requests.iter_mut().find(|m| m.id == r.id) {
-                Some(m) => m.handled |= r.handled,
-                None => out.requests.push(r.clone()),
-            }
-        }
+        out.adopt_decisions(stored);
         out.requests
             .sort_by(|a, b| a.when.cmp(&b.when).then(a.id.cmp(&b.id)));
         while out.requests.len() > REQUEST_CAPACITY {
@@ -310,22 +300,29 @@ impl RolloutState {
             if copy.rollout_id != out.rollout_id {
                 continue;
             }
-            for a in &copy.approvals {
-                if !out.approvals.contains(a) {
-                    out.approvals.push(a.clone());
-                }
-            }
-            for r in &copy.requests {
-                match out.requests.iter_mut().find(|m| m.id == r.id) {
-                    Some(m) => m.handled |= r.handled,
-                    None => out.requests.push(r.clone()),
-                }
-            }
+            out.adopt_decisions(copy);
             out.audit = merge_audit(&out.audit, &copy.audit);
         }
         out.requests
             .sort_by(|a, b| a.when.cmp(&b.when).then(a.id.cmp(&b.id)));
         Some(out)
+    }
+
+    /// Takes over the approvals and control requests of `other` that this record lacks
+    /// (a request handled in either copy is handled). Other processes only ever add these,
+    /// so a union never loses one.
+    pub fn adopt_decisions(&mut self, other: &RolloutState) {
+        for a in &other.approvals {
+            if !self.approvals.contains(a) {
+                self.approvals.push(a.clone());
+            }
+        }
+        for r in &other.requests {
+            match self.requests.iter_mut().find(|m| m.id == r.id) {
+                Some(m) => m.handled |= r.handled,
+                None => self.requests.push(r.clone()),
+            }
+        }
     }
 
     /// Approval (or rejection) recorded for `stage`, the latest one winning.
