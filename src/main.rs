@@ -90,4 +90,59 @@ mod tests {
             assert!(std::slice::from_raw_parts(z, 5000).iter().all(|&b| b == 0));
         }
     }
+
+    #[test]
+    fn exited_threads_give_their_heap_back() {
+        // Far more threads than owned heaps, one after the other: each takes a heap and
+        // returns it when it exits, so the pool never runs dry.
+        for i in 0..200 {
+            std::thread::spawn(move || {
+                let v: Vec<String> = (0..100).map(|j| format!("{i}-{j}")).collect();
+                assert_eq!(v[99], format!("{i}-99"));
+            })
+            .join()
+            .unwrap();
+        }
+        // Other tests may hold heaps on their threads meanwhile, but not all of them.
+        assert!(super::ALLOCATOR.heaps_in_use() < 16);
+    }
+
+    #[test]
+    fn blocks_freed_on_other_threads_stay_intact() {
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<Box<[u8; 48]>>>();
+        let producers: Vec<_> = (0..4u8)
+            .map(|t| {
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    for round in 0..50u8 {
+                        let batch = (0..64).map(|_| Box::new([t ^ round; 48])).collect();
+                        tx.send(batch).unwrap();
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut seen = 0;
+        let mut kept = Vec::new();
+        for batch in rx {
+            for b in &batch {
+                let first = b[0];
+                assert!(b.iter().all(|&x| x == first));
+            }
+            seen += batch.len();
+            // Keep some, free the rest here: freed blocks join this thread's lists and
+            // are handed out again below while the kept ones must not change.
+            kept.push(batch.into_iter().next().unwrap());
+            let reuse: Vec<Box<[u8; 48]>> = (0..32).map(|_| Box::new([0xAA; 48])).collect();
+            assert!(reuse.iter().all(|b| b.iter().all(|&x| x == 0xAA)));
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        assert_eq!(seen, 4 * 50 * 64);
+        for b in &kept {
+            let first = b[0];
+            assert!(b.iter().all(|&x| x == first));
+        }
+    }
 }

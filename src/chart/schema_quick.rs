@@ -525,25 +525,111 @@ impl Check<'_> {
     /// still match in the full validator. Only branches that `type` plainly excludes count
     /// as surely not matching.
     fn surely_invalid_or_valid(&self, schema: &Json, v: &Value) -> bool {
-        if self.valid(schema, v, 0) {
-            return true;
-        }
-        let Some(kind) = json_kind(v) else {
-            return false;
-        };
-        match schema.get("type") {
-            Some(Json::Str(t)) if !type_matches(kind, t) => return true,
-            Some(Json::Arr(ts))
-                if ts
-                    .iter()
-                    .all(|t| matches!(t, Json::Str(t) if !type_matches(kind, t))) =>
-            {
-                return true
-            }
-            _ => {}
-        }
-        false
+        self.valid(schema, v, 0) || surely_invalid(schema, v, 0)
     }
+}
+
+/// The JSON category of a value for "surely different" comparisons; `None` where the
+/// comparison is left to the full validator (numbers compare by value, bytes and objects
+/// are converted first).
+fn category(v: &Value) -> Option<&'static str> {
+    Some(match v {
+        Value::Nil => "null",
+        Value::Bool(_) => "boolean",
+        Value::String(_) => "string",
+        Value::Int(_) => "number",
+        Value::Float(f) if f.is_finite() => "number",
+        Value::List(_) => "array",
+        Value::Map(_) => "object",
+        _ => return None,
+    })
+}
+
+fn json_category(j: &Json) -> &'static str {
+    match j {
+        Json::Null => "null",
+        Json::Bool(_) => "boolean",
+        Json::Str(_) => "string",
+        Json::Int(_) | Json::UInt(_) | Json::Float(_) => "number",
+        Json::Arr(_) => "array",
+        Json::Obj(_) => "object",
+    }
+}
+
+/// Whether a value is certainly not equal to a schema constant (different JSON kinds, or
+/// different null/boolean/string values). `false` when unsure.
+fn surely_differs(v: &Value, j: &Json) -> bool {
+    let Some(kind) = category(v) else {
+        return false;
+    };
+    if kind != json_category(j) {
+        return true;
+    }
+    match (v, j) {
+        (Value::Bool(a), Json::Bool(b)) => a != b,
+        (Value::String(s), Json::Str(t)) => **s != **t,
+        _ => false,
+    }
+}
+
+/// Whether the full validator would certainly reject `v` against `schema` (a well-formed
+/// schema, as [`parse`] checked). `false` means "not sure". Used where a failing branch
+/// is what makes the values valid (`oneOf`: every branch but one must fail).
+fn surely_invalid(schema: &Json, v: &Value, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let entries = match schema {
+        Json::Bool(b) => return !*b,
+        Json::Obj(entries) => entries,
+        _ => return false,
+    };
+    // Duplicate keys: only the last one counts (as in the parsed schema of the validator).
+    let last = |key: &str, arg: &Json| schema.get(key).is_some_and(|l| std::ptr::eq(l, arg));
+    entries.iter().any(|(key, arg)| match &**key {
+        _ if !last(key, arg) => false,
+        "type" => {
+            let Some(kind) = json_kind(v) else {
+                return false;
+            };
+            match arg {
+                Json::Str(t) => !type_matches(kind, t),
+                Json::Arr(ts) => ts
+                    .iter()
+                    .all(|t| matches!(t, Json::Str(t) if !type_matches(kind, t))),
+                _ => false,
+            }
+        }
+        "const" => surely_differs(v, arg),
+        "enum" => matches!(arg, Json::Arr(items) if items.iter().all(|j| surely_differs(v, j))),
+        "required" => match (v, arg) {
+            (Value::Map(m), Json::Arr(names)) => {
+                let m = m.borrow();
+                names
+                    .iter()
+                    .any(|n| matches!(n, Json::Str(n) if !m.contains_key(&**n)))
+            }
+            _ => false,
+        },
+        "properties" => match (v, arg) {
+            (Value::Map(m), Json::Obj(props)) => {
+                let m = m.borrow();
+                props.iter().any(|(name, sub)| {
+                    arg.get(name).is_some_and(|l| std::ptr::eq(l, sub))
+                        && m.get(&**name)
+                            .is_some_and(|value| surely_invalid(sub, value, depth + 1))
+                })
+            }
+            _ => false,
+        },
+        "allOf" => {
+            matches!(arg, Json::Arr(subs) if subs.iter().any(|s| surely_invalid(s, v, depth + 1)))
+        }
+        "anyOf" => {
+            matches!(arg, Json::Arr(subs) if subs.iter().all(|s| surely_invalid(s, v, depth + 1)))
+        }
+        _ => false,
+    })
 }
 
 #[cfg(test)]
@@ -634,5 +720,121 @@ mod tests {
         // The second branch is not modelled (`not`), so "exactly one" cannot be proven.
         let schema = r#"{"oneOf":[{"type":"string"},{"not":{"type":"integer"}}]}"#;
         assert!(!check(schema, r#""x""#));
+    }
+
+    #[test]
+    fn one_of_decided_by_const_and_required() {
+        // Velero's shape: a flag selects the branch; the other branch fails on `const`.
+        let schema = r#"{"type":"object","dependencies":{"agent":{"oneOf":[
+            {"properties":{"agent":{"const":false}}},
+            {"properties":{"agent":{"const":true}},"required":["nodeAgent"]}]}}}"#;
+        assert!(check(schema, r#"{"agent":false}"#));
+        assert!(check(schema, r#"{"agent":true,"nodeAgent":{}}"#));
+        // Both branches fail here: not "surely valid" (the full validator words the error).
+        assert!(!check(schema, r#"{"agent":true}"#));
+        // A number against a boolean constant: different kinds, surely different.
+        let schema = r#"{"oneOf":[{"const":1},{"enum":["a","b"]}]}"#;
+        assert!(check(schema, r#""a""#));
+        // Numbers only compare by value in the full validator: unsure.
+        let schema = r#"{"oneOf":[{"const":1},{"const":2.5}]}"#;
+        assert!(!check(schema, r#"1"#));
+    }
+
+    #[test]
+    fn surely_invalid_takes_the_last_duplicate() {
+        // serde_json keeps the last `const`; the first one must not decide anything.
+        let schema = parse(br#"{"const":"x","const":"y"}"#).unwrap();
+        assert!(!surely_invalid(&schema, &values(r#""y""#), 0));
+        assert!(surely_invalid(&schema, &values(r#""x""#), 0));
+    }
+
+    mod against_the_full_validator {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn scalar() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("null".to_string()),
+                Just("true".to_string()),
+                Just("false".to_string()),
+                Just("1".to_string()),
+                Just("2.5".to_string()),
+                Just(r#""a""#.to_string()),
+                Just(r#""b""#.to_string()),
+            ]
+        }
+
+        fn value() -> impl Strategy<Value = String> {
+            scalar().prop_recursive(3, 12, 3, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..3)
+                        .prop_map(|items| format!("[{}]", items.join(","))),
+                    prop::collection::vec((prop::sample::select(vec!["a", "b", "c"]), inner), 0..3)
+                        .prop_map(|entries| {
+                            let body: Vec<String> = entries
+                                .iter()
+                                .map(|(k, v)| format!("\"{k}\":{v}"))
+                                .collect();
+                            format!("{{{}}}", body.join(","))
+                        }),
+                ]
+            })
+        }
+
+        fn schema() -> impl Strategy<Value = String> {
+            let leaf = prop_oneof![
+                prop::sample::select(vec![
+                    "null", "boolean", "string", "integer", "number", "array", "object"
+                ])
+                .prop_map(|t| format!(r#"{{"type":"{t}"}}"#)),
+                scalar().prop_map(|c| format!(r#"{{"const":{c}}}"#)),
+                prop::collection::vec(scalar(), 1..3)
+                    .prop_map(|items| format!(r#"{{"enum":[{}]}}"#, items.join(","))),
+                prop::sample::subsequence(vec!["a", "b", "c"], 1..3).prop_map(|names| {
+                    let names: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+                    format!(r#"{{"required":[{}]}}"#, names.join(","))
+                }),
+                Just("true".to_string()),
+                Just("false".to_string()),
+            ];
+            leaf.prop_recursive(3, 16, 3, |inner| {
+                prop_oneof![
+                    (
+                        prop::sample::select(vec!["oneOf", "anyOf", "allOf"]),
+                        prop::collection::vec(inner.clone(), 1..3)
+                    )
+                        .prop_map(|(k, subs)| format!(r#"{{"{k}":[{}]}}"#, subs.join(","))),
+                    prop::collection::vec((prop::sample::select(vec!["a", "b", "c"]), inner), 1..3)
+                        .prop_map(|props| {
+                            let body: Vec<String> =
+                                props.iter().map(|(k, s)| format!("\"{k}\":{s}")).collect();
+                            format!(r#"{{"properties":{{{}}}}}"#, body.join(","))
+                        }),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            /// The quick answers are one-sided: "surely valid" and "surely invalid" must
+            /// agree with the full validator whenever they are given.
+            #[test]
+            fn quick_answers_agree(schema_text in schema(), value_text in value()) {
+                let full_schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+                let Ok(validator) = jsonschema::validator_for(&full_schema) else {
+                    return Ok(());
+                };
+                let instance: serde_json::Value = serde_json::from_str(&value_text).unwrap();
+                let accepted = validator.is_valid(&instance);
+                let quick = parse(schema_text.as_bytes()).unwrap();
+                let v = values(&value_text);
+                if surely_valid(&quick, &v) {
+                    prop_assert!(accepted, "quick said valid: {schema_text} {value_text}");
+                }
+                if surely_invalid(&quick, &v, 0) {
+                    prop_assert!(!accepted, "quick said invalid: {schema_text} {value_text}");
+                }
+            }
+        }
     }
 }
