@@ -1,8 +1,6 @@
 //! `kubectl-opm`: parse arguments, run the command, map errors to exit codes
 //! (0 ok, 1 findings, 2 bad input or usage, 3 environment).
 
-use clap::Parser;
-
 mod fast_alloc;
 
 #[global_allocator]
@@ -13,7 +11,7 @@ static ALLOCATOR: fast_alloc::FastAlloc = fast_alloc::FastAlloc::new();
 const STACK_SIZE: usize = 256 * 1024 * 1024;
 
 fn main() {
-    let cli = opm::cli::Cli::parse();
+    let cli = opm::cli::parse();
     // A plain render renders once and exits: the OS reclaims its memory faster than
     // freeing it piece by piece would.
     if let opm::cli::Command::Render(args) = &cli.command {

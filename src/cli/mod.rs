@@ -95,6 +95,35 @@ pub enum VersionFormat {
     Json,
 }
 
+/// Parse the process arguments. `render` is by far the most frequent command (pre-commit
+/// hooks, CI over many charts) and its whole run takes a few milliseconds, so for it only
+/// the `render` subcommand is built: building every subcommand's arguments costs about as
+/// much as rendering a small chart. Anything that is not a clean parse there (help,
+/// version, an error) goes through the full definition, so all output is the same.
+pub fn parse() -> Cli {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "render") {
+        if let Some(cli) = parse_render(&args) {
+            return cli;
+        }
+    }
+    Cli::parse_from(args)
+}
+
+fn parse_render(args: &[std::ffi::OsString]) -> Option<Cli> {
+    use clap::{Args, FromArgMatches};
+    let render = render::RenderArgs::augment_args(clap::Command::new("render"));
+    let command = clap::Command::new("kubectl-opm")
+        .bin_name("kubectl-opm")
+        .subcommand(render);
+    let matches = command.try_get_matches_from(args).ok()?;
+    let (_, sub) = matches.subcommand()?;
+    let args = render::RenderArgs::from_arg_matches(sub).ok()?;
+    Some(Cli {
+        command: Command::Render(Box::new(args)),
+    })
+}
+
 /// Run the parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
@@ -136,4 +165,82 @@ pub(crate) fn write_stdout(bytes: &[u8]) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(bytes);
     let _ = stdout.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(args: &[&str]) -> Vec<std::ffi::OsString> {
+        args.iter().map(Into::into).collect()
+    }
+
+    #[test]
+    fn render_only_parse_matches_the_full_definition() {
+        let cases: &[&[&str]] = &[
+            &["kubectl-opm", "render", "chart"],
+            &[
+                "kubectl-opm",
+                "render",
+                "rel",
+                "chart",
+                "-n",
+                "ns",
+                "--kube-version",
+                "1.30.0",
+            ],
+            &[
+                "kubectl-opm",
+                "render",
+                "chart",
+                "-f",
+                "a.yaml",
+                "--values",
+                "b.yaml",
+                "--set",
+                "a=b,c=d",
+                "--set-string",
+                "x=1",
+                "--set-json",
+                "j={}",
+                "--set-literal",
+                "l=,",
+                "--set-file",
+                "f=x.txt",
+                "-a",
+                "x/v1",
+                "--api-versions",
+                "y/v1",
+                "--include-crds",
+                "--skip-tests",
+                "--no-hooks",
+                "--is-upgrade",
+                "-s",
+                "templates/a.yaml",
+                "-o",
+                "json",
+            ],
+            &["kubectl-opm", "render", "chart", "--values-matrix"],
+            &["kubectl-opm", "render", "chart", "--output-dir", "out"],
+        ];
+        for args in cases {
+            let quick = parse_render(&os(args)).expect("clean parse");
+            let full = Cli::try_parse_from(os(args)).expect("clean parse");
+            assert_eq!(format!("{quick:?}"), format!("{full:?}"), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn render_only_parse_leaves_help_and_errors_to_the_full_definition() {
+        for args in [
+            &["kubectl-opm", "render", "--help"][..],
+            &["kubectl-opm", "render", "--version"],
+            &["kubectl-opm", "render"],
+            &["kubectl-opm", "render", "chart", "--bogus"],
+            &["kubectl-opm", "render", "a", "b", "c"],
+        ] {
+            assert!(parse_render(&os(args)).is_none(), "{args:?}");
+            assert!(Cli::try_parse_from(os(args)).is_err(), "{args:?}");
+        }
+    }
 }
