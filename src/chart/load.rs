@@ -16,7 +16,7 @@ use crate::template::value::Value;
 use super::error::ChartError;
 use super::ignore::IgnoreRules;
 use super::metadata::Metadata;
-use super::{parse_yaml, Chart, ChartFile};
+use super::{parse_yaml, Chart, ChartFile, FileData};
 
 /// Helm refuses single files larger than this (5 MiB) …
 pub const MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
@@ -25,7 +25,7 @@ pub const MAX_CHART_SIZE: u64 = 100 * 1024 * 1024;
 
 const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
-fn strip_bom(mut data: Vec<u8>) -> Vec<u8> {
+pub(super) fn strip_bom(mut data: Vec<u8>) -> Vec<u8> {
     if data.starts_with(UTF8_BOM) {
         data.drain(..UTF8_BOM.len());
     }
@@ -187,7 +187,7 @@ fn archive_files(bytes: &[u8], origin: &Path) -> Result<Vec<ChartFile>, ChartErr
         }
         files.push(ChartFile {
             name,
-            data: std::sync::Arc::new(strip_bom(data)),
+            data: FileData::new(strip_bom(data)),
         });
     }
     if files.is_empty() {
@@ -211,8 +211,29 @@ fn load_dir(dir: &Path) -> Result<Chart, ChartError> {
     };
     rules.add_defaults();
     let mut files = Vec::new();
-    walk(dir, "", &rules, &mut files)?;
+    let mut deferred = 0;
+    walk(dir, "", &rules, &mut files, &mut deferred)?;
     load_files(files, dir)
+}
+
+/// Whether a file's bytes may be read later (see [`FileData`]): large, and not one that
+/// loading itself parses (templates, values, metadata, subchart archives).
+fn may_defer(rel_name: &str, size: u64, deferred: usize) -> bool {
+    if size <= super::file_data::DEFER_ABOVE || deferred >= super::file_data::MAX_DEFERRED {
+        return false;
+    }
+    let base = rel_name.rsplit('/').next().unwrap_or(rel_name);
+    let parsed_at_load = matches!(
+        base,
+        "Chart.yaml"
+            | "values.yaml"
+            | "values.schema.json"
+            | "Chart.lock"
+            | "requirements.yaml"
+            | "requirements.lock"
+    ) || rel_name.contains("templates/")
+        || base.ends_with(".tgz");
+    !parsed_at_load
 }
 
 /// Depth-first walk in lexical order (like Go's `filepath.Walk`), following symlinks.
@@ -221,6 +242,7 @@ fn walk(
     rel: &str,
     rules: &IgnoreRules,
     files: &mut Vec<ChartFile>,
+    deferred: &mut usize,
 ) -> Result<(), ChartError> {
     let io_err = |path: &Path, source| ChartError::Io {
         path: path.to_path_buf(),
@@ -244,7 +266,7 @@ fn walk(
             if rules.ignore(&rel_name, true) {
                 continue;
             }
-            walk(&path, &rel_name, rules, files)?;
+            walk(&path, &rel_name, rules, files, deferred)?;
             continue;
         }
         if rules.ignore(&rel_name, false) {
@@ -262,10 +284,18 @@ fn walk(
                 message: format!("chart file is larger than the maximum file size {MAX_FILE_SIZE}"),
             });
         }
-        let data = std::fs::read(&path).map_err(|e| io_err(&path, e))?;
+        let data = if may_defer(&rel_name, meta.len(), *deferred) {
+            // Opened now, so that an unreadable file fails here as it does in Helm.
+            let file = std::fs::File::open(&path).map_err(|e| io_err(&path, e))?;
+            *deferred += 1;
+            FileData::deferred(path, file)
+        } else {
+            let data = std::fs::read(&path).map_err(|e| io_err(&path, e))?;
+            FileData::new(strip_bom(data))
+        };
         files.push(ChartFile {
             name: rel_name,
-            data: std::sync::Arc::new(strip_bom(data)),
+            data,
         });
     }
     Ok(())
@@ -288,7 +318,7 @@ fn file_err(name: &str, message: String) -> ChartError {
 
 /// A file under `charts/<name>`: its path inside the subchart (`None` for a file lying
 /// directly in `charts/`, like a `.tgz`) and its bytes.
-type SubchartFile = (Option<String>, std::sync::Arc<Vec<u8>>);
+type SubchartFile = (Option<String>, FileData);
 
 /// Sort loaded files into a chart (Helm's `LoadFiles`).
 pub fn load_files(files: Vec<ChartFile>, origin: &Path) -> Result<Chart, ChartError> {
@@ -328,7 +358,7 @@ pub fn load_files(files: Vec<ChartFile>, origin: &Path) -> Result<Chart, ChartEr
                 chart.values = super::values::parse_values_documents(&text(&f), "values.yaml")
                     .map_err(|m| file_err("values.yaml", m))?;
             }
-            "values.schema.json" => chart.schema = Some(std::sync::Arc::unwrap_or_clone(f.data)),
+            "values.schema.json" => chart.schema = Some(f.data.to_vec()),
             "requirements.yaml" => {
                 // Deprecated v1 location of dependencies; Helm merges it into the metadata.
                 let doc = parse_yaml(&text(&f), "requirements.yaml")

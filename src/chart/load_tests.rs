@@ -345,3 +345,32 @@ fn corpus_charts_load_and_prepare() {
     }
     assert!(seen > 0, "no charts in {}", charts.display());
 }
+
+#[test]
+fn large_files_are_read_on_first_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Chart.yaml", chart_yaml("big", "").as_bytes());
+    let mut big = b"\xEF\xBB\xBF".to_vec();
+    big.extend(std::iter::repeat_n(b'x', 100_000));
+    write(root, "crds/big.yaml", &big);
+    write(root, "files/small.txt", b"small");
+    let mut template = b"{{/* a large template */}}".to_vec();
+    template.extend(std::iter::repeat_n(b' ', 100_000));
+    write(root, "templates/big.yaml", &template);
+    let chart = load(root).unwrap();
+
+    let crd = chart.file("crds/big.yaml").unwrap();
+    assert!(crd.data.is_deferred_and_unread());
+    assert!(!chart
+        .file("files/small.txt")
+        .unwrap()
+        .data
+        .is_deferred_and_unread());
+    assert!(!chart.templates[0].data.is_deferred_and_unread());
+    // Removing the file after loading does not matter: it was opened at load time.
+    std::fs::remove_file(root.join("crds/big.yaml")).unwrap();
+    assert_eq!(crd.data.len(), 100_000, "BOM dropped");
+    assert!(crd.data.iter().all(|&b| b == b'x'));
+    assert!(!crd.data.is_deferred_and_unread());
+}

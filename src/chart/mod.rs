@@ -13,6 +13,7 @@
 
 mod dependencies;
 mod error;
+mod file_data;
 mod ignore;
 mod load;
 #[cfg(test)]
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 use crate::template::value::Value;
 
 pub use error::{ChartError, ValuesError};
+pub use file_data::FileData;
 pub use ignore::{glob_match, IgnoreRules};
 pub use load::{load, load_archive, load_files};
 pub use metadata::{Dependency, Maintainer, Metadata};
@@ -41,8 +43,9 @@ pub use values::{coalesce_values, merge_user_values, path_value, table, Warnings
 pub struct ChartFile {
     pub name: String,
     /// Raw bytes: charts may carry binary files (`.Files.Get "x.bz2" | b64enc`). Shared, so
-    /// that renders hand them to templates (`.Files`) without copying.
-    pub data: std::sync::Arc<Vec<u8>>,
+    /// that renders hand them to templates (`.Files`) without copying; large non-template
+    /// files are read on first use (see [`FileData`]).
+    pub data: FileData,
 }
 
 /// A loaded chart.

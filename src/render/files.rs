@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use base64::Engine as _;
 
@@ -17,7 +16,7 @@ use crate::template::{FuncError, Map, Object, Value};
 #[derive(Debug, Clone)]
 enum FileBytes {
     Owned(Rc<[u8]>),
-    Chart(Arc<Vec<u8>>),
+    Chart(crate::chart::FileData),
 }
 
 impl std::ops::Deref for FileBytes {
@@ -59,7 +58,7 @@ impl Files {
     }
 
     /// Files that share their bytes with a loaded chart's [`crate::chart::ChartFile`]s.
-    pub fn shared(files: BTreeMap<String, Arc<Vec<u8>>>) -> Files {
+    pub fn shared(files: BTreeMap<String, crate::chart::FileData>) -> Files {
         let files = files
             .into_iter()
             .map(|(k, v)| (k, FileBytes::Chart(v)))

@@ -342,10 +342,10 @@ fn collect_templates<'c>(
         },
     };
     let subcharts = Value::empty_map();
-    let files: BTreeMap<String, std::sync::Arc<Vec<u8>>> = chart
+    let files: BTreeMap<String, crate::chart::FileData> = chart
         .files
         .iter()
-        .map(|f| (f.name.clone(), std::sync::Arc::clone(&f.data)))
+        .map(|f| (f.name.clone(), f.data.clone()))
         .collect();
     let mut scope = Map::new();
     scope.insert("Chart".into(), chart_meta);
