@@ -17,8 +17,8 @@
 //! Chunks come straight from the kernel already mapped (on Linux, `MAP_POPULATE`): one
 //! system call maps a whole chunk, where touching fresh memory page by page costs a page
 //! fault each, the largest single cost of a short process that builds a few megabytes of
-//! data. Chunks grow from 128 KiB to 1 MiB per heap so that a thread that allocates little
-//! maps little.
+//! data. Chunks are small (64 KiB, then 128 KiB, then 256 KiB each), since every page of a
+//! chunk is paid for when it is mapped, used or not.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, UnsafeCell};
@@ -33,8 +33,8 @@ pub(crate) const LARGE_MAX: usize = 64 * 1024;
 pub(crate) const CLASSES: usize = SMALL_CLASSES + 6;
 pub(crate) const ALIGN: usize = 16;
 /// A heap's first chunk; each next one is twice as large, up to [`MAX_CHUNK`].
-const FIRST_CHUNK: usize = 128 * 1024;
-const MAX_CHUNK: usize = 1 << 20;
+const FIRST_CHUNK: usize = 64 * 1024;
+const MAX_CHUNK: usize = 256 * 1024;
 /// Heaps that threads own; more threads than this at once share [`FastAlloc::shared`].
 const OWNED_HEAPS: usize = 32;
 

@@ -124,7 +124,12 @@ pub fn run(args: RenderArgs) -> Result<i32, Error> {
     }
     let Some(matrix) = &args.values_matrix else {
         let (_, result) = command::render(&base)?;
-        super::write_stdout(emit(&args, &base, &result, None)?.as_bytes());
+        if args.output_dir.is_none() && matches!(args.output, RenderFormat::Yaml) {
+            // The common case: print the text as it is (megabytes for CRD charts).
+            super::write_stdout(result.text.as_bytes());
+        } else {
+            super::write_stdout(emit(&args, &base, &result, None)?.as_bytes());
+        }
         return Ok(0);
     };
     let entries = command::matrix_entries(&base.chart, matrix)?;

@@ -8,8 +8,8 @@
 //! missing fails with `nil pointer evaluating interface {}.b`), while a nil that came out of
 //! a pipeline is an *invalid value* (`$x.b` with `$x` nil quietly yields no value).
 
+use crate::template::HashMap;
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::error::{TemplateError, TemplateErrorKind};
@@ -65,7 +65,7 @@ impl TemplateSet {
         TemplateSet {
             names: FuncNames::new(&funcs),
             funcs,
-            templates: HashMap::new(),
+            templates: HashMap::default(),
             missing_key: MissingKey::Zero,
         }
     }
@@ -182,7 +182,7 @@ impl TemplateSet {
             marks: Vec::new(),
             dollar: Rc::from("$"),
             depth: 0,
-            includes: HashMap::new(),
+            includes: HashMap::default(),
         };
         let Some(tree) = state.lookup(name) else {
             return Err(no_template(name));
@@ -1157,7 +1157,7 @@ impl State<'_> {
         let trees = parse(name, Rc::from(source), &self.set.names)
             .map_err(|e| FuncError::from_template(*e))?;
         let mut body = None;
-        let mut overlay: HashMap<String, Rc<Tree>> = HashMap::new();
+        let mut overlay: HashMap<String, Rc<Tree>> = HashMap::default();
         for tree in trees {
             if &*tree.name == name {
                 // Go assigns the parsed body to the new template even when it is empty

@@ -15,3 +15,8 @@ pub use error::{TemplateError, TemplateErrorKind};
 pub use exec::{MissingKey, TemplateSet};
 pub use funcs::{ExecContext, FuncMap, Function};
 pub use value::{FuncError, FuncErrorKind, Map, Object, Value};
+
+/// The engine's name tables (templates, functions, include depths), hashed with foldhash:
+/// keys are names from local chart files, so a fast hash beats SipHash's resistance to
+/// flooding.
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;

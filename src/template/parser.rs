@@ -6,7 +6,7 @@
 //! Each `{{define}}`/`{{block}}` becomes its own [`Tree`], sharing the source text of the
 //! file so that execution errors can report line and column.
 
-use std::collections::HashMap;
+use crate::template::HashMap;
 use std::fmt::{self, Write as _};
 use std::rc::Rc;
 

@@ -4,7 +4,7 @@
 //! executor adds the template name and position to errors (`error calling X: …`).
 //! Functions that need the running executor (`include`, `tpl`) are [`Function::Host`].
 
-use std::collections::HashMap;
+use crate::template::HashMap;
 use std::rc::Rc;
 
 pub mod builtin;
