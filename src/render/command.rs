@@ -81,6 +81,15 @@ pub fn template_source<'a>(chart: &'a Chart, full_name: &str) -> Option<&'a [u8]
         .map(|t| t.data.as_slice())
 }
 
+/// Below this much template source (the chart and its subcharts), documents are sorted
+/// after rendering instead of on a second thread while rendering.
+const BACKGROUND_SORT_MIN_BYTES: usize = 128 * 1024;
+
+fn template_bytes(chart: &Chart) -> usize {
+    chart.templates.iter().map(|t| t.data.len()).sum::<usize>()
+        + chart.dependencies.iter().map(template_bytes).sum::<usize>()
+}
+
 /// Load, prepare and render a chart; return `helm template`'s output.
 pub fn render(req: &RenderRequest) -> Result<(Chart, RenderResult), Error> {
     render_with(req, None)
@@ -123,7 +132,13 @@ pub fn render_with(
             None => Error::Render(error),
         }
     };
-    let sorter = output::BackgroundSorter::start();
+    // Small charts render in about a millisecond: a second thread would cost more than the
+    // overlap saves.
+    let sorter = if template_bytes(&prepared) >= BACKGROUND_SORT_MIN_BYTES {
+        output::BackgroundSorter::start()
+    } else {
+        None
+    };
     let files = super::render_files_to(&prepared, &coalesced, &options, cluster, sorter.as_ref())
         .map_err(with_frame)?;
     let sorted = match sorter {

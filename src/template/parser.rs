@@ -734,7 +734,7 @@ impl<'s> Parser<'_, 's> {
             pos: tok.pos,
             is_assign: false,
             decl: Vec::new(),
-            cmds: Vec::new(),
+            cmds: Vec::with_capacity(2),
         };
         // Declarations or assignments.
         'decls: loop {
@@ -831,7 +831,7 @@ impl<'s> Parser<'_, 's> {
         let pos = self.peek_non_space().pos;
         let mut cmd = Command {
             pos,
-            args: Vec::new(),
+            args: Vec::with_capacity(3),
         };
         loop {
             self.peek_non_space();
@@ -996,6 +996,8 @@ pub(crate) fn unquote(s: &str) -> Result<String, String> {
             }
             Ok(inner.replace('\r', ""))
         }
+        // Most strings have no escapes: no character-by-character copy for them.
+        b'"' if !inner.bytes().any(|b| b == q || b == b'\\' || b == b'\n') => Ok(inner.to_string()),
         b'"' | b'\'' => {
             let mut out = String::with_capacity(inner.len());
             let mut chars = inner.chars().peekable();
