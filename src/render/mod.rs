@@ -275,10 +275,17 @@ pub fn helm_funcs() -> FuncMap {
 /// `map[string]interface {}`. Sprig's `dig` type-asserts the plain type, so Helm fails
 /// `dig … .Values`; every other map function accepts both. `values` are the `.Values` maps
 /// of the charts being rendered.
-fn refuse_values_in_dig(map: &mut FuncMap, values: Vec<Value>) {
+fn refuse_values_in_dig(map: &mut FuncMap, mut values: Vec<Value>) {
     let Some(funcs::Function::Native(dig)) = map.get("dig").cloned() else {
         return;
     };
+    // One entry per chart, not per template (every template of a chart shares its values).
+    let key = |v: &Value| match v {
+        Value::Map(m) => Rc::as_ptr(m) as usize,
+        _ => 0,
+    };
+    values.sort_by_key(key);
+    values.dedup_by_key(|v| key(v));
     let is_values = move |v: &Value| {
         values.iter().any(|root| match (root, v) {
             (Value::Map(a), Value::Map(b)) => Rc::ptr_eq(a, b),
