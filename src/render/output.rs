@@ -548,6 +548,59 @@ mod tests {
     }
 
     #[test]
+    fn skimmed_heads_are_the_parsed_heads() {
+        let skimmed = [
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
+            "kind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-install, Post-Upgrade\n",
+            "kind: Job\nmetadata:\n  annotations: {\"helm.sh/hook\": test-success}\n",
+            "kind: Job\nmetadata:\n  annotations:\n    helm.sh/hook: pre-install,bogus\n",
+            "kind: 5\napiVersion: true\nmetadata:\n  name: 1.5\n",
+            "# Source: x\n# only comments\n",
+            "~\n",
+            "kind: A\nkind: B\n",
+        ];
+        for doc in skimmed {
+            let skim = skimmed_head(doc);
+            assert!(skim.is_some(), "{doc:?}");
+            assert_eq!(skim, full_head("t.yaml", doc).ok(), "{doc:?}");
+        }
+        // Documents `SimpleHead` rejects and documents the fast loader leaves alone take the
+        // full path, which reports Helm's error or reads them.
+        let full = [
+            (
+                "- a\n",
+                "cannot unmarshal array into Go value of type util.SimpleHead",
+            ),
+            (
+                "text\n",
+                "cannot unmarshal string into Go value of type util.SimpleHead",
+            ),
+            (
+                "kind: [a]\n",
+                "cannot unmarshal array into Go struct field SimpleHead.kind",
+            ),
+            (
+                "apiVersion: {a: b}\n",
+                "cannot unmarshal object into Go struct field",
+            ),
+            ("kind: a\n b: c\n d\n", "error converting YAML to JSON"),
+        ];
+        for (doc, error) in full {
+            assert_eq!(skimmed_head(doc), None, "{doc:?}");
+            let message = parse_head("t.yaml", 1, doc).unwrap_err().to_string();
+            assert!(message.contains(error), "{doc:?}: {message}");
+        }
+        let anchored = "kind: &k Pod\nmetadata:\n  name: *k\n";
+        assert_eq!(skimmed_head(anchored), None);
+        let head = parse_head("t.yaml", 1, anchored).unwrap();
+        assert_eq!(head.head, (String::new(), "Pod".into(), "Pod".into()));
+        let hooks = parse_head("t.yaml", 1, skimmed[1]).unwrap();
+        assert_eq!(hooks.hook_events, vec!["pre-install", "post-upgrade"]);
+        let unknown = parse_head("t.yaml", 1, skimmed[3]).unwrap();
+        assert_eq!(unknown.hook_events, vec!["<unknown>"]);
+    }
+
+    #[test]
     fn kind_order_is_stable_and_unknown_last() {
         let mk = |kind: &str, name: &str| {
             Manifest::new(

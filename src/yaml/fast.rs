@@ -538,7 +538,8 @@ impl<'a, B: Build> FastParser<'a, B> {
 
     /// A line that is empty, all spaces, or a comment. Tabs in such lines are harmless.
     fn is_blank_line(&self, l: Line) -> bool {
-        match self.b[l.start..l.end]
+        // The indentation is spaces by construction.
+        match self.b[l.start + l.indent..l.end]
             .iter()
             .find(|&&c| c != b' ' && c != b'\t')
         {
@@ -689,17 +690,22 @@ impl<'a, B: Build> FastParser<'a, B> {
             c if starts_special(c, self.byte(i + 1)) => Some(None),
             _ => {
                 let mut j = i;
+                let mut tab = false;
                 while j < end {
                     match self.b[j] {
                         b':' if self.blank_or_eol(j + 1) => {
-                            let text = self.src.get(i..j)?.trim_end_matches(' ');
-                            if text.contains('\t') {
+                            if tab {
                                 return None;
                             }
+                            let text = self.src.get(i..j)?.trim_end_matches(' ');
                             return Some(Some((Cow::Borrowed(text), j + 1, false)));
                         }
                         b'#' if j > i && matches!(self.b[j - 1], b' ' | b'\t') => {
                             return Some(None)
+                        }
+                        b'\t' => {
+                            tab = true;
+                            j += 1;
                         }
                         _ => j += 1,
                     }
@@ -903,7 +909,7 @@ impl<'a, B: Build> FastParser<'a, B> {
             let mut j = self.cur;
             let mut breaks = 0;
             while let Some(l) = self.lines.get(j) {
-                if self.b[l.start..l.end]
+                if self.b[l.start + l.indent..l.end]
                     .iter()
                     .all(|&c| c == b' ' || c == b'\t')
                 {
