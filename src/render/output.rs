@@ -281,44 +281,90 @@ impl Head {
     }
 }
 
-/// Parse a document head the way Helm's `SimpleHead` unmarshalling sees it (Helm parses the
-/// whole document, so a YAML error anywhere in it fails the render).
-fn parse_head(source: &str, start_line: usize, doc: &str) -> Result<Head, RenderError> {
-    let object = crate::yaml::load_str(doc, source).map_err(|e| RenderError::Yaml {
-        template: source.to_string(),
-        message: e.helm_message(),
-    })?;
-    check_head_types(source, &object)?;
+/// (apiVersion, kind, metadata.name) of a document, and its `helm.sh/hook` annotation when
+/// that is a string.
+type HeadFields = ((String, String, String), Option<String>);
+
+/// The events of a `helm.sh/hook` annotation; `["<unknown>"]` when one of them is not an
+/// event Helm knows.
+fn hook_events(hooks: Option<&str>) -> Vec<String> {
     let mut hook_events = Vec::new();
-    let mut keep = true;
-    if let Some(Value::String(hooks)) =
-        object.get_path(&["metadata", "annotations", "helm.sh/hook"])
-    {
-        for event in hooks.split(',') {
-            let event = event.trim().to_ascii_lowercase();
-            if HOOK_EVENTS.contains(&event.as_str()) {
-                hook_events.push(event);
-            } else {
-                keep = false;
-            }
+    for event in hooks.into_iter().flat_map(|h| h.split(',')) {
+        let event = event.trim().to_ascii_lowercase();
+        if HOOK_EVENTS.contains(&event.as_str()) {
+            hook_events.push(event);
+        } else {
+            // Helm skips documents with an unknown hook event ("skipping unknown hooks").
+            return vec!["<unknown>".to_string()];
         }
     }
-    if !keep {
-        // Helm skips documents with an unknown hook event ("skipping unknown hooks").
-        hook_events = vec!["<unknown>".to_string()];
+    hook_events
+}
+
+/// (apiVersion, kind, metadata.name) and the hook annotation of a valid document, read by
+/// skimming it without building its object; `None` when the skim cannot tell (the document
+/// needs the general parser) or the document is one `SimpleHead` decoding rejects, whose
+/// error the full path reports.
+fn skimmed_head(doc: &str) -> Option<HeadFields> {
+    use crate::yaml::{HeadField, Top};
+    let head = crate::yaml::skim_first(doc)?;
+    if head.top == Top::Other {
+        return None;
     }
-    let head = (
-        string_at(&object, &["apiVersion"]),
-        string_at(&object, &["kind"]),
-        string_at(&object, &["metadata", "name"]),
-    );
+    let text = |field: HeadField| match field {
+        HeadField::Text(s) => Some(Some(s)),
+        HeadField::Missing => Some(None),
+        // A list or a map where `SimpleHead` wants a string is an error.
+        HeadField::List | HeadField::Map => None,
+    };
+    let api_version = text(head.api_version)?.unwrap_or_default();
+    let kind = text(head.kind)?.unwrap_or_default();
+    let name = match head.name {
+        HeadField::Text(s) => s,
+        _ => String::new(),
+    };
+    let hook = match head.hook {
+        HeadField::Text(s) => Some(s),
+        _ => None,
+    };
+    Some(((api_version, kind, name), hook))
+}
+
+/// Parse a document head the way Helm's `SimpleHead` unmarshalling sees it (Helm parses the
+/// whole document, so a YAML error anywhere in it fails the render). The common case is
+/// skimmed (validated without building the object, see [`crate::yaml::skim_first`]); the
+/// rest is parsed in full, which also gives Helm's error messages.
+fn parse_head(source: &str, start_line: usize, doc: &str) -> Result<Head, RenderError> {
+    let (head, hook) = match skimmed_head(doc) {
+        Some(skimmed) => skimmed,
+        None => full_head(source, doc)?,
+    };
     Ok(Head {
         source: source.to_string(),
         content: doc.to_string(),
         start_line,
         head,
-        hook_events,
+        hook_events: hook_events(hook.as_deref()),
     })
+}
+
+/// The head from the fully parsed document.
+fn full_head(source: &str, doc: &str) -> Result<HeadFields, RenderError> {
+    let object = crate::yaml::load_str(doc, source).map_err(|e| RenderError::Yaml {
+        template: source.to_string(),
+        message: e.helm_message(),
+    })?;
+    check_head_types(source, &object)?;
+    let hook = match object.get_path(&["metadata", "annotations", "helm.sh/hook"]) {
+        Some(Value::String(hooks)) => Some(hooks.to_string()),
+        _ => None,
+    };
+    let head = (
+        string_at(&object, &["apiVersion"]),
+        string_at(&object, &["kind"]),
+        string_at(&object, &["metadata", "name"]),
+    );
+    Ok((head, hook))
 }
 
 /// The documents of one rendered file (none for partials and blank output).
@@ -499,6 +545,59 @@ mod tests {
             }
             layer = next;
         }
+    }
+
+    #[test]
+    fn skimmed_heads_are_the_parsed_heads() {
+        let skimmed = [
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
+            "kind: Job\nmetadata:\n  name: j\n  annotations:\n    helm.sh/hook: pre-install, Post-Upgrade\n",
+            "kind: Job\nmetadata:\n  annotations: {\"helm.sh/hook\": test-success}\n",
+            "kind: Job\nmetadata:\n  annotations:\n    helm.sh/hook: pre-install,bogus\n",
+            "kind: 5\napiVersion: true\nmetadata:\n  name: 1.5\n",
+            "# Source: x\n# only comments\n",
+            "~\n",
+            "kind: A\nkind: B\n",
+        ];
+        for doc in skimmed {
+            let skim = skimmed_head(doc);
+            assert!(skim.is_some(), "{doc:?}");
+            assert_eq!(skim, full_head("t.yaml", doc).ok(), "{doc:?}");
+        }
+        // Documents `SimpleHead` rejects and documents the fast loader leaves alone take the
+        // full path, which reports Helm's error or reads them.
+        let full = [
+            (
+                "- a\n",
+                "cannot unmarshal array into Go value of type util.SimpleHead",
+            ),
+            (
+                "text\n",
+                "cannot unmarshal string into Go value of type util.SimpleHead",
+            ),
+            (
+                "kind: [a]\n",
+                "cannot unmarshal array into Go struct field SimpleHead.kind",
+            ),
+            (
+                "apiVersion: {a: b}\n",
+                "cannot unmarshal object into Go struct field",
+            ),
+            ("kind: a\n b: c\n d\n", "error converting YAML to JSON"),
+        ];
+        for (doc, error) in full {
+            assert_eq!(skimmed_head(doc), None, "{doc:?}");
+            let message = parse_head("t.yaml", 1, doc).unwrap_err().to_string();
+            assert!(message.contains(error), "{doc:?}: {message}");
+        }
+        let anchored = "kind: &k Pod\nmetadata:\n  name: *k\n";
+        assert_eq!(skimmed_head(anchored), None);
+        let head = parse_head("t.yaml", 1, anchored).unwrap();
+        assert_eq!(head.head, (String::new(), "Pod".into(), "Pod".into()));
+        let hooks = parse_head("t.yaml", 1, skimmed[1]).unwrap();
+        assert_eq!(hooks.hook_events, vec!["pre-install", "post-upgrade"]);
+        let unknown = parse_head("t.yaml", 1, skimmed[3]).unwrap();
+        assert_eq!(unknown.hook_events, vec!["<unknown>"]);
     }
 
     #[test]

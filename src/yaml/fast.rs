@@ -10,13 +10,22 @@
 //! changes a result, it only makes the common case cheaper (no event objects, no token
 //! queue, no per-character allocation). Scalars are resolved by the same functions as the
 //! general path.
+//!
+//! The grammar is written once, over a [`Build`] that receives what it recognises: the
+//! tree builder makes `Value`s ([`load_all`], [`load_first`]); the head skimmer
+//! ([`skim_first`]) accepts exactly the same documents but keeps only what Helm's
+//! `SimpleHead` reads (`apiVersion`, `kind`, `metadata.name`, the `helm.sh/hook`
+//! annotation), so sorting rendered manifests validates each document without building
+//! and dropping its object tree.
 
-use super::load::{resolve_plain_text, scalar_key_text, scalar_value_text};
+use std::borrow::Cow;
+
+use super::load::{resolve_plain_text, scalar_key_text, scalar_value_text, Scalar};
 use crate::template::value::{Map, Value};
 
 /// Parse every document, or `None` if the input needs the general parser.
 pub(crate) fn load_all(src: &str) -> Option<Vec<Value>> {
-    let mut p = FastParser::new(src)?;
+    let mut p = FastParser::new(src, Tree)?;
     let mut docs = Vec::new();
     while let Some(doc) = p.document()? {
         docs.push(doc);
@@ -26,8 +35,359 @@ pub(crate) fn load_all(src: &str) -> Option<Vec<Value>> {
 
 /// Parse the first document only (what go-yaml's `Unmarshal` reads).
 pub(crate) fn load_first(src: &str) -> Option<Value> {
-    let mut p = FastParser::new(src)?;
+    let mut p = FastParser::new(src, Tree)?;
     Some(p.document()?.unwrap_or(Value::Nil))
+}
+
+/// What Helm's `SimpleHead` decoding reads of a document, as [`skim_first`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DocHead {
+    pub top: Top,
+    pub api_version: HeadField,
+    pub kind: HeadField,
+    /// `metadata.name`.
+    pub name: HeadField,
+    /// `metadata.annotations["helm.sh/hook"]`.
+    pub hook: HeadField,
+}
+
+/// The shape of a document's root node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Top {
+    Map,
+    /// An empty or comment-only document, or an explicit null.
+    Empty,
+    /// A scalar or a sequence (which `SimpleHead` decoding rejects).
+    Other,
+}
+
+/// One field of the head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HeadField {
+    /// Absent, null, or a scalar that is not a string (a bool, a number).
+    Missing,
+    Text(String),
+    List,
+    Map,
+}
+
+/// The head of the first document, found by walking it with the same acceptance rules as
+/// [`load_first`] without building it: `Some` exactly when `load_first` would give a value,
+/// and then equal to what that value holds.
+pub(crate) fn skim_first(src: &str) -> Option<DocHead> {
+    let mut p = FastParser::new(src, Skim::default())?;
+    let root = p.document()?;
+    let head = p.build.head;
+    let top = match root {
+        Some(Skimmed::Map) => return Some(head),
+        None | Some(Skimmed::Nil) => Top::Empty,
+        Some(_) => Top::Other,
+    };
+    Some(DocHead {
+        top,
+        ..DocHead::empty()
+    })
+}
+
+impl DocHead {
+    fn empty() -> DocHead {
+        DocHead {
+            top: Top::Map,
+            api_version: HeadField::Missing,
+            kind: HeadField::Missing,
+            name: HeadField::Missing,
+            hook: HeadField::Missing,
+        }
+    }
+}
+
+/// What the parser hands the nodes it recognises to. Every method may be called for a
+/// document that later turns out to need the general parser; the result is then dropped.
+trait Build {
+    type Node;
+    type Map;
+    type Seq;
+    /// A mapping key as the builder keeps it.
+    type Key;
+    /// Where a node sits, as far as the builder cares (the skimmer follows the head path).
+    type Ctx: Copy;
+
+    fn root_ctx(&self) -> Self::Ctx;
+    /// The context of a sequence's items (in block or flow style).
+    fn item_ctx(ctx: Self::Ctx) -> Self::Ctx;
+    fn nil(&mut self) -> Self::Node;
+    /// A quoted or block scalar: always a string.
+    fn string(&mut self, ctx: Self::Ctx, text: &str) -> Self::Node;
+    /// A plain scalar, resolved; `None` when JSON cannot hold it.
+    fn plain(&mut self, ctx: Self::Ctx, text: &str) -> Option<Self::Node>;
+    /// A mapping key in a mapping at `ctx` (plain keys are resolved, `None` when JSON
+    /// cannot hold them), and the context of its value.
+    fn key(
+        &mut self,
+        ctx: Self::Ctx,
+        text: Cow<'_, str>,
+        quoted: bool,
+    ) -> Option<(Self::Key, Self::Ctx)>;
+    fn new_map(&mut self, ctx: Self::Ctx) -> Self::Map;
+    /// Later duplicates of a key replace earlier ones.
+    fn insert(&mut self, map: &mut Self::Map, key: Self::Key, value: Self::Node);
+    fn end_map(&mut self, map: Self::Map) -> Self::Node;
+    fn new_seq(&mut self) -> Self::Seq;
+    fn push(&mut self, seq: &mut Self::Seq, item: Self::Node);
+    fn end_seq(&mut self, seq: Self::Seq) -> Self::Node;
+}
+
+/// Builds the document as `Value`s.
+struct Tree;
+
+impl Build for Tree {
+    type Node = Value;
+    type Map = Map;
+    type Seq = Vec<Value>;
+    type Key = String;
+    type Ctx = ();
+
+    #[inline]
+    fn root_ctx(&self) {}
+
+    #[inline]
+    fn item_ctx(_: ()) {}
+
+    #[inline]
+    fn nil(&mut self) -> Value {
+        Value::Nil
+    }
+
+    #[inline]
+    fn string(&mut self, _: (), text: &str) -> Value {
+        Value::str(text)
+    }
+
+    #[inline]
+    fn plain(&mut self, _: (), text: &str) -> Option<Value> {
+        scalar_value_text(resolve_plain_text(text)?)
+    }
+
+    #[inline]
+    fn key(&mut self, _: (), text: Cow<'_, str>, quoted: bool) -> Option<(String, ())> {
+        let key = if quoted {
+            text.into_owned()
+        } else {
+            scalar_key_text(resolve_plain_text(&text)?)?
+        };
+        Some((key, ()))
+    }
+
+    #[inline]
+    fn new_map(&mut self, _: ()) -> Map {
+        Map::new()
+    }
+
+    #[inline]
+    fn insert(&mut self, map: &mut Map, key: String, value: Value) {
+        map.insert(key, value);
+    }
+
+    #[inline]
+    fn end_map(&mut self, map: Map) -> Value {
+        Value::map(map)
+    }
+
+    #[inline]
+    fn new_seq(&mut self) -> Vec<Value> {
+        Vec::new()
+    }
+
+    #[inline]
+    fn push(&mut self, seq: &mut Vec<Value>, item: Value) {
+        seq.push(item);
+    }
+
+    #[inline]
+    fn end_seq(&mut self, seq: Vec<Value>) -> Value {
+        Value::list(seq)
+    }
+}
+
+/// Walks the document keeping only the head: the nodes are shapes, and strings are kept
+/// only where a head field sits. The fields live in the skimmer rather than in the nodes;
+/// a mapping on the head path clears the fields below it when it starts, and a later
+/// duplicate key that is not a mapping clears them when inserted, which is what replacing
+/// the whole value does in the tree.
+#[derive(Default)]
+struct Skim {
+    head: DocHead,
+}
+
+impl Default for DocHead {
+    fn default() -> DocHead {
+        DocHead::empty()
+    }
+}
+
+/// Where a node sits relative to the head path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    Root,
+    Metadata,
+    Annotations,
+    /// The value of a head field: strings are kept.
+    Field,
+    /// Anywhere else.
+    Elsewhere,
+}
+
+/// Which head entry a mapping key is.
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    ApiVersion,
+    Kind,
+    Metadata,
+    Name,
+    Annotations,
+    Hook,
+    Other,
+}
+
+/// A node's shape; the text only of strings that are head fields.
+enum Skimmed {
+    Nil,
+    Text(String),
+    /// Any other scalar.
+    Scalar,
+    List,
+    Map,
+}
+
+/// The head entry `key` names in a mapping at `ctx`, and the context of its value.
+fn role(ctx: At, key: &str) -> (Role, At) {
+    const OTHER: (Role, At) = (Role::Other, At::Elsewhere);
+    match ctx {
+        At::Root => match key {
+            "apiVersion" => (Role::ApiVersion, At::Field),
+            "kind" => (Role::Kind, At::Field),
+            "metadata" => (Role::Metadata, At::Metadata),
+            _ => OTHER,
+        },
+        At::Metadata => match key {
+            "name" => (Role::Name, At::Field),
+            "annotations" => (Role::Annotations, At::Annotations),
+            _ => OTHER,
+        },
+        At::Annotations if key == "helm.sh/hook" => (Role::Hook, At::Field),
+        At::Annotations | At::Field | At::Elsewhere => OTHER,
+    }
+}
+
+fn head_field(node: Skimmed) -> HeadField {
+    match node {
+        Skimmed::Nil | Skimmed::Scalar => HeadField::Missing,
+        Skimmed::Text(s) => HeadField::Text(s),
+        Skimmed::List => HeadField::List,
+        Skimmed::Map => HeadField::Map,
+    }
+}
+
+impl Build for Skim {
+    type Node = Skimmed;
+    type Map = ();
+    type Seq = ();
+    type Key = Role;
+    type Ctx = At;
+
+    fn root_ctx(&self) -> At {
+        At::Root
+    }
+
+    fn item_ctx(_: At) -> At {
+        At::Elsewhere
+    }
+
+    fn nil(&mut self) -> Skimmed {
+        Skimmed::Nil
+    }
+
+    fn string(&mut self, ctx: At, text: &str) -> Skimmed {
+        if ctx == At::Field {
+            Skimmed::Text(text.to_string())
+        } else {
+            Skimmed::Scalar
+        }
+    }
+
+    fn plain(&mut self, ctx: At, text: &str) -> Option<Skimmed> {
+        // Plain strings (the common case) need no value; everything else goes through the
+        // tree builder's conversion, so what fails there fails here.
+        let node = match resolve_plain_text(text)? {
+            Scalar::Str(_) if ctx != At::Field => Skimmed::Scalar,
+            Scalar::Str(s) => Skimmed::Text(s.into_owned()),
+            other => match scalar_value_text(other)? {
+                Value::Nil => Skimmed::Nil,
+                Value::String(s) if ctx == At::Field => Skimmed::Text(s.to_string()),
+                _ => Skimmed::Scalar,
+            },
+        };
+        Some(node)
+    }
+
+    fn key(&mut self, ctx: At, text: Cow<'_, str>, quoted: bool) -> Option<(Role, At)> {
+        if quoted {
+            return Some(role(ctx, &text));
+        }
+        match resolve_plain_text(&text)? {
+            Scalar::Str(s) => Some(role(ctx, &s)),
+            // Booleans and numbers name no head field; which of them JSON refuses is the
+            // tree builder's rule.
+            other => {
+                scalar_key_text(other)?;
+                Some((Role::Other, At::Elsewhere))
+            }
+        }
+    }
+
+    fn new_map(&mut self, ctx: At) {
+        let head = &mut self.head;
+        match ctx {
+            At::Root => *head = DocHead::empty(),
+            At::Metadata => {
+                head.name = HeadField::Missing;
+                head.hook = HeadField::Missing;
+            }
+            At::Annotations => head.hook = HeadField::Missing,
+            At::Field | At::Elsewhere => {}
+        }
+    }
+
+    fn insert(&mut self, _: &mut (), key: Role, value: Skimmed) {
+        let head = &mut self.head;
+        match key {
+            Role::ApiVersion => head.api_version = head_field(value),
+            Role::Kind => head.kind = head_field(value),
+            Role::Name => head.name = head_field(value),
+            Role::Hook => head.hook = head_field(value),
+            // A mapping filled the fields below it as it was read (after clearing them).
+            Role::Metadata if !matches!(value, Skimmed::Map) => {
+                head.name = HeadField::Missing;
+                head.hook = HeadField::Missing;
+            }
+            Role::Annotations if !matches!(value, Skimmed::Map) => {
+                head.hook = HeadField::Missing;
+            }
+            Role::Metadata | Role::Annotations | Role::Other => {}
+        }
+    }
+
+    fn end_map(&mut self, _: ()) -> Skimmed {
+        Skimmed::Map
+    }
+
+    fn new_seq(&mut self) {}
+
+    fn push(&mut self, _: &mut (), _: Skimmed) {}
+
+    fn end_seq(&mut self, _: ()) -> Skimmed {
+        Skimmed::List
+    }
 }
 
 /// Byte offsets of one line (without its `\n`) and its indentation in spaces.
@@ -41,7 +401,8 @@ struct Line {
 /// Deeper nesting is left to the general parser (which has its own limit).
 const MAX_DEPTH: usize = 200;
 
-struct FastParser<'a> {
+struct FastParser<'a, B: Build> {
+    build: B,
     src: &'a str,
     b: &'a [u8],
     lines: Vec<Line>,
@@ -51,6 +412,9 @@ struct FastParser<'a> {
     at: Option<usize>,
     depth: usize,
     started: bool,
+    /// Reused for scalars whose text is not a slice of the source (plain scalars over
+    /// several lines, block scalars), so reading them allocates nothing of its own.
+    scratch: String,
 }
 
 /// Characters libyaml treats specially (control characters, NEL/LS/PS breaks, BOM,
@@ -110,8 +474,8 @@ fn has_unusual_chars_from(b: &[u8], from: usize, to: usize) -> bool {
     false
 }
 
-impl<'a> FastParser<'a> {
-    fn new(src: &'a str) -> Option<Self> {
+impl<'a, B: Build> FastParser<'a, B> {
+    fn new(src: &'a str, build: B) -> Option<Self> {
         let b = src.as_bytes();
         if has_unusual_chars(b) {
             return None;
@@ -135,6 +499,7 @@ impl<'a> FastParser<'a> {
             start = end + 1;
         }
         Some(FastParser {
+            build,
             src,
             b,
             lines,
@@ -142,6 +507,7 @@ impl<'a> FastParser<'a> {
             at: None,
             depth: 0,
             started: false,
+            scratch: String::new(),
         })
     }
 
@@ -172,7 +538,8 @@ impl<'a> FastParser<'a> {
 
     /// A line that is empty, all spaces, or a comment. Tabs in such lines are harmless.
     fn is_blank_line(&self, l: Line) -> bool {
-        match self.b[l.start..l.end]
+        // The indentation is spaces by construction.
+        match self.b[l.start + l.indent..l.end]
             .iter()
             .find(|&&c| c != b' ' && c != b'\t')
         {
@@ -226,7 +593,7 @@ impl<'a> FastParser<'a> {
     }
 
     /// The next document, `Ok(None)`-like `Some(None)` at the end of the stream.
-    fn document(&mut self) -> Option<Option<Value>> {
+    fn document(&mut self) -> Option<Option<B::Node>> {
         self.skip_blank_lines();
         let Some(_) = self.line() else {
             return Some(None);
@@ -250,8 +617,11 @@ impl<'a> FastParser<'a> {
         self.started = true;
         self.skip_blank_lines();
         let value = match (self.line(), self.marker()) {
-            (None, _) | (Some(_), Some(_)) => Value::Nil,
-            (Some(_), None) => self.node(-1)?,
+            (None, _) | (Some(_), Some(_)) => self.build.nil(),
+            (Some(_), None) => {
+                let ctx = self.build.root_ctx();
+                self.node(-1, ctx)?
+            }
         };
         self.skip_blank_lines();
         match self.marker() {
@@ -285,24 +655,24 @@ impl<'a> FastParser<'a> {
 
     /// A block node whose content starts at the current position, owned by a collection at
     /// column `parent` (-1 at the top).
-    fn node(&mut self, parent: isize) -> Option<Value> {
+    fn node(&mut self, parent: isize, ctx: B::Ctx) -> Option<B::Node> {
         let start = self.content_start()?;
         let col = self.column()?;
         if (col as isize) <= parent {
-            return Some(Value::Nil);
+            return Some(self.build.nil());
         }
         if self.byte(start) == Some(b'-') && self.blank_or_eol(start + 1) {
-            return self.sequence(col);
+            return self.sequence(col, ctx);
         }
         if self.key_at(start)?.is_some() {
-            return self.mapping(col);
+            return self.mapping(col, ctx);
         }
-        self.inline_value(start, parent)
+        self.inline_value(start, parent, ctx)
     }
 
-    /// If a mapping key starts at `i`, its text (`Cow`-free) and the offset just after the
-    /// `:`. `Some(None)` when the line is not a key; `None` when we must give up.
-    fn key_at(&self, i: usize) -> Option<Option<(String, usize, bool)>> {
+    /// If a mapping key starts at `i`, its text, the offset just after the `:` and whether
+    /// it was quoted. `Some(None)` when the line is not a key; `None` when we must give up.
+    fn key_at(&self, i: usize) -> Option<Option<(Cow<'a, str>, usize, bool)>> {
         let end = self.line()?.end;
         match self.byte(i)? {
             b'"' | b'\'' => {
@@ -320,17 +690,22 @@ impl<'a> FastParser<'a> {
             c if starts_special(c, self.byte(i + 1)) => Some(None),
             _ => {
                 let mut j = i;
+                let mut tab = false;
                 while j < end {
                     match self.b[j] {
                         b':' if self.blank_or_eol(j + 1) => {
-                            let text = self.src.get(i..j)?.trim_end_matches(' ');
-                            if text.contains('\t') {
+                            if tab {
                                 return None;
                             }
-                            return Some(Some((text.to_string(), j + 1, false)));
+                            let text = self.src.get(i..j)?.trim_end_matches(' ');
+                            return Some(Some((Cow::Borrowed(text), j + 1, false)));
                         }
                         b'#' if j > i && matches!(self.b[j - 1], b' ' | b'\t') => {
                             return Some(None)
+                        }
+                        b'\t' => {
+                            tab = true;
+                            j += 1;
                         }
                         _ => j += 1,
                     }
@@ -340,22 +715,18 @@ impl<'a> FastParser<'a> {
         }
     }
 
-    fn mapping(&mut self, col: usize) -> Option<Value> {
+    fn mapping(&mut self, col: usize, ctx: B::Ctx) -> Option<B::Node> {
         self.enter()?;
-        let mut map = Map::new();
+        let mut map = self.build.new_map(ctx);
         loop {
             let start = self.content_start()?;
             let (key_text, after, quoted) = self.key_at(start)??;
-            let key = if quoted {
-                key_text
-            } else {
-                if key_text == "<<" {
-                    return None;
-                }
-                scalar_key_text(resolve_plain_text(&key_text)?)?
-            };
-            let value = self.map_value(after, col)?;
-            map.insert(key, value);
+            if !quoted && key_text == "<<" {
+                return None;
+            }
+            let (key, value_ctx) = self.build.key(ctx, key_text, quoted)?;
+            let value = self.map_value(after, col, value_ctx)?;
+            self.build.insert(&mut map, key, value);
             self.skip_blank_lines();
             if self.line().is_none() || self.marker().is_some() {
                 break;
@@ -373,11 +744,11 @@ impl<'a> FastParser<'a> {
             }
         }
         self.depth -= 1;
-        Some(Value::map(map))
+        Some(self.build.end_map(map))
     }
 
     /// The value after `key:` (at offset `after`) of a mapping at column `col`.
-    fn map_value(&mut self, after: usize, col: usize) -> Option<Value> {
+    fn map_value(&mut self, after: usize, col: usize, ctx: B::Ctx) -> Option<B::Node> {
         let end = self.line()?.end;
         let mut i = after;
         while i < end && self.b[i] == b' ' {
@@ -390,25 +761,26 @@ impl<'a> FastParser<'a> {
             self.next_line();
             self.skip_blank_lines();
             if self.line().is_none() || self.marker().is_some() {
-                return Some(Value::Nil);
+                return Some(self.build.nil());
             }
             let c = self.column()?;
             if c > col {
-                return self.node(col as isize);
+                return self.node(col as isize, ctx);
             }
             let s = self.content_start()?;
             if c == col && self.byte(s) == Some(b'-') && self.blank_or_eol(s + 1) {
                 // An indentless sequence as the value.
-                return self.sequence(col);
+                return self.sequence(col, ctx);
             }
-            return Some(Value::Nil);
+            return Some(self.build.nil());
         }
-        self.inline_value(i, col as isize)
+        self.inline_value(i, col as isize, ctx)
     }
 
-    fn sequence(&mut self, col: usize) -> Option<Value> {
+    fn sequence(&mut self, col: usize, ctx: B::Ctx) -> Option<B::Node> {
         self.enter()?;
-        let mut items = Vec::new();
+        let ctx = B::item_ctx(ctx);
+        let mut items = self.build.new_seq();
         loop {
             let start = self.content_start()?;
             let end = self.line()?.end;
@@ -424,24 +796,24 @@ impl<'a> FastParser<'a> {
                 self.skip_blank_lines();
                 match self.line() {
                     Some(_) if self.marker().is_none() && self.column()? > col => {
-                        self.node(col as isize)?
+                        self.node(col as isize, ctx)?
                     }
-                    _ => Value::Nil,
+                    _ => self.build.nil(),
                 }
             } else {
                 let item_col = i - self.line()?.start;
                 if (self.b[i] == b'-' && self.blank_or_eol(i + 1)) || self.key_at(i)?.is_some() {
                     self.at = Some(i);
                     if self.b[i] == b'-' && self.blank_or_eol(i + 1) {
-                        self.sequence(item_col)?
+                        self.sequence(item_col, ctx)?
                     } else {
-                        self.mapping(item_col)?
+                        self.mapping(item_col, ctx)?
                     }
                 } else {
-                    self.inline_value(i, col as isize)?
+                    self.inline_value(i, col as isize, ctx)?
                 }
             };
-            items.push(item);
+            self.build.push(&mut items, item);
             self.skip_blank_lines();
             if self.line().is_none() || self.marker().is_some() {
                 break;
@@ -459,18 +831,25 @@ impl<'a> FastParser<'a> {
             }
         }
         self.depth -= 1;
-        Some(Value::list(items))
+        Some(self.build.end_seq(items))
     }
 
     /// A scalar or flow collection starting at offset `i` of the current line, owned by a
     /// collection at column `parent`. Leaves the cursor on the line after the value.
-    fn inline_value(&mut self, i: usize, parent: isize) -> Option<Value> {
+    fn inline_value(&mut self, i: usize, parent: isize, ctx: B::Ctx) -> Option<B::Node> {
         let end = self.line()?.end;
         let c = self.byte(i)?;
         match c {
-            b'|' | b'>' => self.block_scalar(i, parent),
+            b'|' | b'>' => {
+                let mut buf = std::mem::take(&mut self.scratch);
+                buf.clear();
+                self.block_scalar(i, parent, &mut buf)?;
+                let node = self.build.string(ctx, &buf);
+                self.scratch = buf;
+                Some(node)
+            }
             b'"' | b'\'' => {
-                let (text, after) = self.quoted_scan(i, Some(parent))?;
+                let (text, after) = self.quoted_text(i, Some(parent))?;
                 // Continue on the line where the scalar closed.
                 self.at = None;
                 if after > end {
@@ -482,18 +861,24 @@ impl<'a> FastParser<'a> {
                 let close_end = self.line()?.end;
                 self.expect_line_end(after, close_end)?;
                 self.next_line();
-                Some(Value::string(text))
+                Some(self.build.string(ctx, &text))
             }
             b'[' | b'{' => {
-                let (v, after) = self.flow(i, end, 0)?;
+                let (v, after) = self.flow(i, end, 0, ctx)?;
                 self.expect_line_end(after, end)?;
                 self.next_line();
                 Some(v)
             }
             _ if starts_special(c, self.byte(i + 1)) => None,
             _ => {
-                let text = self.plain(i, parent)?;
-                scalar_value_text(resolve_plain_text(&text)?)
+                let mut buf = std::mem::take(&mut self.scratch);
+                buf.clear();
+                let node = match self.plain(i, parent, &mut buf)? {
+                    Some(line) => self.build.plain(ctx, line),
+                    None => self.build.plain(ctx, &buf),
+                };
+                self.scratch = buf;
+                node
             }
         }
     }
@@ -512,18 +897,19 @@ impl<'a> FastParser<'a> {
     }
 
     /// A plain scalar in block context, folded over continuation lines more indented than
-    /// `parent`, as libyaml scans it.
-    fn plain(&mut self, i: usize, parent: isize) -> Option<String> {
+    /// `parent`, as libyaml scans it: `Some(text)` when it is one line of the source,
+    /// `None` when it spans several and its text was written to `buf`.
+    fn plain(&mut self, i: usize, parent: isize, buf: &mut String) -> Option<Option<&'a str>> {
         let end = self.line()?.end;
-        let (piece, by_comment) = self.plain_piece(i, end)?;
-        let mut text = piece.to_string();
+        let (first_line, by_comment) = self.plain_piece(i, end)?;
+        let mut folded = false;
         let mut ended_by_comment = by_comment;
         self.next_line();
         loop {
             let mut j = self.cur;
             let mut breaks = 0;
             while let Some(l) = self.lines.get(j) {
-                if self.b[l.start..l.end]
+                if self.b[l.start + l.indent..l.end]
                     .iter()
                     .all(|&c| c == b' ' || c == b'\t')
                 {
@@ -557,18 +943,22 @@ impl<'a> FastParser<'a> {
                 return None;
             }
             let (piece, by_comment) = self.plain_piece(l.start + l.indent, l.end)?;
+            if !folded {
+                buf.push_str(first_line);
+                folded = true;
+            }
             if breaks == 0 {
-                text.push(' ');
+                buf.push(' ');
             } else {
                 for _ in 0..breaks {
-                    text.push('\n');
+                    buf.push('\n');
                 }
             }
-            text.push_str(piece);
+            buf.push_str(piece);
             ended_by_comment = by_comment;
             self.cur = j + 1;
         }
-        Some(text)
+        Some((!folded).then_some(first_line))
     }
 
     /// One line of a plain scalar: up to a comment or the end, trailing blanks trimmed.
@@ -593,9 +983,31 @@ impl<'a> FastParser<'a> {
 
     /// A single-line quoted scalar starting at `i` (the quote); its text and the offset after
     /// the closing quote.
-    fn quoted(&self, i: usize, end: usize) -> Option<(String, usize)> {
-        let (text, after) = self.quoted_scan(i, None)?;
+    fn quoted(&self, i: usize, end: usize) -> Option<(Cow<'a, str>, usize)> {
+        let (text, after) = self.quoted_text(i, None)?;
         (after <= end).then_some((text, after))
+    }
+
+    /// [`Self::quoted_scan`], without copying the text in the common case: a scalar that
+    /// closes on its line with nothing to unescape is its source text.
+    fn quoted_text(&self, i: usize, parent: Option<isize>) -> Option<(Cow<'a, str>, usize)> {
+        let b = self.b;
+        let quote = *b.get(i)?;
+        let mut j = i + 1;
+        while let Some(&c) = b.get(j) {
+            if c == quote {
+                if quote == b'\'' && b.get(j + 1) == Some(&b'\'') {
+                    break;
+                }
+                return Some((Cow::Borrowed(self.src.get(i + 1..j)?), j + 1));
+            }
+            if c == b'\n' || (quote == b'"' && c == b'\\') {
+                break;
+            }
+            j += 1;
+        }
+        let (text, after) = self.quoted_scan(i, parent)?;
+        Some((Cow::Owned(text), after))
     }
 
     /// A quoted scalar starting at `i`, possibly over several lines (libyaml's
@@ -748,92 +1160,123 @@ impl<'a> FastParser<'a> {
     }
 
     /// A single-line flow collection starting at `i`; the value and the offset after it.
-    fn flow(&self, i: usize, end: usize, depth: usize) -> Option<(Value, usize)> {
+    fn flow(
+        &mut self,
+        i: usize,
+        end: usize,
+        depth: usize,
+        ctx: B::Ctx,
+    ) -> Option<(B::Node, usize)> {
         if depth > 100 {
             return None;
         }
-        let open = self.b[i];
+        let b = self.b;
+        let open = b[i];
         let close = if open == b'[' { b']' } else { b'}' };
-        let mut j = i + 1;
-        let skip = |j: &mut usize| {
-            while *j < end && self.b[*j] == b' ' {
-                *j += 1;
+        let skip = |mut j: usize| {
+            while j < end && b[j] == b' ' {
+                j += 1;
             }
+            j
         };
-        let mut items = Vec::new();
-        let mut map = Map::new();
-        skip(&mut j);
-        if j < end && self.b[j] == close {
-            let v = if open == b'[' {
-                Value::list(items)
-            } else {
-                Value::map(map)
-            };
-            return Some((v, j + 1));
+        let mut coll = if open == b'[' {
+            Collection::Seq(self.build.new_seq())
+        } else {
+            Collection::Map(self.build.new_map(ctx))
+        };
+        let item_ctx = B::item_ctx(ctx);
+        let mut j = skip(i + 1);
+        if j < end && b[j] == close {
+            return Some((self.end_collection(coll), j + 1));
         }
         loop {
-            skip(&mut j);
+            j = skip(j);
             if j >= end {
                 return None;
             }
-            let (node, after, plain) = self.flow_node(j, end, depth)?;
-            j = after;
-            skip(&mut j);
-            if open == b'{' {
-                if j >= end || self.b[j] != b':' {
-                    return None;
+            // A key cannot be a collection, so its context does not matter.
+            let (node, after, plain) = self.flow_node(j, end, depth, item_ctx)?;
+            j = skip(after);
+            match &mut coll {
+                Collection::Map(map) => {
+                    if j >= end || b[j] != b':' {
+                        return None;
+                    }
+                    j += 1;
+                    if j < end && b[j] != b' ' {
+                        return None;
+                    }
+                    j = skip(j);
+                    if j >= end || matches!(b[j], b',' | b'}') {
+                        return None;
+                    }
+                    let FlowNode::Text(text) = node else {
+                        return None;
+                    };
+                    let (key, value_ctx) = self.build.key(ctx, text, !plain)?;
+                    let (vnode, after, vplain) = self.flow_node(j, end, depth, value_ctx)?;
+                    j = after;
+                    let value = self.flow_value(vnode, vplain, value_ctx)?;
+                    self.build.insert(map, key, value);
                 }
-                j += 1;
-                if j < end && self.b[j] != b' ' {
-                    return None;
+                Collection::Seq(items) => {
+                    let item = self.flow_value(node, plain, item_ctx)?;
+                    self.build.push(items, item);
                 }
-                skip(&mut j);
-                if j >= end || matches!(self.b[j], b',' | b'}') {
-                    return None;
-                }
-                let key = match (node, plain) {
-                    (FlowNode::Text(t), true) => scalar_key_text(resolve_plain_text(&t)?)?,
-                    (FlowNode::Text(t), false) => t,
-                    (FlowNode::Value(_), _) => return None,
-                };
-                let (vnode, after, vplain) = self.flow_node(j, end, depth)?;
-                j = after;
-                map.insert(key, flow_value(vnode, vplain)?);
-            } else {
-                items.push(flow_value(node, plain)?);
             }
-            skip(&mut j);
+            j = skip(j);
             if j >= end {
                 return None;
             }
-            if self.b[j] == close {
+            if b[j] == close {
                 j += 1;
                 break;
             }
-            if self.b[j] != b',' {
+            if b[j] != b',' {
                 return None;
             }
-            j += 1;
-            skip(&mut j);
-            if j < end && self.b[j] == close {
+            j = skip(j + 1);
+            if j < end && b[j] == close {
                 // A trailing comma: leave it to the parser.
                 return None;
             }
         }
-        let v = if open == b'[' {
-            Value::list(items)
-        } else {
-            Value::map(map)
-        };
-        Some((v, j))
+        Some((self.end_collection(coll), j))
+    }
+
+    fn end_collection(&mut self, coll: Collection<B::Map, B::Seq>) -> B::Node {
+        match coll {
+            Collection::Seq(items) => self.build.end_seq(items),
+            Collection::Map(map) => self.build.end_map(map),
+        }
+    }
+
+    /// A flow entry as a node: plain text is resolved, quoted text is a string.
+    fn flow_value(
+        &mut self,
+        node: FlowNode<'a, B::Node>,
+        plain: bool,
+        ctx: B::Ctx,
+    ) -> Option<B::Node> {
+        match node {
+            FlowNode::Value(v) => Some(v),
+            FlowNode::Text(t) if plain => self.build.plain(ctx, &t),
+            FlowNode::Text(t) => Some(self.build.string(ctx, &t)),
+        }
     }
 
     /// One entry of a flow collection: nested collection, quoted or plain text.
-    fn flow_node(&self, j: usize, end: usize, depth: usize) -> Option<(FlowNode, usize, bool)> {
+    fn flow_node(
+        &mut self,
+        j: usize,
+        end: usize,
+        depth: usize,
+        ctx: B::Ctx,
+    ) -> Option<(FlowNode<'a, B::Node>, usize, bool)> {
         let c = self.b[j];
         match c {
             b'[' | b'{' => {
-                let (v, after) = self.flow(j, end, depth + 1)?;
+                let (v, after) = self.flow(j, end, depth + 1, ctx)?;
                 Some((FlowNode::Value(v), after, false))
             }
             b'"' | b'\'' => {
@@ -861,14 +1304,15 @@ impl<'a> FastParser<'a> {
                 if t.is_empty() {
                     return None;
                 }
-                Some((FlowNode::Text(t.to_string()), j + t.len(), true))
+                Some((FlowNode::Text(Cow::Borrowed(t)), j + t.len(), true))
             }
         }
     }
 
     /// A literal (`|`) or folded (`>`) block scalar whose indicator is at `i`, owned by a
-    /// collection at column `parent`; a port of libyaml's block scalar scanner.
-    fn block_scalar(&mut self, i: usize, parent: isize) -> Option<Value> {
+    /// collection at column `parent`; a port of libyaml's block scalar scanner. The text is
+    /// written to `s`.
+    fn block_scalar(&mut self, i: usize, parent: isize, s: &mut String) -> Option<()> {
         let literal = self.b[i] == b'|';
         let line_end = self.line()?.end;
         let mut j = i + 1;
@@ -911,9 +1355,10 @@ impl<'a> FastParser<'a> {
         } else {
             self.b.len()
         };
-        let mut s = String::new();
-        let mut leading_break = String::new();
-        let mut trailing_breaks = String::new();
+        // libyaml keeps these breaks as strings; they only ever hold newlines, so counting
+        // them is enough (the leading break is one newline or none).
+        let mut leading_break = false;
+        let mut trailing_breaks = 0usize;
         let mut leading_blank = false;
         let mut col = 0usize;
         // Leading breaks and indentation.
@@ -926,17 +1371,15 @@ impl<'a> FastParser<'a> {
         )?;
         while col == indent && pos < self.b.len() {
             let trailing_blank = matches!(self.byte(pos), Some(b' ' | b'\t'));
-            if !literal && leading_break.starts_with('\n') && !leading_blank && !trailing_blank {
-                if trailing_breaks.is_empty() {
+            if !literal && leading_break && !leading_blank && !trailing_blank {
+                if trailing_breaks == 0 {
                     s.push(' ');
                 }
-                leading_break.clear();
-            } else {
-                s.push_str(&leading_break);
-                leading_break.clear();
+            } else if leading_break {
+                s.push('\n');
             }
-            s.push_str(&trailing_breaks);
-            trailing_breaks.clear();
+            push_newlines(s, trailing_breaks);
+            trailing_breaks = 0;
             leading_blank = matches!(self.byte(pos), Some(b' ' | b'\t'));
             let eol = self.b[pos..]
                 .iter()
@@ -946,7 +1389,7 @@ impl<'a> FastParser<'a> {
             pos = eol;
             // A last line without its newline still ends with a break (libyaml and the
             // general parser agree on this).
-            leading_break.push('\n');
+            leading_break = true;
             if pos < self.b.len() {
                 pos += 1;
             }
@@ -959,11 +1402,11 @@ impl<'a> FastParser<'a> {
                 parent_indent,
             )?;
         }
-        if chomp != -1 {
-            s.push_str(&leading_break);
+        if chomp != -1 && leading_break {
+            s.push('\n');
         }
         if chomp == 1 {
-            s.push_str(&trailing_breaks);
+            push_newlines(s, trailing_breaks);
         }
         // Continue with the line holding `pos` (a less indented line, or the end).
         self.at = None;
@@ -980,7 +1423,7 @@ impl<'a> FastParser<'a> {
                 return None;
             }
         }
-        Some(Value::string(s))
+        Some(())
     }
 
     /// libyaml's `scan_block_scalar_breaks`: eat indentation and empty lines, fix the
@@ -990,7 +1433,7 @@ impl<'a> FastParser<'a> {
         pos: &mut usize,
         col: &mut usize,
         indent: &mut usize,
-        breaks: &mut String,
+        breaks: &mut usize,
         parent: isize,
     ) -> Option<()> {
         let mut max_indent = 0usize;
@@ -1006,7 +1449,7 @@ impl<'a> FastParser<'a> {
             if self.byte(*pos) != Some(b'\n') {
                 break;
             }
-            breaks.push('\n');
+            *breaks += 1;
             *pos += 1;
             *col = 0;
         }
@@ -1019,6 +1462,12 @@ impl<'a> FastParser<'a> {
             *indent = n;
         }
         Some(())
+    }
+}
+
+fn push_newlines(s: &mut String, n: usize) {
+    for _ in 0..n {
+        s.push('\n');
     }
 }
 
@@ -1040,17 +1489,16 @@ fn memchr_newline(b: &[u8]) -> Option<usize> {
     b[i..].iter().position(|&c| c == b'\n').map(|p| i + p)
 }
 
-enum FlowNode {
-    Value(Value),
-    Text(String),
+/// An entry of a flow collection before it is known to be a key or a value.
+enum FlowNode<'a, N> {
+    Value(N),
+    Text(Cow<'a, str>),
 }
 
-fn flow_value(node: FlowNode, plain: bool) -> Option<Value> {
-    match node {
-        FlowNode::Value(v) => Some(v),
-        FlowNode::Text(t) if plain => scalar_value_text(resolve_plain_text(&t)?),
-        FlowNode::Text(t) => Some(Value::string(t)),
-    }
+/// A flow collection being filled.
+enum Collection<M, S> {
+    Map(M),
+    Seq(S),
 }
 
 /// Characters that cannot start a plain scalar here, or start constructs we leave to the
@@ -1090,9 +1538,8 @@ mod tests {
         true
     }
 
-    #[test]
-    fn handles_common_shapes_like_the_parser() {
-        let cases = [
+    /// Documents the fast path handles; shared by the tree and the skim tests.
+    const COMMON_SHAPES: &[&str] = &[
             "a: 1\nb: two\nc:\n  d: [1, \"x\", {e: f}]\n  g: {}\n  h: []\n",
             "# c\n---\n# Source: x\napiVersion: v1\nkind: List\n---\nb: 2\n...\n---\n",
             "list:\n- a\n- b: 1\n  c: 2\n-   - x\n    - y\n-\n  z: 1\n- \nk: v\n",
@@ -1115,31 +1562,36 @@ mod tests {
             "scalar doc\n",
             "a: |\n  no newline at end",
             "a:\n  b:\n    c: 1\n  d: 2\ne: 3\n",
-        ];
-        for src in cases {
+    ];
+
+    /// Documents the fast path leaves to the general parser.
+    const GIVE_UP: &[&str] = &[
+        "a: &x 1\nb: *x\n",
+        "a: !!str 1\n",
+        "? a\n: b\n",
+        "a:\tb\n",
+        "a: 1\r\n",
+        "a: b: c\n",
+        "a: [1,\n  2]\n",
+        "<<: {a: 1}\n",
+        "a: \"x\\/y\"\n",
+        "a:\n  b: 1\n   c: 2\n",
+        "\u{feff}a: 1\n",
+        "a: x\u{85}y\n",
+        "%YAML 1.1\n---\na: 1\n",
+        "a: |\n   \n  x\n",
+    ];
+
+    #[test]
+    fn handles_common_shapes_like_the_parser() {
+        for src in COMMON_SHAPES {
             assert!(agree(src), "fast path gave up on {src:?}");
         }
     }
 
     #[test]
     fn gives_up_on_what_it_does_not_handle() {
-        let cases = [
-            "a: &x 1\nb: *x\n",
-            "a: !!str 1\n",
-            "? a\n: b\n",
-            "a:\tb\n",
-            "a: 1\r\n",
-            "a: b: c\n",
-            "a: [1,\n  2]\n",
-            "<<: {a: 1}\n",
-            "a: \"x\\/y\"\n",
-            "a:\n  b: 1\n   c: 2\n",
-            "\u{feff}a: 1\n",
-            "a: x\u{85}y\n",
-            "%YAML 1.1\n---\na: 1\n",
-            "a: |\n   \n  x\n",
-        ];
-        for src in cases {
+        for src in GIVE_UP {
             assert!(
                 load_all(src).is_none(),
                 "fast path should give up on {src:?}"
@@ -1162,6 +1614,491 @@ mod tests {
             let section = data.get(key).unwrap();
             assert!(agree(&to_yaml(&section)), "{key}");
             assert!(agree(&to_yaml_pretty(&section)), "{key}");
+        }
+    }
+
+    /// A head field as `parse_head` reads it from the parsed document.
+    fn field_of(v: Option<Value>) -> HeadField {
+        match v {
+            Some(Value::String(s)) => HeadField::Text(s.to_string()),
+            Some(Value::List(_)) => HeadField::List,
+            Some(Value::Map(_)) => HeadField::Map,
+            _ => HeadField::Missing,
+        }
+    }
+
+    /// The head of a parsed document, computed from the tree.
+    fn head_of(v: &Value) -> DocHead {
+        match v {
+            Value::Map(_) => DocHead {
+                top: Top::Map,
+                api_version: field_of(v.get("apiVersion")),
+                kind: field_of(v.get("kind")),
+                name: field_of(v.get_path(&["metadata", "name"])),
+                hook: field_of(v.get_path(&["metadata", "annotations", "helm.sh/hook"])),
+            },
+            Value::Nil => DocHead {
+                top: Top::Empty,
+                ..DocHead::empty()
+            },
+            _ => DocHead {
+                top: Top::Other,
+                ..DocHead::empty()
+            },
+        }
+    }
+
+    /// The skim answers exactly when the tree builder does, with the tree's head.
+    /// Returns whether they answered.
+    fn skim_agrees(src: &str) -> bool {
+        let full = load_first(src);
+        let skim = skim_first(src);
+        assert_eq!(skim, full.as_ref().map(head_of), "for {src:?}");
+        full.is_some()
+    }
+
+    fn text(s: &str) -> HeadField {
+        HeadField::Text(s.to_string())
+    }
+
+    #[test]
+    fn skim_agrees_with_the_tree_on_every_shape() {
+        for src in COMMON_SHAPES {
+            assert!(skim_agrees(src), "skim gave up on {src:?}");
+        }
+        for src in GIVE_UP {
+            assert!(!skim_agrees(src), "skim should give up on {src:?}");
+        }
+        let data = crate::yaml::load_str(include_str!("testdata/tricky.yaml"), "t").unwrap();
+        for text in [to_yaml(&data), to_yaml_pretty(&data)] {
+            skim_agrees(&text);
+            for part in text.split("\n- ") {
+                skim_agrees(part);
+            }
+            // The same data under head keys, so its strings and shapes land in head fields.
+            let indented: String = text.lines().map(|l| format!("    {l}\n")).collect();
+            for key in ["apiVersion", "kind"] {
+                skim_agrees(&format!("{key}:\n{indented}"));
+            }
+            skim_agrees(&format!("metadata:\n  name:\n{indented}"));
+            skim_agrees(&format!(
+                "metadata:\n  annotations:\n    helm.sh/hook:\n{}",
+                text.lines()
+                    .map(|l| format!("      {l}\n"))
+                    .collect::<String>()
+            ));
+        }
+    }
+
+    /// Head edge cases, with the head the skim must find.
+    #[test]
+    fn skims_head_edge_cases() {
+        let map = |api: HeadField, kind: HeadField, name: HeadField, hook: HeadField| DocHead {
+            top: Top::Map,
+            api_version: api,
+            kind,
+            name,
+            hook,
+        };
+        use HeadField::{List, Map as M, Missing};
+        let cases: Vec<(&str, DocHead)> = vec![
+            (
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
+                map(text("v1"), text("ConfigMap"), text("cm"), Missing),
+            ),
+            (
+                "kind: A\nkind: B\n",
+                map(Missing, text("B"), Missing, Missing),
+            ),
+            (
+                "kind: B\nkind: 123\n",
+                map(Missing, Missing, Missing, Missing),
+            ),
+            ("kind: [a]\n", map(Missing, List, Missing, Missing)),
+            ("kind:\n- a\n", map(Missing, List, Missing, Missing)),
+            ("apiVersion: {a: b}\n", map(M, Missing, Missing, Missing)),
+            ("apiVersion:\n  a: b\n", map(M, Missing, Missing, Missing)),
+            (
+                "kind: true\napiVersion: ~\n",
+                map(Missing, Missing, Missing, Missing),
+            ),
+            ("kind: <<\n", map(Missing, text("<<"), Missing, Missing)),
+            ("kind: '123'\n", map(Missing, text("123"), Missing, Missing)),
+            (
+                "metadata:\n  name: a\nmetadata: null\n",
+                map(Missing, Missing, Missing, Missing),
+            ),
+            (
+                "metadata: {name: x}\n",
+                map(Missing, Missing, text("x"), Missing),
+            ),
+            (
+                "metadata: {name: x}\nmetadata:\n  labels: {}\n",
+                map(Missing, Missing, Missing, Missing),
+            ),
+            (
+                "\"kind\": Q\n'apiVersion': \"v\\x41\"\n",
+                map(text("vA"), text("Q"), Missing, Missing),
+            ),
+            (
+                "metadata:\n  name: |-\n    block\n    name\n",
+                map(Missing, Missing, text("block\nname"), Missing),
+            ),
+            (
+                "metadata:\n  name: plain\n    folded\n\n    name\n",
+                map(Missing, Missing, text("plain folded\nname"), Missing),
+            ),
+            (
+                "metadata:\n  annotations: {\"helm.sh/hook\": pre-install, x: y}\n",
+                map(Missing, Missing, Missing, text("pre-install")),
+            ),
+            (
+                "metadata:\n  annotations: {helm.sh/hook: 'post-install,pre-upgrade'}\n",
+                map(Missing, Missing, Missing, text("post-install,pre-upgrade")),
+            ),
+            (
+                "metadata:\n  annotations:\n    helm.sh/hook: test\n  annotations:\n    a: b\n",
+                map(Missing, Missing, Missing, Missing),
+            ),
+            (
+                "metadata:\n  annotations:\n    helm.sh/hook: test\n  name: nm\n",
+                map(Missing, Missing, text("nm"), text("test")),
+            ),
+            (
+                "metadata:\n  annotations:\n    helm.sh/hook: test\nmetadata:\n  name: x\n",
+                map(Missing, Missing, text("x"), Missing),
+            ),
+            (
+                "metadata:\n  annotations:\n    helm.sh/hook: test\n  annotations: ~\n",
+                map(Missing, Missing, Missing, Missing),
+            ),
+            (
+                "metadata:\n  annotations: {helm.sh/hook: test}\n  annotations: [a]\n",
+                map(Missing, Missing, Missing, Missing),
+            ),
+            // YAML 1.1: `n` is false, so no name.
+            (
+                "metadata:\n  name: n\n",
+                map(Missing, Missing, Missing, Missing),
+            ),
+            (
+                "metadata:\n  annotations:\n    helm.sh/hook: 1\n",
+                map(Missing, Missing, Missing, Missing),
+            ),
+            (
+                "spec:\n  kind: inner\n  metadata:\n    name: inner\nkind: outer\n",
+                map(Missing, text("outer"), Missing, Missing),
+            ),
+            (
+                "items:\n- kind: inner\n  metadata: {name: inner}\n",
+                map(Missing, Missing, Missing, Missing),
+            ),
+            (
+                "- kind: a\n",
+                DocHead {
+                    top: Top::Other,
+                    ..DocHead::empty()
+                },
+            ),
+            (
+                "just text\n",
+                DocHead {
+                    top: Top::Other,
+                    ..DocHead::empty()
+                },
+            ),
+            (
+                "[kind, a]\n",
+                DocHead {
+                    top: Top::Other,
+                    ..DocHead::empty()
+                },
+            ),
+            (
+                "\"quoted\"\n",
+                DocHead {
+                    top: Top::Other,
+                    ..DocHead::empty()
+                },
+            ),
+            (
+                "# only a comment\n",
+                DocHead {
+                    top: Top::Empty,
+                    ..DocHead::empty()
+                },
+            ),
+            (
+                "null\n",
+                DocHead {
+                    top: Top::Empty,
+                    ..DocHead::empty()
+                },
+            ),
+            (
+                "",
+                DocHead {
+                    top: Top::Empty,
+                    ..DocHead::empty()
+                },
+            ),
+            (
+                "{kind: K, metadata: {name: nm, annotations: {helm.sh/hook: test}}}\n",
+                map(Missing, text("K"), text("nm"), text("test")),
+            ),
+            ("kind: K\n...\n", map(Missing, text("K"), Missing, Missing)),
+        ];
+        for (src, want) in cases {
+            assert!(skim_agrees(src), "skim gave up on {src:?}");
+            assert_eq!(skim_first(src), Some(want), "for {src:?}");
+        }
+        // What the tree builder refuses, the skim refuses too.
+        for src in [
+            "<<: {kind: a}\nkind: b\n",
+            "kind: a\n~: b\n",
+            "kind: .inf\n",
+            "metadata:\n  name: x\n   bad: 1\n",
+            "metadata: {name: x\n",
+            "kind: &a b\n",
+            "kind: a\n- b\n",
+            "18446744073709551615: x\n",
+        ] {
+            assert!(!skim_agrees(src), "skim should give up on {src:?}");
+        }
+    }
+
+    mod prop {
+        use super::skim_agrees;
+        use proptest::prelude::{any, prop_oneof, proptest, Just};
+        use proptest::strategy::{BoxedStrategy, Strategy};
+
+        /// A YAML-ish node made from pieces the head path cares about.
+        #[derive(Debug, Clone)]
+        enum Gen {
+            Scalar(&'static str),
+            Map(Vec<(&'static str, Gen)>),
+            Seq(Vec<Gen>),
+        }
+
+        /// Keys: mostly the head path's, some that resolve to other things or fail.
+        const KEYS: &[&str] = &[
+            "apiVersion",
+            "kind",
+            "metadata",
+            "name",
+            "annotations",
+            "helm.sh/hook",
+            "\"kind\"",
+            "'name'",
+            "\"helm.sh/hook\"",
+            "labels",
+            "spec",
+            "true",
+            "1",
+            "a b",
+        ];
+        const BAD_KEYS: &[&str] = &["<<", "~", "18446744073709551615", "&k x", "? x"];
+
+        /// Scalars and flow text, all valid.
+        const SCALARS: &[&str] = &[
+            "v1",
+            "ConfigMap",
+            "pre-install,post-upgrade",
+            "test",
+            "n",
+            "123",
+            "0x1F",
+            "1e3",
+            "~",
+            "null",
+            "",
+            "yes",
+            "<<",
+            "\"quoted \\\"x\\\"\"",
+            "\"v\\x41\"",
+            "'it''s'",
+            "\"\"",
+            "[a, {name: x}]",
+            "{name: y, helm.sh/hook: test}",
+            "{kind: [1, 2], apiVersion: 'v'}",
+            "{annotations: {\"helm.sh/hook\": pre-delete}}",
+            "|\n  block\n  text",
+            "|+\n  keep\n",
+            ">-\n  folded\n\n  text",
+            "plain\n  continued",
+            "x # comment",
+            "'one\n  two'",
+        ];
+        /// Things the tree builder refuses or leaves to the general parser.
+        const BAD_SCALARS: &[&str] = &[
+            ".inf",
+            "&anchor x",
+            "*alias",
+            "!!str 5",
+            "[unclosed",
+            "a: b",
+            "'unclosed",
+            "{a: 1,}",
+        ];
+
+        fn key() -> impl Strategy<Value = &'static str> {
+            prop_oneof![
+                40 => proptest::sample::select(KEYS),
+                1 => proptest::sample::select(BAD_KEYS),
+            ]
+        }
+
+        fn leaf() -> BoxedStrategy<Gen> {
+            prop_oneof![
+                30 => proptest::sample::select(SCALARS).prop_map(Gen::Scalar),
+                1 => proptest::sample::select(BAD_SCALARS).prop_map(Gen::Scalar),
+            ]
+            .boxed()
+        }
+
+        fn gen() -> BoxedStrategy<Gen> {
+            let node = leaf().prop_recursive(4, 24, 5, |inner| {
+                prop_oneof![
+                    3 => proptest::collection::vec((key(), inner.clone()), 0..5)
+                        .prop_map(Gen::Map),
+                    1 => proptest::collection::vec(inner, 0..4).prop_map(Gen::Seq),
+                ]
+            });
+            // Mostly mappings at the top, as manifests are.
+            prop_oneof![
+                6 => proptest::collection::vec((key(), node.clone()), 1..6).prop_map(Gen::Map),
+                1 => node,
+            ]
+            .boxed()
+        }
+
+        /// A mapping whose entries are mostly `keys` (in several spellings, often repeated)
+        /// with values from `value`, plus a few other entries.
+        fn head_map(
+            keys: &'static [&'static str],
+            value: BoxedStrategy<Gen>,
+            other: BoxedStrategy<Gen>,
+        ) -> BoxedStrategy<Gen> {
+            let entry = prop_oneof![
+                3 => (proptest::sample::select(keys), value),
+                1 => (key(), other),
+            ];
+            proptest::collection::vec(entry, 0..5)
+                .prop_map(Gen::Map)
+                .boxed()
+        }
+
+        /// Documents shaped like manifests: the head path with duplicate keys and values of
+        /// every shape along it.
+        fn manifest() -> BoxedStrategy<Gen> {
+            // Head fields are mostly scalars.
+            let any_node = prop_oneof![3 => leaf(), 1 => gen()].boxed();
+            let hook = head_map(
+                &["helm.sh/hook", "\"helm.sh/hook\"", "'helm.sh/hook'"],
+                any_node.clone(),
+                any_node.clone(),
+            );
+            let annotations = prop_oneof![3 => hook, 1 => any_node.clone()].boxed();
+            let metadata = prop_oneof![
+                3 => head_map(
+                    &["name", "annotations", "'annotations'", "\"name\""],
+                    prop_oneof![annotations, any_node.clone()].boxed(),
+                    any_node.clone(),
+                ),
+                1 => any_node.clone(),
+            ]
+            .boxed();
+            head_map(
+                &["apiVersion", "kind", "metadata", "\"metadata\"", "'kind'"],
+                prop_oneof![2 => metadata, 1 => any_node.clone()].boxed(),
+                any_node,
+            )
+        }
+
+        /// Block YAML for `g` at `indent`; multi-line scalars are re-indented.
+        fn render(g: &Gen, indent: usize, out: &mut String) {
+            let pad = " ".repeat(indent);
+            match g {
+                Gen::Scalar(s) => {
+                    let mut lines = s.split('\n');
+                    out.push(' ');
+                    out.push_str(lines.next().unwrap_or(""));
+                    out.push('\n');
+                    for l in lines {
+                        out.push_str(&pad);
+                        out.push_str(l);
+                        out.push('\n');
+                    }
+                }
+                Gen::Map(entries) if entries.is_empty() => out.push_str(" {}\n"),
+                Gen::Seq(items) if items.is_empty() => out.push_str(" []\n"),
+                Gen::Map(entries) => {
+                    out.push('\n');
+                    for (k, v) in entries {
+                        out.push_str(&pad);
+                        out.push_str(k);
+                        out.push(':');
+                        render(v, indent + 2, out);
+                    }
+                }
+                Gen::Seq(items) => {
+                    out.push('\n');
+                    for item in items {
+                        out.push_str(&pad);
+                        out.push('-');
+                        render(item, indent + 2, out);
+                    }
+                }
+            }
+        }
+
+        fn document(g: &Gen) -> String {
+            let mut out = String::new();
+            render(g, 0, &mut out);
+            // The root was rendered as if it were a value after `key:`.
+            out.trim_start_matches([' ', '\n']).to_string()
+        }
+
+        /// Small edits that break or reshape the text: insert a character, delete one.
+        fn mutate(src: &str, edits: &[(usize, u8, bool)]) -> String {
+            let mut b = src.as_bytes().to_vec();
+            for &(at, c, insert) in edits {
+                if b.is_empty() {
+                    break;
+                }
+                let at = at % b.len();
+                if insert {
+                    b.insert(at, c);
+                } else {
+                    b.remove(at);
+                }
+            }
+            String::from_utf8_lossy(&b).into_owned()
+        }
+
+        proptest! {
+            #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+            #[test]
+            fn skim_agrees_on_generated_documents(
+                g in prop_oneof![gen(), manifest()],
+                edits in proptest::collection::vec(
+                    (
+                        any::<usize>(),
+                        prop_oneof![
+                            Just(b' '), Just(b'\n'), Just(b':'), Just(b'-'), Just(b'#'),
+                            Just(b'{'), Just(b'}'), Just(b'['), Just(b','), Just(b'\''),
+                            Just(b'"'), Just(b'|'), Just(b'a'), Just(b'\t'),
+                        ],
+                        any::<bool>(),
+                    ),
+                    0..3,
+                ),
+            ) {
+                let src = document(&g);
+                skim_agrees(&src);
+                skim_agrees(&mutate(&src, &edits));
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ mod load;
 mod toml_format;
 
 pub use emit::{to_yaml, to_yaml_pretty, try_to_yaml, EmitError};
+pub(crate) use fast::{skim_first, HeadField, Top};
 pub use json::{
     format_json_float, from_json, from_json_lenient, to_json, to_pretty_json, to_raw_json,
     JsonError, JsonParseError,
