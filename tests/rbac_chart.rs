@@ -196,25 +196,10 @@ fn lints_clean_with_our_lint_and_helm() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["diagnostics"], serde_json::json!([]));
-    for helm in ["helm3", "helm4"] {
-        let Some(bin) = support::require_tool(helm) else {
-            return;
-        };
-        for values in [None, Some(chart().join("ci/restricted-values.yaml"))] {
-            let mut cmd = Command::new(&bin);
-            cmd.arg("lint").arg("--strict").arg(chart());
-            if let Some(v) = &values {
-                cmd.arg("-f").arg(v);
-            }
-            let out = cmd.output().expect("helm runs");
-            assert!(
-                out.status.success(),
-                "{helm} lint --strict {values:?}: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    }
+    support::assert_helm_lint_strict(
+        &chart(),
+        &[None, Some(chart().join("ci/restricted-values.yaml"))],
+    );
 }
 
 #[test]

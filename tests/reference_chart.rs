@@ -53,25 +53,7 @@ fn lints_clean_with_every_values_file() {
 
 #[test]
 fn passes_helm_lint_strict_with_helm3_and_helm4() {
-    for helm in ["helm3", "helm4"] {
-        let Some(bin) = support::require_tool(helm) else {
-            return;
-        };
-        for values in value_sets() {
-            let mut cmd = Command::new(&bin);
-            cmd.arg("lint").arg("--strict").arg(chart());
-            if let Some(v) = &values {
-                cmd.arg("-f").arg(v);
-            }
-            let out = cmd.output().expect("helm runs");
-            assert!(
-                out.status.success(),
-                "{helm} lint --strict failed with {values:?}:\n{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    }
+    support::assert_helm_lint_strict(&chart(), &value_sets());
 }
 
 #[test]

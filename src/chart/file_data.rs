@@ -64,8 +64,9 @@ impl FileData {
         }
     }
 
-    /// Whether the bytes are still unread (for tests and diagnostics).
-    pub fn is_deferred_and_unread(&self) -> bool {
+    /// Whether the bytes are still unread.
+    #[cfg(test)]
+    pub(crate) fn is_deferred_and_unread(&self) -> bool {
         matches!(&*self.0, Inner::Deferred { bytes, .. } if bytes.get().is_none())
     }
 }

@@ -832,7 +832,7 @@ fn classify_transport(e: kube::Error) -> AttemptError {
 }
 
 /// An error with its causes (`client error (Connect): tcp connect error: Connection refused`).
-fn full_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn full_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -253,6 +253,18 @@ impl<'a> StateStore<'a> {
         })
     }
 
+    /// The lock's Lease as it is now (`None` if there is none).
+    async fn read_lease(&self) -> Result<Option<Value>, ClusterError> {
+        self.cluster
+            .get(
+                "coordination.k8s.io/v1",
+                "Lease",
+                Some(&self.namespace),
+                &self.name(),
+            )
+            .await
+    }
+
     /// Takes the lock for `holder` for `duration`. Fails with [`ClusterError::LockHeld`]
     /// ("held by X until T") while another holder's lease is unexpired; takes over an expired
     /// or released lease with its resourceVersion, so of two runners taking over at once one
@@ -263,15 +275,7 @@ impl<'a> StateStore<'a> {
         duration: Duration,
     ) -> Result<LeaseGuard, ClusterError> {
         for _ in 0..3 {
-            let current = self
-                .cluster
-                .get(
-                    "coordination.k8s.io/v1",
-                    "Lease",
-                    Some(&self.namespace),
-                    &self.name(),
-                )
-                .await?;
+            let current = self.read_lease().await?;
             let result = match &current {
                 None => {
                     self.cluster
@@ -305,15 +309,7 @@ impl<'a> StateStore<'a> {
                 Err(e) => return Err(e),
             }
         }
-        let lease = self
-            .cluster
-            .get(
-                "coordination.k8s.io/v1",
-                "Lease",
-                Some(&self.namespace),
-                &self.name(),
-            )
-            .await?;
+        let lease = self.read_lease().await?;
         Err(match lease {
             Some(l) => self.held(&LeaseState::of(&l)),
             None => ClusterError::Conflict {
@@ -332,15 +328,7 @@ impl<'a> StateStore<'a> {
         holder: &str,
         duration: Duration,
     ) -> Result<LeaseGuard, ClusterError> {
-        let current = self
-            .cluster
-            .get(
-                "coordination.k8s.io/v1",
-                "Lease",
-                Some(&self.namespace),
-                &self.name(),
-            )
-            .await?;
+        let current = self.read_lease().await?;
         let Some(lease) = current else {
             return self.acquire(holder, duration).await;
         };
@@ -383,15 +371,7 @@ impl<'a> StateStore<'a> {
     /// Extends a held lock by its duration from now. Fails with LockHeld if another holder
     /// took it over (after it expired), Conflict if it changed otherwise.
     pub async fn renew(&self, guard: &LeaseGuard) -> Result<LeaseGuard, ClusterError> {
-        let current = self
-            .cluster
-            .get(
-                "coordination.k8s.io/v1",
-                "Lease",
-                Some(&self.namespace),
-                &self.name(),
-            )
-            .await?;
+        let current = self.read_lease().await?;
         let Some(lease) = current else {
             return self.acquire(&guard.holder, guard.duration).await;
         };
@@ -415,16 +395,7 @@ impl<'a> StateStore<'a> {
     /// Gives the lock up (clears the holder) so the next runner need not wait for expiry.
     /// A lock someone else holds by now is left alone.
     pub async fn release_lock(&self, guard: &LeaseGuard) -> Result<(), ClusterError> {
-        let Some(lease) = self
-            .cluster
-            .get(
-                "coordination.k8s.io/v1",
-                "Lease",
-                Some(&self.namespace),
-                &self.name(),
-            )
-            .await?
-        else {
+        let Some(lease) = self.read_lease().await? else {
             return Ok(());
         };
         let state = LeaseState::of(&lease);

@@ -328,7 +328,7 @@ impl Notifier {
                 .client
                 .request(request)
                 .await
-                .map_err(|e| Attempt::Transient(error_chain(&e)))?;
+                .map_err(|e| Attempt::Transient(crate::cluster::client::full_chain(&e)))?;
             let status = response.status().as_u16();
             let bytes = response
                 .into_body()
@@ -372,21 +372,6 @@ impl Notifier {
 enum Attempt {
     Transient(String),
     Refused { status: u16, body: String },
-}
-
-/// An error with its causes (`client error (Connect): tcp connect error: Connection refused`).
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 /// A URL given by the user, cut after its host for messages.

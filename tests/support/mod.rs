@@ -225,3 +225,28 @@ pub fn first_difference(expected: &str, actual: &str, context: usize, max_lines:
     out.push_str(&short_diff(&exp_win, &act_win, max_lines));
     out
 }
+
+/// `helm lint --strict CHART [-f VALUES]` succeeds with Helm 3 and Helm 4 for every values
+/// set (`None`: the chart's defaults). Skips where the binaries are missing (see
+/// [`require_tool`]).
+pub fn assert_helm_lint_strict(chart: &Path, value_sets: &[Option<PathBuf>]) {
+    for helm in ["helm3", "helm4"] {
+        let Some(bin) = require_tool(helm) else {
+            return;
+        };
+        for values in value_sets {
+            let mut cmd = Command::new(&bin);
+            cmd.arg("lint").arg("--strict").arg(chart);
+            if let Some(v) = values {
+                cmd.arg("-f").arg(v);
+            }
+            let out = cmd.output().expect("helm runs");
+            assert!(
+                out.status.success(),
+                "{helm} lint --strict failed with {values:?}:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
