@@ -17,7 +17,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 version="${OPM_VERSION:-}"
 if [ -z "$version" ]; then
-  version="$(sed -n 's/^version:[[:space:]]*//p' "$root/plugin.yaml" | head -1 | tr -d "\"' ")"
+  version="$(sed -n '/^version:/{s/^version:[[:space:]]*//p;q;}' "$root/plugin.yaml" | tr -d "\"' ")"
 fi
 version="${version#v}"
 if ! [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$ ]]; then

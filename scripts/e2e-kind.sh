@@ -59,7 +59,7 @@ step "build kubectl-opm"
 OPM="$ROOT/target/debug/kubectl-opm"
 
 step "kind cluster $CLUSTER"
-if kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+if grep -qx "$CLUSTER" <<<"$(kind get clusters 2>/dev/null || true)"; then
   kind export kubeconfig --name "$CLUSTER" --kubeconfig "$KUBECONFIG"
 else
   kind create cluster --name "$CLUSTER" --kubeconfig "$KUBECONFIG" --wait 120s

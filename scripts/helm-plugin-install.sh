@@ -51,7 +51,7 @@ if [ "${OPM_PLUGIN_BUILD:-}" = source ]; then
   build_from_source
 fi
 
-version="$(sed -n 's/^version:[[:space:]]*//p' "$plugin_dir/plugin.yaml" | head -1 | tr -d "\"' ")"
+version="$(sed -n '/^version:/{s/^version:[[:space:]]*//p;q;}' "$plugin_dir/plugin.yaml" | tr -d "\"' ")"
 if os="$(opm_detect_os)" && arch="$(opm_detect_arch)"; then
   unpacked="$(mktemp -d)"
   trap 'rm -rf "$unpacked"' EXIT

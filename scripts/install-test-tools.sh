@@ -56,4 +56,7 @@ fi
 
 "$tools/helm3" version --short
 "$tools/helm4" version --short
-"$tools/kubectl" version --client 2>/dev/null | head -1
+# Capture, then print the first line: piping into `head -1` lets head exit before kubectl has
+# written its second line, and kubectl's SIGPIPE (exit 141) fails the script under pipefail.
+kubectl_version="$("$tools/kubectl" version --client 2>/dev/null)"
+printf '%s\n' "${kubectl_version%%$'\n'*}"

@@ -22,8 +22,11 @@ scripts/install-test-tools.sh
 
 # rustfmt and clippy are rustup components; a minimal toolchain may lack them.
 if command -v rustup >/dev/null 2>&1; then
+  # Captured rather than piped into `grep -q`: grep exits at the first match, and the writer's
+  # SIGPIPE would make the pipeline fail under pipefail.
+  installed="$(rustup component list --installed 2>/dev/null || true)"
   for component in rustfmt clippy; do
-    if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+    if ! grep -q "^$component" <<<"$installed"; then
       step "rustup component add $component"
       rustup component add "$component"
     fi
