@@ -90,6 +90,39 @@ mod tests {
     }
 
     #[test]
+    fn blocks_across_many_chunks_stay_intact() {
+        // 12 MiB of the largest class, over dozens of chunks. Every block is filled with its
+        // own byte and checked after all are allocated, so overlapping blocks or chunks too
+        // short would show.
+        let a = FastAlloc::new();
+        let layout = Layout::from_size_align(LARGE_MAX, 16).unwrap();
+        let blocks: Vec<*mut u8> = (0..192)
+            .map(|i| unsafe {
+                let p = a.alloc(layout);
+                assert!(!p.is_null());
+                assert_eq!(p as usize % ALIGN, 0);
+                ptr::write_bytes(p, i as u8, LARGE_MAX);
+                p
+            })
+            .collect();
+        for (i, &p) in blocks.iter().enumerate() {
+            let block = unsafe { std::slice::from_raw_parts(p, LARGE_MAX) };
+            assert!(block.iter().all(|&b| b == i as u8), "block {i} overwritten");
+        }
+        // Small blocks fill the rest of the last chunk and read back zeroed when asked.
+        let small = Layout::from_size_align(24, 8).unwrap();
+        for _ in 0..100_000 {
+            let z = unsafe { a.alloc_zeroed(small) };
+            assert!(unsafe { std::slice::from_raw_parts(z, 24) }
+                .iter()
+                .all(|&b| b == 0));
+        }
+        for p in blocks {
+            unsafe { a.dealloc(p, layout) };
+        }
+    }
+
+    #[test]
     fn exited_threads_give_their_heap_back() {
         // Far more threads than owned heaps, one after the other: each takes a heap and
         // returns it when it exits, so the pool never runs dry.
