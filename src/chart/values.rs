@@ -346,6 +346,16 @@ fn json_kind(v: &Value) -> &'static str {
 /// order. Empty documents are skipped; a document that is not a map is an error.
 pub fn parse_values_documents(text: &str, file: &str) -> Result<Value, String> {
     let mut merged = Value::empty_map();
+    // Almost every values file is one document (no line starts with `---`): parse it in
+    // place rather than copying it line by line.
+    let separated = memchr::memmem::find_iter(text.as_bytes(), b"---")
+        .any(|at| at == 0 || text.as_bytes().get(at - 1) == Some(&b'\n'));
+    if !separated {
+        if !text.is_empty() {
+            merge_values_document(&mut merged, text, file)?;
+        }
+        return Ok(merged);
+    }
     let mut doc = String::new();
     let mut start_line = 1usize;
     let mut line_no = 0usize;
@@ -380,29 +390,35 @@ pub fn parse_values_documents(text: &str, file: &str) -> Result<Value, String> {
         } else {
             doc
         };
-        let value = crate::yaml::load_str(&padded, file).map_err(|e| {
-            // Helm's `LoadValues`: sigs.k8s.io/yaml wraps go-yaml's `yaml: line N: …` or
-            // the JSON conversion's `json: …`.
-            let cause = if e.line == 0 || e.message.starts_with("json: ") {
-                e.message
-            } else {
-                format!("yaml: line {}: {}", e.line, e.message)
-            };
-            format!("cannot unmarshal yaml document: error converting YAML to JSON: {cause}")
-        })?;
-        match value {
-            Value::Nil => {}
-            Value::Map(_) => merged = merge_user_values(&merged, &value),
-            other => {
-                return Err(format!(
-                    "cannot unmarshal yaml document: error unmarshaling JSON: while decoding \
-                     JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                    json_kind(&other)
-                ))
-            }
-        }
+        merge_values_document(&mut merged, &padded, file)?;
     }
     Ok(merged)
+}
+
+/// Parse one document of a values file and merge it over `merged`.
+fn merge_values_document(merged: &mut Value, text: &str, file: &str) -> Result<(), String> {
+    let value = crate::yaml::load_str(text, file).map_err(|e| {
+        // Helm's `LoadValues`: sigs.k8s.io/yaml wraps go-yaml's `yaml: line N: …` or
+        // the JSON conversion's `json: …`.
+        let cause = if e.line == 0 || e.message.starts_with("json: ") {
+            e.message
+        } else {
+            format!("yaml: line {}: {}", e.line, e.message)
+        };
+        format!("cannot unmarshal yaml document: error converting YAML to JSON: {cause}")
+    })?;
+    match value {
+        Value::Nil => {}
+        Value::Map(_) => *merged = merge_user_values(merged, &value),
+        other => {
+            return Err(format!(
+                "cannot unmarshal yaml document: error unmarshaling JSON: while decoding \
+                 JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                json_kind(&other)
+            ))
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

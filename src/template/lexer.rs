@@ -315,77 +315,89 @@ impl<'a> Lexer<'a> {
     }
 
     /// Lex the inside of an action up to and including its right delimiter.
+    ///
+    /// Dispatches on the next byte: every delimiter, operator and keyword is ASCII, and a
+    /// right delimiter can only begin at `}` or (trim-marked, ` -}}`) at a space.
     fn lex_inside_action(&mut self) -> bool {
         loop {
-            let (delim, trim) = self.at_right_delim();
-            if delim {
-                if self.paren_depth == 0 {
-                    self.lex_right_delim(trim);
-                    return true;
-                }
-                self.error("unclosed left paren".to_string());
-                return false;
-            }
-            let Some(c) = self.next_char() else {
+            let Some(&b) = self.bytes.get(self.pos) else {
                 self.error("unclosed action".to_string());
                 return false;
             };
-            match c {
-                ' ' | '\t' | '\r' | '\n' => {
-                    self.pos -= 1;
+            match b {
+                b'}' if self.bytes.get(self.pos + 1) == Some(&b'}') => {
+                    return self.at_delim(false);
+                }
+                b' ' | b'\t' | b'\r' | b'\n' => {
+                    if self.bytes.get(self.pos + 1) == Some(&b'-')
+                        && self.bytes.get(self.pos + 2..).is_some_and(|r| r.starts_with(b"}}"))
+                    {
+                        return self.at_delim(true);
+                    }
                     self.lex_space();
                 }
-                '=' => self.emit(ItemKind::Assign),
-                ':' => {
+                b'=' => {
+                    self.pos += 1;
+                    self.emit(ItemKind::Assign);
+                }
+                b':' => {
+                    self.pos += 1;
                     if self.next_char() != Some('=') {
                         self.error("expected :=".to_string());
                         return false;
                     }
                     self.emit(ItemKind::Declare);
                 }
-                '|' => self.emit(ItemKind::Pipe),
-                '"' => {
+                b'|' => {
+                    self.pos += 1;
+                    self.emit(ItemKind::Pipe);
+                }
+                b'"' => {
+                    self.pos += 1;
                     if !self.lex_quote() {
                         return false;
                     }
                 }
-                '`' => {
+                b'`' => {
+                    self.pos += 1;
                     if !self.lex_raw_quote() {
                         return false;
                     }
                 }
-                '$' => {
+                b'$' => {
+                    self.pos += 1;
                     if !self.lex_field_or_variable(ItemKind::Variable) {
                         return false;
                     }
                 }
-                '\'' => {
+                b'\'' => {
+                    self.pos += 1;
                     if !self.lex_char() {
                         return false;
                     }
                 }
-                '.' if !self.peek_char().is_some_and(|d| d.is_ascii_digit()) => {
+                b'.' if !self
+                    .bytes
+                    .get(self.pos + 1)
+                    .is_some_and(|d| d.is_ascii_digit()) =>
+                {
+                    self.pos += 1;
                     if !self.lex_field_or_variable(ItemKind::Field) {
                         return false;
                     }
                 }
-                '.' | '+' | '-' | '0'..='9' => {
-                    self.pos -= 1;
+                b'.' | b'+' | b'-' | b'0'..=b'9' => {
                     if !self.lex_number() {
                         return false;
                     }
                 }
-                c if is_alnum(c) => {
-                    self.pos -= c.len_utf8();
-                    if !self.lex_identifier() {
-                        return false;
-                    }
-                }
-                '(' => {
+                b'(' => {
+                    self.pos += 1;
                     self.paren_depth += 1;
                     self.emit(ItemKind::LeftParen);
                 }
-                ')' => {
+                b')' => {
+                    self.pos += 1;
                     self.paren_depth -= 1;
                     if self.paren_depth < 0 {
                         self.error("unexpected right paren".to_string());
@@ -393,16 +405,50 @@ impl<'a> Lexer<'a> {
                     }
                     self.emit(ItemKind::RightParen);
                 }
-                c if c.is_ascii() && !c.is_ascii_control() => self.emit(ItemKind::Char),
-                c => {
-                    self.error(format!(
-                        "unrecognized character in action: {}",
-                        unicode_plus(c)
-                    ));
-                    return false;
+                b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
+                    if !self.lex_identifier() {
+                        return false;
+                    }
+                }
+                _ if b.is_ascii() => {
+                    self.pos += 1;
+                    if b.is_ascii_control() {
+                        self.error(format!(
+                            "unrecognized character in action: {}",
+                            unicode_plus(b as char)
+                        ));
+                        return false;
+                    }
+                    self.emit(ItemKind::Char);
+                }
+                _ => {
+                    // A non-ASCII character: a letter or digit starts an identifier.
+                    let c = self.peek_char().unwrap_or('\0');
+                    if is_alnum(c) {
+                        if !self.lex_identifier() {
+                            return false;
+                        }
+                    } else {
+                        self.pos += c.len_utf8();
+                        self.error(format!(
+                            "unrecognized character in action: {}",
+                            unicode_plus(c)
+                        ));
+                        return false;
+                    }
                 }
             }
         }
+    }
+
+    /// At the action's right delimiter (`trim`: preceded by ` -`).
+    fn at_delim(&mut self, trim: bool) -> bool {
+        if self.paren_depth == 0 {
+            self.lex_right_delim(trim);
+            return true;
+        }
+        self.error("unclosed left paren".to_string());
+        false
     }
 
     fn lex_space(&mut self) {
@@ -443,11 +489,11 @@ impl<'a> Lexer<'a> {
     }
 
     fn at_terminator(&self) -> bool {
-        match self.peek_char() {
+        match self.bytes.get(self.pos) {
             None => true,
-            Some(c) if c.is_ascii() && is_space(c as u8) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
-            Some(_) => self.rest().starts_with(RIGHT),
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'.' | b',' | b'|' | b':' | b')' | b'(') => true,
+            Some(b'}') => self.bytes.get(self.pos + 1) == Some(&b'}'),
+            Some(_) => false,
         }
     }
 
