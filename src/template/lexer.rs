@@ -110,6 +110,18 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// ASCII bytes of Go identifiers: letters, digits and `_`.
+const IDENT_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric() || b == b'_';
+        i += 1;
+    }
+    table
+};
+
 fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
 }
@@ -330,7 +342,10 @@ impl<'a> Lexer<'a> {
                 }
                 b' ' | b'\t' | b'\r' | b'\n' => {
                     if self.bytes.get(self.pos + 1) == Some(&b'-')
-                        && self.bytes.get(self.pos + 2..).is_some_and(|r| r.starts_with(b"}}"))
+                        && self
+                            .bytes
+                            .get(self.pos + 2..)
+                            .is_some_and(|r| r.starts_with(b"}}"))
                     {
                         return self.at_delim(true);
                     }
@@ -474,16 +489,16 @@ impl<'a> Lexer<'a> {
 
     /// Advance over identifier characters (Go's `isAlphaNumeric`), ASCII bytes first.
     fn skip_alnum(&mut self) {
-        while let Some(&b) = self.bytes.get(self.pos) {
-            if b.is_ascii_alphanumeric() || b == b'_' {
-                self.pos += 1;
-            } else if b.is_ascii() {
-                return;
-            } else {
-                match self.peek_char() {
+        loop {
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            let ascii = rest.iter().take_while(|&&b| IDENT_BYTE[b as usize]).count();
+            self.pos += ascii;
+            match rest.get(ascii) {
+                Some(b) if !b.is_ascii() => match self.peek_char() {
                     Some(c) if is_alnum(c) => self.pos += c.len_utf8(),
                     _ => return,
-                }
+                },
+                _ => return,
             }
         }
     }

@@ -72,16 +72,19 @@ impl fmt::Debug for Text {
 }
 
 #[derive(Debug)]
+///
+/// Kept small (40 bytes): node lists are the bulk of a parsed template, and nodes move
+/// through every parser result, so the larger parts are boxed.
 pub(crate) enum Node {
     Text(Text),
-    Action(Pipe),
-    If(Control),
-    With(Control),
-    Range(Control),
+    Action(Box<Pipe>),
+    If(Box<Control>),
+    With(Box<Control>),
+    Range(Box<Control>),
     Template {
         pos: usize,
         name: Rc<str>,
-        pipe: Option<Pipe>,
+        pipe: Option<Box<Pipe>>,
     },
     Break(usize),
     Continue(usize),
@@ -375,6 +378,7 @@ pub(crate) fn parse(
         range_depth: 0,
         action_pos: None,
         defs: Vec::new(),
+        names: HashMap::default(),
     };
     let root = p.parse_top()?;
     let mut out = Vec::with_capacity(1 + p.defs.len());
@@ -403,6 +407,9 @@ struct Parser<'f, 's> {
     action_pos: Option<usize>,
     /// Definitions found so far (name → tree), in order.
     defs: Vec<Tree>,
+    /// Field, variable and function names seen so far: each distinct name is allocated
+    /// once per file and shared (`.Values` appears hundreds of times in a chart).
+    names: HashMap<&'s str, Rc<str>>,
 }
 
 /// Boxed for the same reason as the executor's results.
@@ -428,6 +435,16 @@ impl<'s> Parser<'_, 's> {
         let it = *self.item(self.idx);
         self.max_fetched = self.max_fetched.max(self.idx + 1);
         it
+    }
+
+    /// The shared copy of `name` (see [`Parser::names`]).
+    fn name(&mut self, name: &'s str) -> Rc<str> {
+        if let Some(rc) = self.names.get(name) {
+            return Rc::clone(rc);
+        }
+        let rc: Rc<str> = Rc::from(name);
+        self.names.insert(name, Rc::clone(&rc));
+        rc
     }
 
     fn backup(&mut self) {
@@ -598,15 +615,27 @@ impl<'s> Parser<'_, 's> {
                 self.expect(ItemKind::RightDelim, "end")?;
                 return Ok(Parsed::End);
             }
-            ItemKind::If => return self.control("if").map(|c| Parsed::Node(Node::If(c))),
-            ItemKind::Range => return self.control("range").map(|c| Parsed::Node(Node::Range(c))),
-            ItemKind::With => return self.control("with").map(|c| Parsed::Node(Node::With(c))),
+            ItemKind::If => {
+                return self
+                    .control("if")
+                    .map(|c| Parsed::Node(Node::If(Box::new(c))))
+            }
+            ItemKind::Range => {
+                return self
+                    .control("range")
+                    .map(|c| Parsed::Node(Node::Range(Box::new(c))))
+            }
+            ItemKind::With => {
+                return self
+                    .control("with")
+                    .map(|c| Parsed::Node(Node::With(Box::new(c))))
+            }
             ItemKind::Template => return self.template_control().map(Parsed::Node),
             _ => {}
         }
         self.backup();
         let pipe = self.pipeline("command", ItemKind::RightDelim)?;
-        Ok(Parsed::Node(Node::Action(pipe)))
+        Ok(Parsed::Node(Node::Action(Box::new(pipe))))
     }
 
     fn break_control(&mut self, pos: usize, is_break: bool) -> PResult<Node> {
@@ -662,11 +691,11 @@ impl<'s> Parser<'_, 's> {
             if context == "if" && next == ItemKind::If {
                 self.next();
                 let c = self.control("if")?;
-                else_list = Some(vec![Node::If(c)]);
+                else_list = Some(vec![Node::If(Box::new(c))]);
             } else if context == "with" && next == ItemKind::With {
                 self.next();
                 let c = self.control("with")?;
-                else_list = Some(vec![Node::With(c)]);
+                else_list = Some(vec![Node::With(Box::new(c))]);
             } else {
                 let (list2, end2) = self.item_list()?;
                 if let End::Else = end2 {
@@ -696,7 +725,7 @@ impl<'s> Parser<'_, 's> {
         let mut pipe = None;
         if self.next_non_space().kind != ItemKind::RightDelim {
             self.backup();
-            pipe = Some(self.pipeline(CONTEXT, ItemKind::RightDelim)?);
+            pipe = Some(Box::new(self.pipeline(CONTEXT, ItemKind::RightDelim)?));
         }
         Ok(Node::Template {
             pos: tok.pos,
@@ -724,7 +753,7 @@ impl<'s> Parser<'_, 's> {
         Ok(Node::Template {
             pos: tok.pos,
             name,
-            pipe: Some(pipe),
+            pipe: Some(Box::new(pipe)),
         })
     }
 
@@ -749,14 +778,14 @@ impl<'s> Parser<'_, 's> {
                 ItemKind::Assign | ItemKind::Declare => {
                     pipe.is_assign = next.kind == ItemKind::Assign;
                     self.next_non_space();
-                    let name: Rc<str> = Rc::from(v.val);
+                    let name = self.name(v.val);
                     pipe.decl.push(name.clone());
                     self.vars.push(name);
                     break 'decls;
                 }
                 ItemKind::Char if next.val == "," => {
                     self.next_non_space();
-                    let name: Rc<str> = Rc::from(v.val);
+                    let name = self.name(v.val);
                     pipe.decl.push(name.clone());
                     self.vars.push(name);
                     if context == "range" && pipe.decl.len() < 2 {
@@ -917,7 +946,7 @@ impl<'s> Parser<'_, 's> {
                 };
                 Arg::Identifier {
                     pos: tok.pos,
-                    name: Rc::from(tok.val),
+                    name: self.name(tok.val),
                     func,
                 }
             }
@@ -926,7 +955,7 @@ impl<'s> Parser<'_, 's> {
             ItemKind::Variable => self.use_var(tok.pos, tok.val)?,
             ItemKind::Field => Arg::Field {
                 pos: tok.pos,
-                idents: vec![Rc::from(tok.val.get(1..).unwrap_or(""))],
+                idents: vec![self.name(tok.val.get(1..).unwrap_or(""))],
             },
             ItemKind::Bool => Arg::Bool(tok.pos, tok.val == "true"),
             ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
@@ -956,7 +985,7 @@ impl<'s> Parser<'_, 's> {
         Ok(Some(arg))
     }
 
-    fn use_var(&mut self, pos: usize, val: &str) -> PResult<Arg> {
+    fn use_var(&mut self, pos: usize, val: &'s str) -> PResult<Arg> {
         // `$x.y` is lexed as variable `$x` followed by fields; `val` is just `$x`.
         if !self.vars.iter().any(|v| &**v == val) {
             return Err(self.errorf(format!(
@@ -966,7 +995,7 @@ impl<'s> Parser<'_, 's> {
         }
         Ok(Arg::Variable {
             pos,
-            name: Rc::from(val),
+            name: self.name(val),
             idents: Vec::new(),
         })
     }
