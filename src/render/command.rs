@@ -101,6 +101,12 @@ pub fn render_with(
     cluster: Option<&super::cluster::ClusterHooks>,
 ) -> Result<(Chart, RenderResult), Error> {
     let loaded = chart::load(&req.chart)?;
+    // Templates parse on a helper thread while the values are merged and prepared.
+    let preparse = if cluster.is_none() {
+        super::start_preparse(&loaded)
+    } else {
+        None
+    };
     let values = req.values.merge()?;
     let (prepared, coalesced) = chart::prepare(loaded, values)?;
     let kube_version = match &req.kube_version {
@@ -139,8 +145,15 @@ pub fn render_with(
     } else {
         None
     };
-    let files = super::render_files_to(&prepared, &coalesced, &options, cluster, sorter.as_ref())
-        .map_err(with_frame)?;
+    let files = super::render_files_to(
+        &prepared,
+        &coalesced,
+        &options,
+        cluster,
+        sorter.as_ref(),
+        preparse,
+    )
+    .map_err(with_frame)?;
     let sorted = match sorter {
         // The sorted documents hold their own copies of the rendered text.
         Some(sorter) => sorter.finish().1,

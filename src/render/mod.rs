@@ -26,7 +26,7 @@ use std::rc::Rc;
 use crate::chart::Chart;
 use crate::template::funcs::{self, ExecContext, FuncMap};
 use crate::template::{
-    FuncError, Map, MissingKey, TemplateError, TemplateErrorKind, TemplateSet, Value,
+    FuncError, Map, MissingKey, PreParse, TemplateError, TemplateErrorKind, TemplateSet, Value,
 };
 
 pub use capabilities::{Capabilities, KubeVersion};
@@ -410,6 +410,34 @@ fn helm_template_order(names: impl Iterator<Item = String>) -> Vec<String> {
     keys
 }
 
+/// Below this much template source, parsing ahead on a helper thread costs more than it
+/// saves (the same line as the template set's own two-thread parse).
+const PREPARSE_MIN_BYTES: usize = 128 * 1024;
+
+/// Start parsing every template of the loaded `chart` and its vendored subcharts on a
+/// helper thread, under the names [`render_files_to`] gives them, while the caller prepares
+/// the values (see [`crate::template::preparse`]). `None` for small charts or without a
+/// second CPU. Only for renders without a cluster (`lookup` then resolves differently).
+pub fn start_preparse(chart: &Chart) -> Option<PreParse<crate::chart::FileData>> {
+    fn walk(chart: &Chart, path: &str, files: &mut Vec<(String, crate::chart::FileData)>) {
+        for dep in &chart.dependencies {
+            walk(dep, &format!("{path}/charts/{}", dep.name()), files);
+        }
+        for template in &chart.templates {
+            files.push((format!("{path}/{}", template.name), template.data.clone()));
+        }
+    }
+    let mut files = Vec::new();
+    walk(chart, chart.name(), &mut files);
+    if files.iter().map(|(_, data)| data.len()).sum::<usize>() < PREPARSE_MIN_BYTES {
+        return None;
+    }
+    // Resolved as in `render_files_to`: Helm's functions with `dig` answered by the host.
+    let mut funcs = helm_funcs();
+    refuse_values_in_dig(&mut funcs, Vec::new());
+    PreParse::start(files, &funcs)
+}
+
 /// Render every template of `chart` (already dependency-processed) with `values` (already
 /// coalesced): Helm's `engine.Render`.
 pub fn render_files(
@@ -428,18 +456,21 @@ pub fn render_files_with(
     options: &RenderOptions,
     cluster: Option<&cluster::ClusterHooks>,
 ) -> Result<RenderedFiles, RenderError> {
-    render_files_to(chart, values, options, cluster, None)
+    render_files_to(chart, values, options, cluster, None, None)
 }
 
 /// [`render_files_with`], but every rendered file goes to `sorter` as soon as it is
 /// rendered (what `helm template` prints is sorted on another thread meanwhile) instead of
 /// into [`RenderedFiles::files`]; [`output::BackgroundSorter::finish`] gives them back.
+/// `preparse` ([`start_preparse`] on the chart before it was prepared) supplies templates
+/// parsed ahead of time; it is not used with a cluster.
 pub fn render_files_to(
     chart: &Chart,
     values: &Value,
     options: &RenderOptions,
     cluster: Option<&cluster::ClusterHooks>,
     sorter: Option<&output::BackgroundSorter>,
+    preparse: Option<PreParse<crate::chart::FileData>>,
 ) -> Result<RenderedFiles, RenderError> {
     let mut caps = Capabilities::new(options.kube_version.clone(), &options.extra_api_versions);
     if let Some(hooks) = cluster {
@@ -490,8 +521,12 @@ pub fn render_files_to(
         .iter()
         .filter_map(|name| Some((name.as_str(), &*templates.get(name)?.source)))
         .collect();
-    set.add_all(&sources)
-        .map_err(RenderError::from_template_error)?;
+    match preparse {
+        Some(preparse) if cluster.is_none() => set.add_all_preparsed(&sources, preparse),
+        // Dropping an unused pre-parse stops its helper.
+        _ => set.add_all(&sources),
+    }
+    .map_err(RenderError::from_template_error)?;
     drop(sources);
 
     let notes_name = format!("{root_name}/templates/NOTES.txt");

@@ -18,6 +18,7 @@ use super::funcs::{ExecContext, FuncMap, Function};
 use super::parser::{
     parse, parse_detached, Arg, Command, Control, Func, FuncNames, Node, ParsedFile, Pipe, Tree,
 };
+use super::preparse::PreParse;
 use super::value::{format_float_g, FuncError, FuncErrorKind, Value};
 
 /// What a missing map key yields (Go's `missingkey` option).
@@ -99,17 +100,48 @@ impl TemplateSet {
     /// Large sets are parsed on two threads: parsing is most of the work of a big render.
     #[allow(clippy::result_large_err)]
     pub fn add_all(&mut self, files: &[(&str, &str)]) -> Result<(), TemplateError> {
-        let total: usize = files.iter().map(|(_, src)| src.len()).sum();
+        let parsed = files.iter().map(|_| None).collect();
+        self.add_all_with(files, parsed)
+    }
+
+    /// [`TemplateSet::add_all`] with files parsed ahead of time by `preparse`, which must
+    /// have been started with this set's functions (see [`super::preparse`]).
+    #[allow(clippy::result_large_err)]
+    pub fn add_all_preparsed<D>(
+        &mut self,
+        files: &[(&str, &str)],
+        preparse: PreParse<D>,
+    ) -> Result<(), TemplateError>
+    where
+        D: std::ops::Deref<Target = [u8]> + Send + Sync + 'static,
+    {
+        let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+        let mut ready = preparse.finish(&names);
+        let parsed = files
+            .iter()
+            .map(|(name, source)| ready.remove(*name)?.take_if_from(source))
+            .collect();
+        self.add_all_with(files, parsed)
+    }
+
+    /// Add `files` in order; `parsed[i]` is file i's parse when it has one already.
+    #[allow(clippy::result_large_err)]
+    fn add_all_with(
+        &mut self,
+        files: &[(&str, &str)],
+        mut parsed: Vec<Option<ParsedFile>>,
+    ) -> Result<(), TemplateError> {
+        let todo: Vec<usize> = (0..files.len())
+            .filter(|&i| parsed.get(i).is_none_or(Option::is_none))
+            .collect();
+        let total: usize = todo.iter().map(|&i| files[i].1.len()).sum();
         let parallel = total >= PARALLEL_PARSE_MIN_BYTES
             && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
         if !parallel {
-            for (name, source) in files {
-                self.add(name, source)?;
-            }
-            return Ok(());
+            return self.associate_all(files, parsed);
         }
         // Two groups of about equal size: largest files first, each to the lighter group.
-        let mut by_size: Vec<usize> = (0..files.len()).collect();
+        let mut by_size = todo;
         by_size.sort_by_key(|&i| std::cmp::Reverse(files[i].1.len()));
         let (mut mine, mut theirs) = (Vec::new(), Vec::new());
         let (mut mine_bytes, mut their_bytes) = (0, 0);
@@ -130,7 +162,6 @@ impl TemplateSet {
                 .map(|&i| (i, parse_detached(files[i].0, files[i].1, names)))
                 .collect()
         };
-        let mut parsed: Vec<Option<ParsedFile>> = files.iter().map(|_| None).collect();
         std::thread::scope(|scope| {
             let helper = std::thread::Builder::new()
                 .stack_size(PARSE_STACK_SIZE)
@@ -148,6 +179,17 @@ impl TemplateSet {
                 }
             }
         });
+        self.associate_all(files, parsed)
+    }
+
+    /// Add the parsed `files` in order (parsing any still missing), stopping at the first
+    /// that failed to parse.
+    #[allow(clippy::result_large_err)]
+    fn associate_all(
+        &mut self,
+        files: &[(&str, &str)],
+        parsed: Vec<Option<ParsedFile>>,
+    ) -> Result<(), TemplateError> {
         for (i, slot) in parsed.into_iter().enumerate() {
             let ParsedFile(result) = match slot {
                 Some(file) => file,

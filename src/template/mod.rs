@@ -9,11 +9,13 @@ pub mod funcs;
 pub mod gofmt;
 mod lexer;
 mod parser;
+pub mod preparse;
 pub mod value;
 
 pub use error::{TemplateError, TemplateErrorKind};
 pub use exec::{MissingKey, TemplateSet};
 pub use funcs::{ExecContext, FuncMap, Function};
+pub use preparse::PreParse;
 pub use value::{FuncError, FuncErrorKind, Map, Object, Value};
 
 /// The engine's name tables (templates, functions, include depths), hashed with foldhash:
