@@ -18,6 +18,9 @@ pub struct IgnoreRules {
 struct Pattern {
     glob: String,
     shape: Shape,
+    /// Bytes of `glob` before its first `*`, `?`, `[` or `\`: every path a general
+    /// pattern matches starts with them.
+    literal_prefix: usize,
     negate: bool,
     must_dir: bool,
     kind: MatchKind,
@@ -89,6 +92,7 @@ impl IgnoreRules {
         };
         self.patterns.push(Pattern {
             shape: Shape::of(glob),
+            literal_prefix: glob.find(['*', '?', '[', '\\']).unwrap_or(glob.len()),
             glob: glob.to_string(),
             negate,
             must_dir,
@@ -139,7 +143,11 @@ impl Pattern {
                     && subject.ends_with(suffix)
                     && !subject[..subject.len() - suffix.len()].contains('/')
             }
-            Shape::General => glob_match(&self.glob, subject).unwrap_or(false),
+            // A malformed pattern matches nothing, so the prefix test may come first.
+            Shape::General => {
+                subject.starts_with(&self.glob[..self.literal_prefix])
+                    && glob_match(&self.glob, subject).unwrap_or(false)
+            }
         }
     }
 }
@@ -379,6 +387,47 @@ mod tests {
 
     fn ignored(rules: &str, path: &str, is_dir: bool) -> bool {
         IgnoreRules::parse(rules).unwrap().ignore(path, is_dir)
+    }
+
+    #[test]
+    fn the_prefix_shortcut_agrees_with_the_full_matcher() {
+        let globs = [
+            "kube-prometheus-*.tgz",
+            "templates/.?*",
+            "a[bc]*d",
+            "ab\\*c",
+            "x?y/*",
+            "[z-a]bad",
+            "*mid*",
+        ];
+        let paths = [
+            "kube-prometheus-1.0.tgz",
+            "kube-prometheus.tgz",
+            "templates/.hidden",
+            "templates/x.yaml",
+            "abd",
+            "acxd",
+            "ab*c",
+            "abxc",
+            "xzy/f",
+            "xy/f",
+            "bad",
+            "zbad",
+            "pre",
+            "premid",
+            "",
+        ];
+        for glob in globs {
+            let rules = IgnoreRules::parse(glob).unwrap();
+            let pattern = &rules.patterns[0];
+            for path in paths {
+                assert_eq!(
+                    pattern.matches(path),
+                    glob_match(glob, path).unwrap_or(false),
+                    "{glob} on {path:?}"
+                );
+            }
+        }
     }
 
     #[test]

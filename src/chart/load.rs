@@ -248,21 +248,36 @@ fn walk(
         path: path.to_path_buf(),
         source,
     };
-    let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+    let mut entries: Vec<(String, PathBuf, std::fs::FileType)> = std::fs::read_dir(dir)
         .map_err(|e| io_err(dir, e))?
-        .map(|entry| entry.map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())))
-        .collect::<Result<_, _>>()
+        .map(|entry| {
+            let entry = entry?;
+            // The type comes with the directory listing on most file systems (no stat).
+            let file_type = entry.file_type()?;
+            Ok((
+                entry.file_name().to_string_lossy().into_owned(),
+                entry.path(),
+                file_type,
+            ))
+        })
+        .collect::<Result<_, std::io::Error>>()
         .map_err(|e| io_err(dir, e))?;
     entries.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, path) in entries {
+    for (name, path, file_type) in entries {
         let rel_name = if rel.is_empty() {
             name
         } else {
             format!("{rel}/{name}")
         };
-        // `metadata` follows symlinks, as Helm's walker does.
-        let meta = std::fs::metadata(&path).map_err(|e| io_err(&path, e))?;
-        if meta.is_dir() {
+        // Symbolic links are followed, as Helm's walker does.
+        let file_type = if file_type.is_symlink() {
+            std::fs::metadata(&path)
+                .map_err(|e| io_err(&path, e))?
+                .file_type()
+        } else {
+            file_type
+        };
+        if file_type.is_dir() {
             if rules.ignore(&rel_name, true) {
                 continue;
             }
@@ -272,25 +287,28 @@ fn walk(
         if rules.ignore(&rel_name, false) {
             continue;
         }
-        if !meta.is_file() {
+        if !file_type.is_file() {
             return Err(ChartError::Archive {
                 path,
                 message: "cannot load irregular file as it has file mode type bits set".to_string(),
             });
         }
-        if meta.len() > MAX_FILE_SIZE {
+        // Opened first, then sized through the open file: one path lookup per file.
+        let mut file = std::fs::File::open(&path).map_err(|e| io_err(&path, e))?;
+        let len = file.metadata().map_err(|e| io_err(&path, e))?.len();
+        if len > MAX_FILE_SIZE {
             return Err(ChartError::Archive {
                 path,
                 message: format!("chart file is larger than the maximum file size {MAX_FILE_SIZE}"),
             });
         }
-        let data = if may_defer(&rel_name, meta.len(), *deferred) {
-            // Opened now, so that an unreadable file fails here as it does in Helm.
-            let file = std::fs::File::open(&path).map_err(|e| io_err(&path, e))?;
+        let data = if may_defer(&rel_name, len, *deferred) {
+            // Open now, so that an unreadable file fails here as it does in Helm.
             *deferred += 1;
             FileData::deferred(path, file)
         } else {
-            let data = std::fs::read(&path).map_err(|e| io_err(&path, e))?;
+            let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+            std::io::Read::read_to_end(&mut file, &mut data).map_err(|e| io_err(&path, e))?;
             FileData::new(strip_bom(data))
         };
         files.push(ChartFile {
