@@ -57,7 +57,8 @@ impl<'h> Match<'h> {
 }
 
 impl Regex {
-    fn new(pattern: &str) -> Result<Regex, meta::BuildError> {
+    /// Compile `pattern` (already rewritten from `go_pattern`); the error is Go's text.
+    fn new(pattern: &str, go_pattern: &str) -> Result<Regex, String> {
         // The `regex` crate's configuration for `Regex::new`, less the full DFA.
         let config = meta::Regex::config()
             .match_kind(regex_automata::MatchKind::LeftmostFirst)
@@ -68,7 +69,8 @@ impl Regex {
         let re = meta::Regex::builder()
             .configure(config)
             .syntax(regex_automata::util::syntax::Config::new().utf8(true))
-            .build(pattern)?;
+            .build(pattern)
+            .map_err(|e| parse_error(go_pattern, &e))?;
         Ok(Regex {
             re,
             pattern: pattern.into(),
@@ -274,7 +276,7 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
     if let Some(re) = CACHE.with(|c| c.borrow().get(pattern).cloned()) {
         return Ok(re);
     }
-    let re = Regex::new(&translate_go_pattern(pattern)).map_err(|e| parse_error(pattern, &e))?;
+    let re = Regex::new(&translate_go_pattern(pattern), pattern)?;
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
         if cache.len() >= CACHE_LIMIT {
