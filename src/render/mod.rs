@@ -410,10 +410,6 @@ fn helm_template_order(names: impl Iterator<Item = String>) -> Vec<String> {
     keys
 }
 
-/// Below this much template source, parsing ahead on a helper thread costs more than it
-/// saves (the same line as the template set's own two-thread parse).
-const PREPARSE_MIN_BYTES: usize = 128 * 1024;
-
 /// Start parsing every template of the loaded `chart` and its vendored subcharts on a
 /// helper thread, under the names [`render_files_to`] gives them, while the caller prepares
 /// the values (see [`crate::template::preparse`]). `None` for small charts or without a
@@ -429,7 +425,9 @@ pub fn start_preparse(chart: &Chart) -> Option<PreParse<crate::chart::FileData>>
     }
     let mut files = Vec::new();
     walk(chart, chart.name(), &mut files);
-    if files.iter().map(|(_, data)| data.len()).sum::<usize>() < PREPARSE_MIN_BYTES {
+    if files.iter().map(|(_, data)| data.len()).sum::<usize>()
+        < crate::template::PARALLEL_PARSE_MIN_BYTES
+    {
         return None;
     }
     // Resolved as in `render_files_to`: Helm's functions with `dig` answered by the host.

@@ -54,7 +54,7 @@ pub struct TemplateSet {
 }
 
 /// Below this much source, parsing on a second thread costs more than it saves.
-const PARALLEL_PARSE_MIN_BYTES: usize = 128 * 1024;
+pub const PARALLEL_PARSE_MIN_BYTES: usize = 128 * 1024;
 
 /// Stack for the parsing thread: the parser recurses once per nesting level of the
 /// template, like the executor (see main.rs); reserved, not used.

@@ -13,7 +13,7 @@ pub mod preparse;
 pub mod value;
 
 pub use error::{TemplateError, TemplateErrorKind};
-pub use exec::{MissingKey, TemplateSet};
+pub use exec::{MissingKey, TemplateSet, PARALLEL_PARSE_MIN_BYTES};
 pub use funcs::{ExecContext, FuncMap, Function};
 pub use preparse::PreParse;
 pub use value::{FuncError, FuncErrorKind, Map, Object, Value};

@@ -439,12 +439,7 @@ impl<'s> Parser<'_, 's> {
 
     /// The shared copy of `name` (see [`Parser::names`]).
     fn name(&mut self, name: &'s str) -> Rc<str> {
-        if let Some(rc) = self.names.get(name) {
-            return Rc::clone(rc);
-        }
-        let rc: Rc<str> = Rc::from(name);
-        self.names.insert(name, Rc::clone(&rc));
-        rc
+        Rc::clone(self.names.entry(name).or_insert_with(|| Rc::from(name)))
     }
 
     fn backup(&mut self) {

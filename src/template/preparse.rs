@@ -172,6 +172,18 @@ mod tests {
         funcs
     }
 
+    /// A pre-parse of `files` (name, bytes).
+    fn start(files: &[(&str, Bytes)]) -> PreParse<Bytes> {
+        PreParse::start(
+            files
+                .iter()
+                .map(|(n, d)| (n.to_string(), Arc::clone(d)))
+                .collect(),
+            &funcs(),
+        )
+        .expect("tests run with two CPUs or more")
+    }
+
     /// Every file of `files` added with the ahead-of-time parse and without it; both sets
     /// must give the same outcome for each name in `check`.
     fn both_ways(files: &[(&str, Bytes)], wanted: &[&str], check: &[&str]) -> [String; 2] {
@@ -182,14 +194,7 @@ mod tests {
                 (*name, std::str::from_utf8(data).unwrap())
             })
             .collect();
-        let pre = PreParse::start(
-            files
-                .iter()
-                .map(|(n, d)| (n.to_string(), Arc::clone(d)))
-                .collect(),
-            &funcs(),
-        )
-        .expect("tests run with two CPUs or more");
+        let pre = start(files);
         let mut with = TemplateSet::new(funcs());
         let with = with.add_all_preparsed(&sources, pre).map(|()| with);
         let mut without = TemplateSet::new(funcs());
@@ -259,14 +264,7 @@ mod tests {
     #[test]
     fn a_parse_of_other_bytes_or_another_name_is_not_used() {
         let files = [("c/templates/a.yaml", bytes("ahead"))];
-        let pre = PreParse::start(
-            files
-                .iter()
-                .map(|(n, d)| (n.to_string(), Arc::clone(d)))
-                .collect(),
-            &funcs(),
-        )
-        .unwrap();
+        let pre = start(&files);
         // Same name, equal text, but other memory (a chart prepared from a copy), and a
         // renamed file (an aliased subchart): both parsed again from the caller's text.
         let copy = String::from("again");
