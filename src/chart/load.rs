@@ -34,6 +34,17 @@ pub(super) fn strip_bom(mut data: Vec<u8>) -> Vec<u8> {
 
 /// Load a chart from a directory or a `.tgz`/`.tar.gz` archive.
 pub fn load(path: &Path) -> Result<Chart, ChartError> {
+    load_observed(path, &mut |_, _| {})
+}
+
+/// Called with each template file of a chart directory (its path relative to the chart,
+/// its bytes) as soon as it is read: a file under `templates/` of the chart or of a
+/// subchart directory in `charts/`. The bytes are the ones the loaded chart will hold.
+pub type TemplateObserver<'a> = &'a mut dyn FnMut(&str, &FileData);
+
+/// [`load`], showing `observer` every template file of a chart directory as it is read
+/// (archives are unpacked whole first: their files are not shown).
+pub fn load_observed(path: &Path, observer: TemplateObserver<'_>) -> Result<Chart, ChartError> {
     let meta = std::fs::metadata(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             ChartError::NotFound {
@@ -47,7 +58,7 @@ pub fn load(path: &Path) -> Result<Chart, ChartError> {
         }
     })?;
     if meta.is_dir() {
-        return load_dir(path);
+        return load_dir(path, observer);
     }
     let bytes = std::fs::read(path).map_err(|source| ChartError::Io {
         path: path.to_path_buf(),
@@ -197,7 +208,7 @@ fn archive_files(bytes: &[u8], origin: &Path) -> Result<Vec<ChartFile>, ChartErr
 }
 
 /// Load a chart directory, honouring `.helmignore` (plus Helm's default `templates/.?*`).
-fn load_dir(dir: &Path) -> Result<Chart, ChartError> {
+fn load_dir(dir: &Path, observer: TemplateObserver<'_>) -> Result<Chart, ChartError> {
     let ignore_path = dir.join(".helmignore");
     let mut rules = match std::fs::read(&ignore_path) {
         Ok(bytes) => IgnoreRules::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| {
@@ -212,7 +223,7 @@ fn load_dir(dir: &Path) -> Result<Chart, ChartError> {
     rules.add_defaults();
     let mut files = Vec::new();
     let mut deferred = 0;
-    walk(dir, "", &rules, &mut files, &mut deferred)?;
+    walk(dir, "", &rules, &mut files, &mut deferred, observer)?;
     load_files(files, dir)
 }
 
@@ -243,6 +254,7 @@ fn walk(
     rules: &IgnoreRules,
     files: &mut Vec<ChartFile>,
     deferred: &mut usize,
+    observer: TemplateObserver<'_>,
 ) -> Result<(), ChartError> {
     let io_err = |path: &Path, source| ChartError::Io {
         path: path.to_path_buf(),
@@ -281,7 +293,7 @@ fn walk(
             if rules.ignore(&rel_name, true) {
                 continue;
             }
-            walk(&path, &rel_name, rules, files, deferred)?;
+            walk(&path, &rel_name, rules, files, deferred, &mut *observer)?;
             continue;
         }
         if rules.ignore(&rel_name, false) {
@@ -311,12 +323,33 @@ fn walk(
             std::io::Read::read_to_end(&mut file, &mut data).map_err(|e| io_err(&path, e))?;
             FileData::new(strip_bom(data))
         };
+        if is_template_path(&rel_name) {
+            observer(&rel_name, &data);
+        }
         files.push(ChartFile {
             name: rel_name,
             data,
         });
     }
     Ok(())
+}
+
+/// Whether `load_files` makes the file at `rel_name` a template of the chart or of one of
+/// its subchart directories: `templates/…` below any number of `charts/NAME/`.
+fn is_template_path(rel_name: &str) -> bool {
+    let mut rest = rel_name;
+    loop {
+        if rest.starts_with("templates/") {
+            return true;
+        }
+        match rest
+            .strip_prefix("charts/")
+            .and_then(|sub| sub.split_once('/'))
+        {
+            Some((_, inner)) => rest = inner,
+            None => return false,
+        }
+    }
 }
 
 fn text(file: &ChartFile) -> std::borrow::Cow<'_, str> {

@@ -374,3 +374,84 @@ fn large_files_are_read_on_first_use() {
     assert!(crd.data.iter().all(|&b| b == b'x'));
     assert!(!crd.data.is_deferred_and_unread());
 }
+
+#[test]
+fn load_observed_shows_each_template_file_with_the_bytes_the_chart_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Chart.yaml", chart_yaml("top", "").as_bytes());
+    write(root, ".helmignore", b"*.bak\n");
+    write(root, "templates/a.yaml", b"\xEF\xBB\xBFa: 1");
+    write(root, "templates/_h.tpl", b"{{ define \"h\" }}{{ end }}");
+    write(root, "templates/old.bak", b"ignored");
+    write(root, "templates/.hidden", b"ignored by default");
+    write(root, "files/templates/x.yaml", b"a file, not a template");
+    write(
+        root,
+        "charts/sub/Chart.yaml",
+        chart_yaml("sub", "").as_bytes(),
+    );
+    write(root, "charts/sub/templates/s.yaml", b"s: 1");
+    write(
+        root,
+        "charts/sub/charts/deep/Chart.yaml",
+        chart_yaml("deep", "").as_bytes(),
+    );
+    write(root, "charts/sub/charts/deep/templates/d.yaml", b"d: 1");
+    write(
+        root,
+        "charts/sub/files/templates/no.yaml",
+        b"not a template",
+    );
+    let mut shown: Vec<(String, usize)> = Vec::new();
+    let chart = load_observed(root, &mut |name, data| {
+        shown.push((name.to_string(), data.as_ptr() as usize));
+    })
+    .unwrap();
+    let names: Vec<&str> = shown.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "charts/sub/charts/deep/templates/d.yaml",
+            "charts/sub/templates/s.yaml",
+            "templates/_h.tpl",
+            "templates/a.yaml",
+        ]
+    );
+    // The very bytes the loaded chart holds (a BOM already stripped).
+    let mut held = Vec::new();
+    fn collect(chart: &Chart, held: &mut Vec<usize>) {
+        for dep in &chart.dependencies {
+            collect(dep, held);
+        }
+        held.extend(chart.templates.iter().map(|t| t.data.as_ptr() as usize));
+    }
+    collect(&chart, &mut held);
+    let mut seen: Vec<usize> = shown.iter().map(|(_, p)| *p).collect();
+    seen.sort_unstable();
+    held.sort_unstable();
+    assert_eq!(seen, held);
+    assert_eq!(&*chart.templates[1].data, b"a: 1");
+}
+
+#[test]
+fn load_observed_shows_nothing_of_an_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("top-0.1.0.tgz");
+    let chart_yaml = chart_yaml("top", "");
+    std::fs::write(
+        &path,
+        tgz(
+            "top",
+            &[
+                ("Chart.yaml", chart_yaml.as_bytes()),
+                ("templates/a.yaml", b"a: 1"),
+            ],
+        ),
+    )
+    .unwrap();
+    let mut shown = 0;
+    let chart = load_observed(&path, &mut |_, _| shown += 1).unwrap();
+    assert_eq!(shown, 0);
+    assert_eq!(chart.templates.len(), 1);
+}

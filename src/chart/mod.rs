@@ -32,7 +32,7 @@ use crate::template::value::Value;
 pub use error::{ChartError, ValuesError};
 pub use file_data::FileData;
 pub use ignore::{glob_match, IgnoreRules};
-pub use load::{load, load_archive, load_files};
+pub use load::{load, load_archive, load_files, load_observed, TemplateObserver};
 pub use metadata::{Dependency, Maintainer, Metadata};
 pub use semver::is_compatible_range;
 pub use set::{apply_set, SetKind};

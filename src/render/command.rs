@@ -100,12 +100,12 @@ pub fn render_with(
     req: &RenderRequest,
     cluster: Option<&super::cluster::ClusterHooks>,
 ) -> Result<(Chart, RenderResult), Error> {
-    let loaded = chart::load(&req.chart)?;
-    // Templates parse on a helper thread while the values are merged and prepared.
-    let preparse = if cluster.is_none() {
-        super::start_preparse(&loaded)
+    // Templates parse on a helper thread while the chart loads and the values are merged
+    // and prepared.
+    let (loaded, preparse) = if cluster.is_none() {
+        super::load_preparsing(&req.chart)?
     } else {
-        None
+        (chart::load(&req.chart)?, None)
     };
     let values = req.values.merge()?;
     let (prepared, coalesced) = chart::prepare(loaded, values)?;

@@ -410,30 +410,40 @@ fn helm_template_order(names: impl Iterator<Item = String>) -> Vec<String> {
     keys
 }
 
-/// Start parsing every template of the loaded `chart` and its vendored subcharts on a
-/// helper thread, under the names [`render_files_to`] gives them, while the caller prepares
-/// the values (see [`crate::template::preparse`]). `None` for small charts or without a
-/// second CPU. Only for renders without a cluster (`lookup` then resolves differently).
-pub fn start_preparse(chart: &Chart) -> Option<PreParse<crate::chart::FileData>> {
-    fn walk(chart: &Chart, path: &str, files: &mut Vec<(String, crate::chart::FileData)>) {
-        for dep in &chart.dependencies {
-            walk(dep, &format!("{path}/charts/{}", dep.name()), files);
-        }
-        for template in &chart.templates {
-            files.push((format!("{path}/{}", template.name), template.data.clone()));
-        }
-    }
-    let mut files = Vec::new();
-    walk(chart, chart.name(), &mut files);
-    if files.iter().map(|(_, data)| data.len()).sum::<usize>()
-        < crate::template::PARALLEL_PARSE_MIN_BYTES
-    {
-        return None;
-    }
+/// Load the chart at `path` while its templates are parsed on a helper thread, under the
+/// names [`render_files_to`] gives them, from the moment each file is read (see
+/// [`crate::template::preparse`]): the parse overlaps reading the rest of the chart and
+/// preparing the values. The pre-parse is `None` for small charts or without a second CPU.
+/// Only for renders without a cluster (`lookup` then resolves differently).
+pub fn load_preparsing(
+    path: &std::path::Path,
+) -> Result<(Chart, Option<PreParse<crate::chart::FileData>>), crate::chart::ChartError> {
     // Resolved as in `render_files_to`: Helm's functions with `dig` answered by the host.
     let mut funcs = helm_funcs();
     refuse_values_in_dig(&mut funcs, Vec::new());
-    PreParse::start(files, &funcs)
+    let mut preparse = PreParse::new(&funcs, crate::template::PARALLEL_PARSE_MIN_BYTES);
+    let mut shown = std::collections::HashSet::<usize, foldhash::fast::RandomState>::default();
+    let chart = crate::chart::load_observed(path, &mut |name, data| {
+        shown.insert(data.as_ptr() as usize);
+        preparse.submit(name.to_string(), data.clone());
+    })?;
+    // Templates loading did not show (subcharts packed as archives) join now.
+    fn rest(
+        chart: &Chart,
+        shown: &std::collections::HashSet<usize, foldhash::fast::RandomState>,
+        preparse: &mut PreParse<crate::chart::FileData>,
+    ) {
+        for dep in &chart.dependencies {
+            rest(dep, shown, preparse);
+        }
+        for template in &chart.templates {
+            if !shown.contains(&(template.data.as_ptr() as usize)) {
+                preparse.submit(template.name.clone(), template.data.clone());
+            }
+        }
+    }
+    rest(&chart, &shown, &mut preparse);
+    Ok((chart, preparse.into_started()))
 }
 
 /// Render every template of `chart` (already dependency-processed) with `values` (already
@@ -460,7 +470,7 @@ pub fn render_files_with(
 /// [`render_files_with`], but every rendered file goes to `sorter` as soon as it is
 /// rendered (what `helm template` prints is sorted on another thread meanwhile) instead of
 /// into [`RenderedFiles::files`]; [`output::BackgroundSorter::finish`] gives them back.
-/// `preparse` ([`start_preparse`] on the chart before it was prepared) supplies templates
+/// `preparse` ([`load_preparsing`], before the chart was prepared) supplies templates
 /// parsed ahead of time; it is not used with a cluster.
 pub fn render_files_to(
     chart: &Chart,

@@ -113,13 +113,19 @@ impl TemplateSet {
         preparse: PreParse<D>,
     ) -> Result<(), TemplateError>
     where
-        D: std::ops::Deref<Target = [u8]> + Send + Sync + 'static,
+        D: std::ops::Deref<Target = [u8]> + Clone + Send + Sync + 'static,
     {
-        let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
-        let mut ready = preparse.finish(&names);
+        let sources: Vec<&str> = files.iter().map(|(_, source)| *source).collect();
+        let mut ready = preparse.finish(&sources);
+        // A parse is taken once: a second file on the same bytes (an aliased subchart's
+        // copy) is parsed again.
         let parsed = files
             .iter()
-            .map(|(name, source)| ready.remove(*name)?.take_if_from(source))
+            .map(|(name, source)| {
+                ready
+                    .remove(&(source.as_ptr() as usize, source.len()))?
+                    .renamed(name)
+            })
             .collect();
         self.add_all_with(files, parsed)
     }

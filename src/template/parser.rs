@@ -172,6 +172,24 @@ pub(crate) struct ParsedFile(pub Result<Vec<Tree>, Box<TemplateError>>);
 // `Box`; nothing is shared between threads at any time.
 unsafe impl Send for ParsedFile {}
 
+impl ParsedFile {
+    /// The same parse under the file name `name`, or `None` for a failed parse (its
+    /// messages name the file: parsed again under the right name). The file name appears
+    /// only as the top-level tree's name and as every tree's `parse_name`: nothing else a
+    /// parse builds depends on it.
+    pub(crate) fn renamed(self, name: &str) -> Option<ParsedFile> {
+        let mut trees = self.0.ok()?;
+        let name: Rc<str> = Rc::from(name);
+        for (i, tree) in trees.iter_mut().enumerate() {
+            if i == 0 {
+                tree.name = Rc::clone(&name);
+            }
+            tree.parse_name = Rc::clone(&name);
+        }
+        Some(ParsedFile(Ok(trees)))
+    }
+}
+
 /// Parse `src` on the current thread into a [`ParsedFile`] that may be sent to another one
 /// (the source is copied into a fresh `Rc`, see the safety note on [`ParsedFile`]).
 pub(crate) fn parse_detached(name: &str, src: &str, funcs: &FuncNames) -> ParsedFile {

@@ -1,20 +1,25 @@
-//! Parsing template files on a helper thread before the caller knows which of them it needs.
+//! Parsing template files on a helper thread while the caller is still loading the chart.
 //!
-//! A render first loads the chart and prepares its values (coalescing, dependency
-//! conditions, the values schema), which takes a few milliseconds on a large chart, and only
-//! then knows the templates it renders. Parsing is the largest part of a large render and
-//! depends on none of that, so a helper thread starts on every template file of the loaded
-//! chart at once ([`PreParse::start`]). When the caller is ready it takes over
-//! ([`TemplateSet::add_all_preparsed`](super::TemplateSet::add_all_preparsed)): it parses
-//! the wanted files the helper has not reached itself, skips the unwanted ones (the
-//! templates of disabled subcharts, which Helm never parses), waits for the file the helper
-//! is on, and uses a parsed file only where name and source are the very ones it asked for
-//! (the same bytes in memory); anything else is parsed again, so the result is always what
-//! parsing in order would give.
+//! A render loads the chart (reading every file, parsing values files), then prepares its
+//! values (coalescing, dependency conditions, the values schema), which together take
+//! several milliseconds on a large chart, and only then knows the templates it renders.
+//! Parsing is the largest part of a large render and depends on none of that, so template
+//! files are handed to a [`PreParse`] as soon as they are read ([`PreParse::submit`]); once
+//! enough template source has arrived to be worth a thread, a helper parses what is
+//! waiting, largest first, and waits for more. When the caller is ready it takes over
+//! ([`TemplateSet::add_all_preparsed`](super::TemplateSet::add_all_preparsed)): it shares
+//! the wanted files the helper has not reached, skips the unwanted ones (the templates of
+//! disabled subcharts, which Helm never parses, so their errors never surface), waits for
+//! the file the helper is on, and uses a parse only where it was made from the very bytes
+//! it asks for (the same memory), under the name it asks for (see
+//! [`ParsedFile::renamed`]); anything else, including every file that failed to parse, is
+//! parsed again, so the result is always what parsing in order would give.
+//!
+//! Names given to [`PreParse::submit`] only label the work: a file is read before the chart
+//! it belongs to is known by its final name.
 
 use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::funcs::FuncMap;
 use super::parser::{parse_detached, FuncNames, ParsedFile};
@@ -24,118 +29,214 @@ use super::HashMap;
 /// reserved.
 const STACK_SIZE: usize = 64 * 1024 * 1024;
 
+/// Where a file's bytes lie: the key a parse is found by.
+type SourceKey = (usize, usize);
+
+fn key_of(bytes: &[u8]) -> SourceKey {
+    (bytes.as_ptr() as usize, bytes.len())
+}
+
 /// Template files being parsed ahead of time (see the module documentation).
-pub struct PreParse<D: Deref<Target = [u8]> + Send + Sync + 'static> {
+pub struct PreParse<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> {
     shared: Arc<Shared<D>>,
     helper: Option<std::thread::JoinHandle<()>>,
+    /// Bytes submitted so far, and how many start the helper.
+    submitted: usize,
+    start_at: usize,
 }
 
 struct Shared<D> {
-    files: Vec<Pending<D>>,
+    queue: Mutex<Queue<D>>,
+    /// Wakes the helper when a file is submitted or submission ends.
+    changed: Condvar,
     names: FuncNames,
+}
+
+struct Queue<D> {
+    files: Vec<Pending<D>>,
+    /// No more files will come; files nobody has taken by then stay unparsed.
+    closed: bool,
+    /// The helper sleeps until signalled (a submission only signals then).
+    helper_waiting: bool,
 }
 
 struct Pending<D> {
     name: String,
     data: D,
-    /// Set by whichever thread takes the file first (to parse or to skip it).
-    claimed: AtomicBool,
-    result: Mutex<Option<ParsedFile>>,
+    state: State,
 }
 
-/// A file parsed ahead of time: where its source lay, and the parse.
-pub(crate) struct Ready {
-    source: (usize, usize),
-    parsed: ParsedFile,
+enum State {
+    Waiting,
+    /// A thread is parsing it.
+    Taken,
+    /// Parsed; `None` when the bytes are not UTF-8 (the caller converts those into new
+    /// memory, so a parse made here could never be used).
+    Done(Option<ParsedFile>),
+    /// Not wanted, or given up.
+    Skipped,
 }
 
-impl Ready {
-    /// The parse, if it was made from exactly `source` (the same bytes in memory).
-    pub(crate) fn take_if_from(self, source: &str) -> Option<ParsedFile> {
-        (self.source == (source.as_ptr() as usize, source.len())).then_some(self.parsed)
-    }
-}
-
-impl<D: Deref<Target = [u8]> + Send + Sync + 'static> PreParse<D> {
-    /// Start parsing `files` (full template name, source bytes), largest first, against the
-    /// functions of `funcs`, which must resolve every name as the caller's set will. `None`
-    /// when a thread cannot be started or only one CPU is available.
-    pub fn start(mut files: Vec<(String, D)>, funcs: &FuncMap) -> Option<PreParse<D>> {
-        if !std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
-            return None;
+impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
+    /// An empty pre-parse for a set with the functions of `funcs`, which must resolve every
+    /// name as the caller's set will. Its helper starts once `start_at` bytes of template
+    /// source have been submitted; no thread is started before that.
+    pub fn new(funcs: &FuncMap, start_at: usize) -> PreParse<D> {
+        PreParse {
+            shared: Arc::new(Shared {
+                queue: Mutex::new(Queue {
+                    files: Vec::new(),
+                    closed: false,
+                    helper_waiting: false,
+                }),
+                changed: Condvar::new(),
+                names: FuncNames::new(funcs),
+            }),
+            helper: None,
+            submitted: 0,
+            start_at,
         }
-        files.sort_by_key(|(_, data)| std::cmp::Reverse(data.len()));
-        let shared = Arc::new(Shared {
-            files: files
-                .into_iter()
-                .map(|(name, data)| Pending {
-                    name,
-                    data,
-                    claimed: AtomicBool::new(false),
-                    result: Mutex::new(None),
-                })
-                .collect(),
-            names: FuncNames::new(funcs),
+    }
+
+    /// Hand over one template file (a label for it, its bytes) to be parsed.
+    pub fn submit(&mut self, name: String, data: D) {
+        self.submitted += data.len();
+        let mut queue = lock(&self.shared.queue);
+        queue.files.push(Pending {
+            name,
+            data,
+            state: State::Waiting,
         });
-        let theirs = Arc::clone(&shared);
-        let helper = std::thread::Builder::new()
+        let wake = std::mem::take(&mut queue.helper_waiting);
+        drop(queue);
+        if wake {
+            self.shared.changed.notify_one();
+        } else if self.helper.is_none() && self.submitted >= self.start_at {
+            self.start_helper();
+        }
+    }
+
+    /// The pre-parse if its helper runs: `None` when too little source was submitted to
+    /// start it, or when no second CPU or thread is available (the caller parses as usual).
+    pub fn into_started(self) -> Option<PreParse<D>> {
+        self.helper.is_some().then_some(self)
+    }
+
+    fn start_helper(&mut self) {
+        if !std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+            // Never again: `start_at` can no longer be reached.
+            self.start_at = usize::MAX;
+            return;
+        }
+        let theirs = Arc::clone(&self.shared);
+        self.helper = std::thread::Builder::new()
             .stack_size(STACK_SIZE)
             .spawn(move || {
-                for file in &theirs.files {
-                    if !file.claimed.swap(true, Ordering::AcqRel) {
-                        let parsed = parse_pending(file, &theirs.names);
-                        if let Ok(mut slot) = file.result.lock() {
-                            *slot = parsed;
-                        }
+                let mut queue = lock(&theirs.queue);
+                loop {
+                    if let Some(taken) = take_largest(&mut queue) {
+                        drop(queue);
+                        let parsed = parse_pending(&taken, &theirs.names);
+                        queue = lock(&theirs.queue);
+                        store(&mut queue, taken.2, parsed);
+                    } else if queue.closed {
+                        return;
+                    } else {
+                        queue.helper_waiting = true;
+                        queue = match theirs.changed.wait(queue) {
+                            Ok(queue) => queue,
+                            Err(poisoned) => poisoned.into_inner(),
+                        };
                     }
                 }
             })
-            .ok()?;
-        Some(PreParse {
-            shared,
-            helper: Some(helper),
-        })
+            .ok();
+        if self.helper.is_none() {
+            self.start_at = usize::MAX;
+        }
     }
 
-    /// Parse here the files named in `wanted` that the helper has not taken, skip the
-    /// others, wait for the helper, and return what was parsed by name.
-    pub(crate) fn finish(mut self, wanted: &[&str]) -> HashMap<String, Ready> {
-        let wanted: std::collections::HashSet<&str, foldhash::fast::RandomState> =
-            wanted.iter().copied().collect();
-        for file in &self.shared.files {
-            if !file.claimed.swap(true, Ordering::AcqRel) && wanted.contains(file.name.as_str()) {
-                let parsed = parse_pending(file, &self.shared.names);
-                if let Ok(mut slot) = file.result.lock() {
-                    *slot = parsed;
-                }
+    /// End submission, parse here the files with sources in `wanted` that the helper has not
+    /// taken (sharing them with the helper), skip the others, wait for the helper, and
+    /// return every parse by where its source lies.
+    pub(crate) fn finish(mut self, wanted: &[&str]) -> HashMap<SourceKey, ParsedFile> {
+        let wanted: std::collections::HashSet<SourceKey, foldhash::fast::RandomState> =
+            wanted.iter().map(|s| key_of(s.as_bytes())).collect();
+        let mut queue = lock(&self.shared.queue);
+        queue.closed = true;
+        for file in &mut queue.files {
+            if matches!(file.state, State::Waiting) && !wanted.contains(&key_of(&file.data)) {
+                file.state = State::Skipped;
             }
         }
-        // A helper that panicked leaves its file without a result: parsed again later.
+        self.shared.changed.notify_all();
+        while let Some(taken) = take_largest(&mut queue) {
+            drop(queue);
+            let parsed = parse_pending(&taken, &self.shared.names);
+            queue = lock(&self.shared.queue);
+            store(&mut queue, taken.2, parsed);
+        }
+        drop(queue);
+        // A helper that panicked leaves its file taken: it is parsed again later.
         if let Some(helper) = self.helper.take() {
             let _ = helper.join();
         }
+        let mut queue = lock(&self.shared.queue);
         let mut ready = HashMap::default();
-        for file in &self.shared.files {
-            let parsed = file.result.lock().ok().and_then(|mut slot| slot.take());
-            if let Some(parsed) = parsed {
-                let source = (file.data.as_ptr() as usize, file.data.len());
-                ready.insert(file.name.clone(), Ready { source, parsed });
+        for file in &mut queue.files {
+            if let State::Done(Some(parsed)) = std::mem::replace(&mut file.state, State::Skipped) {
+                ready.insert(key_of(&file.data), parsed);
             }
         }
         ready
     }
 }
 
-impl<D: Deref<Target = [u8]> + Send + Sync + 'static> Drop for PreParse<D> {
+impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> Drop for PreParse<D> {
     /// Not finished (the caller gave up, e.g. on a values error): stop the helper after its
     /// current file and wait for it.
     fn drop(&mut self) {
         if let Some(helper) = self.helper.take() {
-            for file in &self.shared.files {
-                file.claimed.store(true, Ordering::Release);
+            let mut queue = lock(&self.shared.queue);
+            queue.closed = true;
+            for file in &mut queue.files {
+                if matches!(file.state, State::Waiting) {
+                    file.state = State::Skipped;
+                }
             }
+            drop(queue);
+            self.shared.changed.notify_all();
             let _ = helper.join();
         }
+    }
+}
+
+/// The queue's lock; a thread that panicked holding it left nothing half-written (every
+/// change is a single assignment), so a poisoned lock is used as it is.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// Take the largest waiting file: its label, its bytes and its index.
+fn take_largest<D: Deref<Target = [u8]> + Clone>(
+    queue: &mut Queue<D>,
+) -> Option<(String, D, usize)> {
+    let (index, file) = queue
+        .files
+        .iter_mut()
+        .enumerate()
+        .filter(|(_, f)| matches!(f.state, State::Waiting))
+        .max_by_key(|(i, f)| (f.data.len(), std::cmp::Reverse(*i)))?;
+    file.state = State::Taken;
+    Some((file.name.clone(), file.data.clone(), index))
+}
+
+fn store<D>(queue: &mut Queue<D>, index: usize, parsed: Option<ParsedFile>) {
+    if let Some(file) = queue.files.get_mut(index) {
+        file.state = State::Done(parsed);
     }
 }
 
@@ -143,12 +244,12 @@ impl<D: Deref<Target = [u8]> + Send + Sync + 'static> Drop for PreParse<D> {
 /// caller converted, in new memory, so a parse of it here would never be used: it is left
 /// to the caller (`None`).
 fn parse_pending<D: Deref<Target = [u8]>>(
-    file: &Pending<D>,
+    (name, data, _): &(String, D, usize),
     names: &FuncNames,
 ) -> Option<ParsedFile> {
     // `from_utf8` validates several times faster than the lossy conversion.
-    let text = std::str::from_utf8(&file.data).ok()?;
-    Some(parse_detached(&file.name, text, names))
+    let text = std::str::from_utf8(data).ok()?;
+    Some(parse_detached(name, text, names))
 }
 
 #[cfg(test)]
@@ -172,16 +273,14 @@ mod tests {
         funcs
     }
 
-    /// A pre-parse of `files` (name, bytes).
+    /// A pre-parse of `files` (name, bytes), submitted under labels that are not the names
+    /// the caller will ask for (as a chart's files are, before its name is known).
     fn start(files: &[(&str, Bytes)]) -> PreParse<Bytes> {
-        PreParse::start(
-            files
-                .iter()
-                .map(|(n, d)| (n.to_string(), Arc::clone(d)))
-                .collect(),
-            &funcs(),
-        )
-        .expect("tests run with two CPUs or more")
+        let mut pre = PreParse::new(&funcs(), 0);
+        for (name, data) in files {
+            pre.submit(format!("read/{name}"), Arc::clone(data));
+        }
+        pre.into_started().expect("tests run with two CPUs or more")
     }
 
     /// Every file of `files` added with the ahead-of-time parse and without it; both sets
@@ -262,15 +361,22 @@ mod tests {
     }
 
     #[test]
-    fn a_parse_of_other_bytes_or_another_name_is_not_used() {
-        let files = [("c/templates/a.yaml", bytes("ahead"))];
+    fn a_parse_is_used_for_its_own_bytes_under_the_callers_name() {
+        let shared = bytes("{{ .a.b }}");
+        let files = [
+            ("c/templates/a.yaml", bytes("ahead")),
+            ("sub", Arc::clone(&shared)),
+        ];
         let pre = start(&files);
-        // Same name, equal text, but other memory (a chart prepared from a copy), and a
-        // renamed file (an aliased subchart): both parsed again from the caller's text.
+        // Equal text in other memory (a chart prepared from a copy) is parsed again from the
+        // caller's text; the same bytes under a new name are used, renamed, and a second
+        // file on those bytes (an aliased subchart's copy) is parsed again.
         let copy = String::from("again");
+        let text = std::str::from_utf8(&shared).unwrap();
         let sources = [
             ("c/templates/a.yaml", copy.as_str()),
-            ("c/charts/x/t.yaml", "x"),
+            ("c/charts/x/templates/e.yaml", text),
+            ("c/charts/y/templates/e.yaml", text),
         ];
         let mut set = TemplateSet::new(funcs());
         set.add_all_preparsed(&sources, pre).unwrap();
@@ -278,27 +384,84 @@ mod tests {
             set.execute("c/templates/a.yaml", &Value::Nil).unwrap(),
             "again"
         );
-        assert_eq!(set.execute("c/charts/x/t.yaml", &Value::Nil).unwrap(), "x");
+        for name in ["c/charts/x/templates/e.yaml", "c/charts/y/templates/e.yaml"] {
+            let err = set
+                .execute(name, &Value::empty_map())
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(&format!("template: {name}:1:")), "{err}");
+            assert!(err.contains(&format!("executing \"{name}\"")), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_failed_parse_is_reported_under_the_callers_name() {
+        let files = [("label", bytes("x\n{{ if }}"))];
+        let text = std::str::from_utf8(&files[0].1).unwrap();
+        let mut set = TemplateSet::new(funcs());
+        let err = set
+            .add_all_preparsed(&[("c/templates/bad.yaml", text)], start(&files))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("template: c/templates/bad.yaml:2:"),
+            "{err}"
+        );
+        assert!(!err.contains("label"), "{err}");
+    }
+
+    #[test]
+    fn no_helper_below_the_threshold() {
+        let mut pre: PreParse<Bytes> = PreParse::new(&funcs(), 100);
+        pre.submit("a".into(), bytes(&"x".repeat(99)));
+        assert!(pre.helper.is_none());
+        assert!(pre.into_started().is_none());
+        let mut pre: PreParse<Bytes> = PreParse::new(&funcs(), 100);
+        pre.submit("a".into(), bytes(&"x".repeat(60)));
+        pre.submit("b".into(), bytes(&"x".repeat(40)));
+        assert!(pre.into_started().is_some());
+    }
+
+    #[test]
+    fn files_submitted_while_the_helper_waits_are_parsed() {
+        let files: Vec<(String, Bytes)> = (0..50)
+            .map(|i| (format!("c/templates/f{i}.yaml"), bytes(&format!("f{i}"))))
+            .collect();
+        let mut pre = PreParse::new(&funcs(), 0);
+        for (name, data) in &files {
+            pre.submit(name.clone(), Arc::clone(data));
+            // Give the helper time to run dry and go to sleep now and then.
+            if name.ends_with("0.yaml") {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
+        let wanted: Vec<&str> = files
+            .iter()
+            .map(|(_, d)| std::str::from_utf8(d).unwrap())
+            .collect();
+        let ready = pre.into_started().unwrap().finish(&wanted);
+        assert_eq!(ready.len(), files.len());
     }
 
     #[test]
     fn dropping_an_unfinished_pre_parse_stops_the_helper() {
-        let files: Vec<(String, Bytes)> = (0..200)
-            .map(|i| {
-                (
-                    format!("c/templates/f{i}.yaml"),
-                    bytes(&"{{ 1 }}\n".repeat(500)),
-                )
-            })
-            .collect();
-        let pre = PreParse::start(files, &funcs()).unwrap();
+        let mut pre = PreParse::new(&funcs(), 0);
+        for i in 0..200 {
+            pre.submit(
+                format!("c/templates/f{i}.yaml"),
+                bytes(&"{{ 1 }}\n".repeat(500)),
+            );
+        }
         let shared = Arc::clone(&pre.shared);
         drop(pre);
-        // The helper has been joined: only this test holds the files now.
+        // The helper has been joined: only this test holds the files now, and none is
+        // left waiting or half-parsed.
         assert_eq!(Arc::strong_count(&shared), 1);
-        assert!(shared
+        let queue = lock(&shared.queue);
+        assert!(queue.closed);
+        assert!(queue
             .files
             .iter()
-            .all(|f| f.claimed.load(Ordering::Acquire)));
+            .all(|f| matches!(f.state, State::Done(_) | State::Skipped)));
     }
 }
