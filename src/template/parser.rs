@@ -211,7 +211,7 @@ pub(crate) enum Arg {
     },
     String {
         pos: usize,
-        quoted: Box<str>,
+        quoted: Rc<str>,
         value: Value,
     },
     /// `.a.b.c`
@@ -397,6 +397,10 @@ pub(crate) fn parse(
         action_pos: None,
         defs: Vec::new(),
         names: HashMap::default(),
+        node_stack: Vec::new(),
+        arg_stack: Vec::new(),
+        cmd_stack: Vec::new(),
+        literals: HashMap::default(),
     };
     let root = p.parse_top()?;
     let mut out = Vec::with_capacity(1 + p.defs.len());
@@ -428,6 +432,16 @@ struct Parser<'f, 's> {
     /// Field, variable and function names seen so far: each distinct name is allocated
     /// once per file and shared (`.Values` appears hundreds of times in a chart).
     names: HashMap<&'s str, Rc<str>>,
+    /// Scratch stacks: node lists, command arguments and pipeline commands are gathered
+    /// here and moved into vectors of exactly their length (a parsed chart holds a hundred
+    /// thousand small vectors; grown one push at a time they had twice the memory).
+    /// Nested constructs use the part above where their enclosing one started.
+    node_stack: Vec<Node>,
+    arg_stack: Vec<Arg>,
+    cmd_stack: Vec<Command>,
+    /// String constants seen so far by their source text: each distinct literal (template
+    /// names of `include`, mostly) is unquoted and allocated once per file.
+    literals: HashMap<&'s str, (Rc<str>, Value)>,
 }
 
 /// Boxed for the same reason as the executor's results.
@@ -523,7 +537,7 @@ impl<'s> Parser<'_, 's> {
     }
 
     fn parse_top(&mut self) -> PResult<Vec<Node>> {
-        let mut root = Vec::new();
+        let start = self.node_stack.len();
         while self.peek().kind != ItemKind::Eof {
             if self.peek().kind == ItemKind::LeftDelim {
                 let save = self.idx;
@@ -536,12 +550,12 @@ impl<'s> Parser<'_, 's> {
                 self.idx = save;
             }
             match self.text_or_action()? {
-                Parsed::Node(n) => root.push(n),
+                Parsed::Node(n) => self.node_stack.push(n),
                 Parsed::End => return Err(self.errorf("unexpected {{end}}")),
                 Parsed::Else => return Err(self.errorf("unexpected {{else}}")),
             }
         }
-        Ok(root)
+        Ok(self.node_stack.drain(start..).collect())
     }
 
     fn add_tree(&mut self, name: Rc<str>, root: Vec<Node>) -> PResult<()> {
@@ -588,13 +602,17 @@ impl<'s> Parser<'_, 's> {
 
     /// textOrAction* up to `{{end}}` or `{{else}}`.
     fn item_list(&mut self) -> PResult<(Vec<Node>, End)> {
-        let mut list = Vec::new();
+        let start = self.node_stack.len();
         while self.peek_non_space().kind != ItemKind::Eof {
-            match self.text_or_action()? {
-                Parsed::Node(n) => list.push(n),
-                Parsed::End => return Ok((list, End::End)),
-                Parsed::Else => return Ok((list, End::Else)),
-            }
+            let end = match self.text_or_action()? {
+                Parsed::Node(n) => {
+                    self.node_stack.push(n);
+                    continue;
+                }
+                Parsed::End => End::End,
+                Parsed::Else => End::Else,
+            };
+            return Ok((self.node_stack.drain(start..).collect(), end));
         }
         Err(self.errorf("unexpected EOF"))
     }
@@ -776,8 +794,9 @@ impl<'s> Parser<'_, 's> {
             pos: tok.pos,
             is_assign: false,
             decl: Vec::new(),
-            cmds: Vec::with_capacity(2),
+            cmds: Vec::new(),
         };
+        let start = self.cmd_stack.len();
         // Declarations or assignments.
         'decls: loop {
             let v = self.peek_non_space();
@@ -820,6 +839,7 @@ impl<'s> Parser<'_, 's> {
         loop {
             let tok = self.next_non_space();
             if tok.kind == end {
+                pipe.cmds = self.cmd_stack.drain(start..).collect();
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -838,7 +858,7 @@ impl<'s> Parser<'_, 's> {
                 | ItemKind::LeftParen => {
                     self.backup();
                     let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
+                    self.cmd_stack.push(cmd);
                 }
                 _ => return Err(self.unexpected(&tok, context)),
             }
@@ -871,14 +891,11 @@ impl<'s> Parser<'_, 's> {
 
     fn command(&mut self) -> PResult<Command> {
         let pos = self.peek_non_space().pos;
-        let mut cmd = Command {
-            pos,
-            args: Vec::with_capacity(3),
-        };
+        let start = self.arg_stack.len();
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
-                cmd.args.push(op);
+                self.arg_stack.push(op);
             }
             let tok = self.next();
             match tok.kind {
@@ -889,10 +906,13 @@ impl<'s> Parser<'_, 's> {
             }
             break;
         }
-        if cmd.args.is_empty() {
+        if self.arg_stack.len() == start {
             return Err(self.errorf("empty command"));
         }
-        Ok(cmd)
+        Ok(Command {
+            pos,
+            args: self.arg_stack.drain(start..).collect(),
+        })
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
@@ -903,24 +923,34 @@ impl<'s> Parser<'_, 's> {
             return Ok(Some(node));
         }
         let chain_pos = self.peek().pos;
-        let mut fields: Vec<Rc<str>> = Vec::new();
-        while self.peek().kind == ItemKind::Field {
-            let f = self.next();
-            fields.push(Rc::from(f.val.get(1..).unwrap_or("")));
-        }
+        let chained = self.idx
+            ..self.idx
+                + self.items[self.idx..]
+                    .iter()
+                    .take_while(|item| item.kind == ItemKind::Field)
+                    .count();
+        self.idx = chained.end;
+        self.max_fetched = self.max_fetched.max(self.idx + 1);
+        // One vector of exactly the chain's length (with the operand's own names first).
+        let chain = |mut idents: Vec<Rc<str>>, parser: &mut Self| {
+            idents.reserve_exact(chained.len());
+            for i in chained.clone() {
+                let field = parser.items[i].val;
+                idents.push(parser.name(field.get(1..).unwrap_or("")));
+            }
+            idents
+        };
         // Fields and variables absorb the chain (Go keeps the chain's position).
         Ok(Some(match node {
-            Arg::Field { mut idents, .. } => {
-                idents.extend(fields);
+            Arg::Field { idents, .. } => {
+                let idents = chain(idents, self);
                 Arg::Field {
                     pos: chain_pos,
                     idents,
                 }
             }
-            Arg::Variable {
-                name, mut idents, ..
-            } => {
-                idents.extend(fields);
+            Arg::Variable { name, idents, .. } => {
+                let idents = chain(idents, self);
                 Arg::Variable {
                     pos: chain_pos,
                     name,
@@ -936,7 +966,7 @@ impl<'s> Parser<'_, 's> {
             other => Arg::Chain {
                 pos: chain_pos,
                 node: Box::new(other),
-                fields,
+                fields: chain(Vec::new(), self),
             },
         }))
     }
@@ -983,11 +1013,19 @@ impl<'s> Parser<'_, 's> {
                 self.pipeline("parenthesized pipeline", ItemKind::RightParen)?,
             )),
             ItemKind::String | ItemKind::RawString => {
-                let s = unquote(tok.val).map_err(|e| self.errorf(e))?;
+                let (quoted, value) = match self.literals.get(tok.val) {
+                    Some((quoted, value)) => (Rc::clone(quoted), value.clone()),
+                    None => {
+                        let s = unquote(tok.val).map_err(|e| self.errorf(e))?;
+                        let literal = (Rc::from(tok.val), Value::string(s));
+                        self.literals.insert(tok.val, literal.clone());
+                        literal
+                    }
+                };
                 Arg::String {
                     pos: tok.pos,
-                    quoted: Box::from(tok.val),
-                    value: Value::string(s),
+                    quoted,
+                    value,
                 }
             }
             _ => {
