@@ -79,7 +79,7 @@ fn main() {
         let mut times: Vec<Duration> = (0..runs)
             .map(|_| {
                 let start = Instant::now();
-                let out = render(&req).map(|(_, result)| result.text.len());
+                let out = render(&req).map(|(_, result)| result.text().len());
                 let elapsed = start.elapsed();
                 std::hint::black_box(out.ok());
                 elapsed

@@ -126,7 +126,8 @@ pub fn run(args: RenderArgs) -> Result<i32, Error> {
         let (_, result) = command::render(&base)?;
         if args.output_dir.is_none() && matches!(args.output, RenderFormat::Yaml) {
             // The common case: print the text as it is (megabytes for CRD charts).
-            super::write_stdout(result.text.as_bytes());
+            let mut stdout = std::io::stdout().lock();
+            let _ = result.write_text(&mut stdout);
         } else {
             super::write_stdout(emit(&args, &base, &result, None)?.as_bytes());
         }
@@ -208,7 +209,7 @@ fn emit(
             if let Some(entry) = matrix_entry {
                 text.push_str(&format!("# kubectl-opm values: {}\n", entry.display()));
             }
-            text.push_str(&result.text);
+            text.push_str(&result.text());
             text
         }
         RenderFormat::Json => command::json_list(result, matrix_entry),

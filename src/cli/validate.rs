@@ -226,7 +226,7 @@ fn render_chart(chart: &Path, args: &ValidateArgs) -> Result<Vec<LintObject>, Er
     };
     let (_, result) = crate::render::command::render(&req)?;
     let mut out = Vec::new();
-    parse_into(&result.text, "<rendered>", &mut out)?;
+    parse_into(&result.text(), "<rendered>", &mut out)?;
     // Rendered text is not what the templates say line by line; keep only the file.
     for o in &mut out {
         o.source = None;

@@ -28,14 +28,38 @@ pub struct RenderRequest {
     pub strict: bool,
 }
 
-/// A finished render: the text `helm template` prints and the sorted documents behind it.
+/// A finished render: the sorted documents behind what `helm template` prints, which
+/// [`RenderResult::text`] assembles and [`RenderResult::write_text`] streams.
 #[derive(Debug, Clone)]
 pub struct RenderResult {
-    pub text: String,
     pub sorted: output::SortedManifests,
     /// The `crds/` files, collected only with `include_crds`.
     pub crds: Vec<CrdFile>,
     pub notes: Option<String>,
+    /// Which documents the text shows (`--include-crds`, `--no-hooks`, `--skip-tests`).
+    pub layout: output::TextLayout,
+    /// With `--show-only`: the selected documents (selected, and errors reported, when
+    /// the render ran).
+    pub shown: Option<String>,
+}
+
+impl RenderResult {
+    /// The text `helm template` prints.
+    pub fn text(&self) -> String {
+        match &self.shown {
+            Some(shown) => shown.clone(),
+            None => output::template_text(&self.crds, &self.sorted, self.layout),
+        }
+    }
+
+    /// Write [`RenderResult::text`] to `out` without assembling it in memory first (it is
+    /// megabytes for CRD charts).
+    pub fn write_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match &self.shown {
+            Some(shown) => out.write_all(shown.as_bytes()),
+            None => output::write_template_text(out, &self.crds, &self.sorted, self.layout),
+        }
+    }
 }
 
 /// The `crds/` files of the chart and its subcharts, as Helm's `CRDObjects` lists them.
@@ -168,22 +192,24 @@ pub fn render_with(
     } else {
         Vec::new()
     };
-    let mut text = output::template_text(
-        &crds,
-        &sorted,
-        req.include_crds,
-        req.no_hooks,
-        req.skip_tests,
-    );
-    if !req.show_only.is_empty() {
-        text = output::show_only(&text, &req.show_only).map_err(Error::Usage)?;
-    }
+    let layout = output::TextLayout {
+        include_crds: req.include_crds,
+        no_hooks: req.no_hooks,
+        skip_tests: req.skip_tests,
+    };
+    let shown = if req.show_only.is_empty() {
+        None
+    } else {
+        let text = output::template_text(&crds, &sorted, layout);
+        Some(output::show_only(&text, &req.show_only).map_err(Error::Usage)?)
+    };
     Ok((
         prepared,
         RenderResult {
-            text,
             sorted,
             crds,
+            layout,
+            shown,
             notes: files.notes,
         },
     ))

@@ -539,6 +539,75 @@ pub fn write_document(out: &mut String, source: &str, content: &str) {
 mod tests {
     use super::*;
 
+    fn manifest(source: &str, content: &str, hook: Option<&str>) -> Manifest {
+        let head = ("v1".to_string(), "ConfigMap".to_string(), "x".to_string());
+        let events = hook.map(|h| vec![h.to_string()]).unwrap_or_default();
+        Manifest::new(source.into(), content.into(), 1, head, events)
+    }
+
+    /// What Helm does: join the manifests, `strings.TrimSpace`, a newline, then the hooks.
+    fn joined(crds: &[CrdFile], sorted: &SortedManifests, layout: TextLayout) -> String {
+        let mut manifest = String::new();
+        let crds = crds.iter().filter(|_| layout.include_crds);
+        for (source, content) in crds
+            .map(|c| (&c.source, &c.content))
+            .chain(sorted.manifests.iter().map(|m| (&m.source, &m.content)))
+        {
+            write_document(&mut manifest, source, content);
+        }
+        let mut out = manifest.trim().to_string() + "\n";
+        for hook in sorted.hooks.iter().filter(|_| !layout.no_hooks) {
+            if !(layout.skip_tests && hook.is_test_hook()) {
+                write_document(&mut out, &hook.source, &hook.content);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn text_is_helms_joined_and_trimmed_documents_written_or_streamed() {
+        let crds = [CrdFile {
+            source: "c/crds/a.yaml".into(),
+            content: "kind: CustomResourceDefinition".into(),
+        }];
+        let hooks = vec![
+            manifest("c/templates/job.yaml", "kind: Job", Some("pre-install")),
+            manifest("c/templates/t.yaml", "kind: Pod", Some("test")),
+        ];
+        let contents: [&[&str]; 5] = [
+            &["a: 1", "b: 2\n\n"],
+            &[],
+            &["", " \n", "a: 1\u{2003}\n "],
+            &["\u{85}"],
+            &["a: 1", "  \n", ""],
+        ];
+        for docs in contents {
+            let sorted = SortedManifests {
+                manifests: docs
+                    .iter()
+                    .map(|d| manifest("c/templates/m.yaml", d, None))
+                    .collect(),
+                hooks: hooks.clone(),
+            };
+            for bits in 0..8 {
+                let layout = TextLayout {
+                    include_crds: bits & 1 != 0,
+                    no_hooks: bits & 2 != 0,
+                    skip_tests: bits & 4 != 0,
+                };
+                let want = joined(&crds, &sorted, layout);
+                assert_eq!(
+                    template_text(&crds, &sorted, layout),
+                    want,
+                    "{docs:?} {layout:?}"
+                );
+                let mut streamed = Vec::new();
+                write_template_text(&mut streamed, &crds, &sorted, layout).unwrap();
+                assert_eq!(String::from_utf8(streamed).unwrap(), want);
+            }
+        }
+    }
+
     #[test]
     fn splits_like_helm() {
         let docs = split_documents("\n\na: 1  \n---\nb: 2\n--- \n\n\nc: 3\n\n");
@@ -659,35 +728,91 @@ pub struct CrdFile {
     pub content: String,
 }
 
-/// What `helm template` writes to stdout: CRDs (with `--include-crds`) and manifests,
-/// trimmed, then hooks (unless `--no-hooks`; test hooks dropped with `--skip-tests`).
-pub fn template_text(
-    crds: &[CrdFile],
-    sorted: &SortedManifests,
-    include_crds: bool,
-    no_hooks: bool,
-    skip_tests: bool,
-) -> String {
-    let mut manifest = String::new();
-    if include_crds {
+/// Which documents `helm template` prints besides the chart's manifests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextLayout {
+    /// The `crds/` files first (`--include-crds`).
+    pub include_crds: bool,
+    /// No hooks at all (`--no-hooks`).
+    pub no_hooks: bool,
+    /// No test hooks (`--skip-tests`).
+    pub skip_tests: bool,
+}
+
+/// The text `helm template` prints, in pieces: the manifests (CRDs first with
+/// `include_crds`) with surrounding white space trimmed, a newline, then the hooks.
+fn template_pieces<'a>(
+    crds: &'a [CrdFile],
+    sorted: &'a SortedManifests,
+    layout: TextLayout,
+) -> Vec<&'a str> {
+    let mut manifest: Vec<&str> = Vec::new();
+    let mut document = |source: &'a str, content: &'a str| {
+        manifest.extend(["---\n# Source: ", source, "\n", content, "\n"]);
+    };
+    if layout.include_crds {
         for crd in crds {
-            write_document(&mut manifest, &crd.source, &crd.content);
+            document(&crd.source, &crd.content);
         }
     }
     for m in &sorted.manifests {
-        write_document(&mut manifest, &m.source, &m.content);
+        document(&m.source, &m.content);
     }
-    let mut out = manifest.trim().to_string();
-    out.push('\n');
-    if !no_hooks {
+    // Helm trims the joined manifests (`strings.TrimSpace`); white space never spans a
+    // character, so trimming piece by piece from either end is the same.
+    let first = manifest.iter().position(|p| !p.trim_start().is_empty());
+    let mut pieces: Vec<&str> = match first {
+        Some(first) => {
+            let last = manifest
+                .iter()
+                .rposition(|p| !p.trim_end().is_empty())
+                .unwrap_or(first);
+            let mut kept = manifest[first..=last].to_vec();
+            if let Some(p) = kept.last_mut() {
+                *p = p.trim_end();
+            }
+            if let Some(p) = kept.first_mut() {
+                *p = p.trim_start();
+            }
+            kept
+        }
+        None => Vec::new(),
+    };
+    pieces.push("\n");
+    if !layout.no_hooks {
         for hook in &sorted.hooks {
-            if skip_tests && hook.is_test_hook() {
+            if layout.skip_tests && hook.is_test_hook() {
                 continue;
             }
-            write_document(&mut out, &hook.source, &hook.content);
+            pieces.extend(["---\n# Source: ", &hook.source, "\n", &hook.content, "\n"]);
         }
     }
+    pieces
+}
+
+/// The text `helm template` prints for these documents.
+pub fn template_text(crds: &[CrdFile], sorted: &SortedManifests, layout: TextLayout) -> String {
+    let pieces = template_pieces(crds, sorted, layout);
+    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        out.push_str(piece);
+    }
     out
+}
+
+/// Write [`template_text`] to `out`, in large writes, without assembling it first.
+pub fn write_template_text(
+    out: &mut dyn std::io::Write,
+    crds: &[CrdFile],
+    sorted: &SortedManifests,
+    layout: TextLayout,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    for piece in template_pieces(crds, sorted, layout) {
+        out.write_all(piece.as_bytes())?;
+    }
+    out.flush()
 }
 
 /// Go's `filepath.Match` (as `--show-only` uses it): `*` and `?` stop at `/`, classes.
