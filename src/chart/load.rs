@@ -320,7 +320,15 @@ fn walk(
             FileData::deferred(path, file)
         } else {
             let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-            std::io::Read::read_to_end(&mut file, &mut data).map_err(|e| io_err(&path, e))?;
+            // `File::read_to_end` asks the size again (statx and lseek) and reads once more
+            // to see the end; limited to the size we have, one read does (sizes the file
+            // system does not know, reported as 0, are read to the end).
+            if len == 0 {
+                std::io::Read::read_to_end(&mut file, &mut data)
+            } else {
+                std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, len), &mut data)
+            }
+            .map_err(|e| io_err(&path, e))?;
             FileData::new(strip_bom(data))
         };
         if is_template_path(&rel_name) {

@@ -175,9 +175,7 @@ pub fn run(opts: &LintOptions) -> Result<LintOutcome, LintError> {
         let workers = if charts.is_empty() {
             0
         } else {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
+            crate::available_cpus().max(2)
         };
         let mut pool = pool::Pool::start(scope, &queue, workers, render_job);
         let mut prepared = Vec::new();

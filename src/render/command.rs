@@ -283,10 +283,7 @@ pub fn render_matrix<F>(
 where
     F: Fn(&RenderResult, &Path) -> Result<String, Error> + Sync,
 {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .min(entries.len().max(1));
+    let workers = crate::available_cpus().max(2).min(entries.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<Option<Result<String, Error>>>> = entries
         .iter()

@@ -141,8 +141,7 @@ impl TemplateSet {
             .filter(|&i| parsed.get(i).is_none_or(Option::is_none))
             .collect();
         let total: usize = todo.iter().map(|&i| files[i].1.len()).sum();
-        let parallel = total >= PARALLEL_PARSE_MIN_BYTES
-            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        let parallel = total >= PARALLEL_PARSE_MIN_BYTES && crate::available_cpus() > 1;
         if !parallel {
             return self.associate_all(files, parsed);
         }

@@ -123,7 +123,7 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
     }
 
     fn start_helper(&mut self) {
-        if !std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+        if crate::available_cpus() < 2 {
             // Never again: `start_at` can no longer be reached.
             self.start_at = usize::MAX;
             return;
