@@ -419,9 +419,12 @@ pub fn load_preparsing(
     path: &std::path::Path,
 ) -> Result<(Chart, Option<PreParse<crate::chart::FileData>>), crate::chart::ChartError> {
     // Resolved as in `render_files_to`: Helm's functions with `dig` answered by the host.
-    let mut funcs = helm_funcs();
-    refuse_values_in_dig(&mut funcs, Vec::new());
-    let mut preparse = PreParse::new(&funcs, crate::template::PARALLEL_PARSE_MIN_BYTES);
+    fn funcs() -> FuncMap {
+        let mut funcs = helm_funcs();
+        refuse_values_in_dig(&mut funcs, Vec::new());
+        funcs
+    }
+    let mut preparse = PreParse::new(funcs, crate::template::PARALLEL_PARSE_MIN_BYTES);
     let mut shown = std::collections::HashSet::<usize, foldhash::fast::RandomState>::default();
     let chart = crate::chart::load_observed(path, &mut |name, data| {
         shown.insert(data.as_ptr() as usize);

@@ -528,11 +528,14 @@ impl BackgroundSorter {
 
 /// `---\n# Source: NAME\nCONTENT\n`, Helm's framing of one document.
 pub fn write_document(out: &mut String, source: &str, content: &str) {
-    out.push_str("---\n# Source: ");
-    out.push_str(source);
-    out.push('\n');
-    out.push_str(content);
-    out.push('\n');
+    for piece in document_pieces(source, content) {
+        out.push_str(piece);
+    }
+}
+
+/// One printed document: the separator, its `# Source:` line, its text.
+fn document_pieces<'a>(source: &'a str, content: &'a str) -> [&'a str; 5] {
+    ["---\n# Source: ", source, "\n", content, "\n"]
 }
 
 #[cfg(test)]
@@ -746,45 +749,31 @@ fn template_pieces<'a>(
     sorted: &'a SortedManifests,
     layout: TextLayout,
 ) -> Vec<&'a str> {
-    let mut manifest: Vec<&str> = Vec::new();
-    let mut document = |source: &'a str, content: &'a str| {
-        manifest.extend(["---\n# Source: ", source, "\n", content, "\n"]);
-    };
-    if layout.include_crds {
-        for crd in crds {
-            document(&crd.source, &crd.content);
-        }
-    }
-    for m in &sorted.manifests {
-        document(&m.source, &m.content);
-    }
+    let crds = crds.iter().filter(|_| layout.include_crds);
+    let mut pieces: Vec<&str> = crds
+        .map(|c| (&c.source, &c.content))
+        .chain(sorted.manifests.iter().map(|m| (&m.source, &m.content)))
+        .flat_map(|(source, content)| document_pieces(source, content))
+        .collect();
     // Helm trims the joined manifests (`strings.TrimSpace`); white space never spans a
     // character, so trimming piece by piece from either end is the same.
-    let first = manifest.iter().position(|p| !p.trim_start().is_empty());
-    let mut pieces: Vec<&str> = match first {
-        Some(first) => {
-            let last = manifest
-                .iter()
-                .rposition(|p| !p.trim_end().is_empty())
-                .unwrap_or(first);
-            let mut kept = manifest[first..=last].to_vec();
-            if let Some(p) = kept.last_mut() {
-                *p = p.trim_end();
-            }
-            if let Some(p) = kept.first_mut() {
-                *p = p.trim_start();
-            }
-            kept
-        }
-        None => Vec::new(),
-    };
+    let end = pieces.iter().rposition(|p| !p.trim_end().is_empty());
+    pieces.truncate(end.map_or(0, |last| last + 1));
+    let start = pieces.iter().position(|p| !p.trim_start().is_empty());
+    pieces.drain(..start.unwrap_or(0));
+    if let Some(p) = pieces.last_mut() {
+        *p = p.trim_end();
+    }
+    if let Some(p) = pieces.first_mut() {
+        *p = p.trim_start();
+    }
     pieces.push("\n");
     if !layout.no_hooks {
         for hook in &sorted.hooks {
             if layout.skip_tests && hook.is_test_hook() {
                 continue;
             }
-            pieces.extend(["---\n# Source: ", &hook.source, "\n", &hook.content, "\n"]);
+            pieces.extend(document_pieces(&hook.source, &hook.content));
         }
     }
     pieces

@@ -19,7 +19,7 @@
 //! it belongs to is known by its final name.
 
 use std::ops::Deref;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use super::funcs::FuncMap;
 use super::parser::{parse_detached, FuncNames, ParsedFile};
@@ -43,13 +43,17 @@ pub struct PreParse<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> {
     /// Bytes submitted so far, and how many start the helper.
     submitted: usize,
     start_at: usize,
+    /// The caller's functions, built only when the helper starts (small charts never
+    /// need them).
+    funcs: fn() -> FuncMap,
 }
 
 struct Shared<D> {
     queue: Mutex<Queue<D>>,
     /// Wakes the helper when a file is submitted or submission ends.
     changed: Condvar,
-    names: FuncNames,
+    /// Set before the helper starts.
+    names: OnceLock<FuncNames>,
 }
 
 struct Queue<D> {
@@ -78,10 +82,11 @@ enum State {
 }
 
 impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
-    /// An empty pre-parse for a set with the functions of `funcs`, which must resolve every
-    /// name as the caller's set will. Its helper starts once `start_at` bytes of template
-    /// source have been submitted; no thread is started before that.
-    pub fn new(funcs: &FuncMap, start_at: usize) -> PreParse<D> {
+    /// An empty pre-parse for a set with the functions `funcs` makes, which must resolve
+    /// every name as the caller's set will. Its helper starts once `start_at` bytes of
+    /// template source have been submitted; no thread is started (and no function map
+    /// made) before that.
+    pub fn new(funcs: fn() -> FuncMap, start_at: usize) -> PreParse<D> {
         PreParse {
             shared: Arc::new(Shared {
                 queue: Mutex::new(Queue {
@@ -90,11 +95,12 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
                     helper_waiting: false,
                 }),
                 changed: Condvar::new(),
-                names: FuncNames::new(funcs),
+                names: OnceLock::new(),
             }),
             helper: None,
             submitted: 0,
             start_at,
+            funcs,
         }
     }
 
@@ -116,6 +122,13 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
         }
     }
 
+    /// The names parses resolve functions against (made on first use).
+    fn names(&self) -> &FuncNames {
+        self.shared
+            .names
+            .get_or_init(|| FuncNames::new(&(self.funcs)()))
+    }
+
     /// The pre-parse if its helper runs: `None` when too little source was submitted to
     /// start it, or when no second CPU or thread is available (the caller parses as usual).
     pub fn into_started(self) -> Option<PreParse<D>> {
@@ -128,15 +141,19 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
             self.start_at = usize::MAX;
             return;
         }
+        self.names();
         let theirs = Arc::clone(&self.shared);
         self.helper = std::thread::Builder::new()
             .stack_size(STACK_SIZE)
             .spawn(move || {
+                let Some(names) = theirs.names.get() else {
+                    return;
+                };
                 let mut queue = lock(&theirs.queue);
                 loop {
                     if let Some(taken) = take_largest(&mut queue) {
                         drop(queue);
-                        let parsed = parse_pending(&taken, &theirs.names);
+                        let parsed = parse_pending(&taken, names);
                         queue = lock(&theirs.queue);
                         store(&mut queue, taken.2, parsed);
                     } else if queue.closed {
@@ -172,7 +189,7 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
         self.shared.changed.notify_all();
         while let Some(taken) = take_largest(&mut queue) {
             drop(queue);
-            let parsed = parse_pending(&taken, &self.shared.names);
+            let parsed = parse_pending(&taken, self.names());
             queue = lock(&self.shared.queue);
             store(&mut queue, taken.2, parsed);
         }
@@ -276,7 +293,7 @@ mod tests {
     /// A pre-parse of `files` (name, bytes), submitted under labels that are not the names
     /// the caller will ask for (as a chart's files are, before its name is known).
     fn start(files: &[(&str, Bytes)]) -> PreParse<Bytes> {
-        let mut pre = PreParse::new(&funcs(), 0);
+        let mut pre = PreParse::new(funcs, 0);
         for (name, data) in files {
             pre.submit(format!("read/{name}"), Arc::clone(data));
         }
@@ -412,11 +429,11 @@ mod tests {
 
     #[test]
     fn no_helper_below_the_threshold() {
-        let mut pre: PreParse<Bytes> = PreParse::new(&funcs(), 100);
+        let mut pre: PreParse<Bytes> = PreParse::new(funcs, 100);
         pre.submit("a".into(), bytes(&"x".repeat(99)));
         assert!(pre.helper.is_none());
         assert!(pre.into_started().is_none());
-        let mut pre: PreParse<Bytes> = PreParse::new(&funcs(), 100);
+        let mut pre: PreParse<Bytes> = PreParse::new(funcs, 100);
         pre.submit("a".into(), bytes(&"x".repeat(60)));
         pre.submit("b".into(), bytes(&"x".repeat(40)));
         assert!(pre.into_started().is_some());
@@ -427,7 +444,7 @@ mod tests {
         let files: Vec<(String, Bytes)> = (0..50)
             .map(|i| (format!("c/templates/f{i}.yaml"), bytes(&format!("f{i}"))))
             .collect();
-        let mut pre = PreParse::new(&funcs(), 0);
+        let mut pre = PreParse::new(funcs, 0);
         for (name, data) in &files {
             pre.submit(name.clone(), Arc::clone(data));
             // Give the helper time to run dry and go to sleep now and then.
@@ -445,7 +462,7 @@ mod tests {
 
     #[test]
     fn dropping_an_unfinished_pre_parse_stops_the_helper() {
-        let mut pre = PreParse::new(&funcs(), 0);
+        let mut pre = PreParse::new(funcs, 0);
         for i in 0..200 {
             pre.submit(
                 format!("c/templates/f{i}.yaml"),
