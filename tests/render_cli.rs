@@ -120,6 +120,57 @@ fn template_parse_error_shows_the_line() {
 }
 
 #[test]
+fn a_parse_error_wins_over_an_execution_error_in_a_large_chart() {
+    // Enough template source that files are parsed on a second thread while others
+    // already execute. a.yaml executes (and fails) before _z.tpl is needed, but Helm parses
+    // every file first: the parse error is what it reports.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let filler: Vec<(String, String)> = (0..200)
+        .map(|i| {
+            let body = format!("k{i}: {{{{ .Values.v | default \"x\" | quote }}}}\n").repeat(40);
+            (format!("templates/f{i:03}.yaml"), body)
+        })
+        .collect();
+    let mut files: Vec<(&str, &str)> = vec![
+        ("Chart.yaml", CHART_YAML),
+        ("templates/_helpers.tpl", "{{ define \"x\" }}x{{ end }}"),
+        (
+            "templates/a.yaml",
+            "a: {{ required \"need v\" .Values.v }}\n",
+        ),
+        ("templates/_z.tpl", "ok\n{{ if }}\n"),
+    ];
+    files.extend(filler.iter().map(|(n, b)| (n.as_str(), b.as_str())));
+    let root = chart(dir.path(), &files);
+    assert_bad_input(
+        &[root.to_str().expect("utf-8")],
+        &[
+            "parse error at (mychart/templates/_z.tpl:2)",
+            "missing value for if",
+        ],
+    );
+    // Without the broken partial, the execution error is reported.
+    fs::remove_file(root.join("templates/_z.tpl")).expect("rm");
+    assert_bad_input(
+        &[root.to_str().expect("utf-8")],
+        &["execution error at (mychart/templates/a.yaml:1:6): need v"],
+    );
+    // And with the value set, everything renders.
+    let out = opm()
+        .args(["render", root.to_str().expect("utf-8"), "--set", "v=1"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("# Source: mychart/templates/f").count(), 200);
+    assert!(text.contains("a: 1\n"));
+}
+
+#[test]
 fn unknown_function_is_a_parse_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = chart(

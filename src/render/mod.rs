@@ -532,8 +532,10 @@ pub fn render_files_to(
         .iter()
         .filter_map(|name| Some((name.as_str(), &*templates.get(name)?.source)))
         .collect();
+    // With a pre-parse, execution starts once the files that define templates are parsed;
+    // the helper parses the others meanwhile, in the order they execute.
     match preparse {
-        Some(preparse) if cluster.is_none() => set.add_all_preparsed(&sources, preparse),
+        Some(preparse) if cluster.is_none() => set.add_all_streaming(&sources, preparse),
         // Dropping an unused pre-parse stops its helper.
         _ => set.add_all(&sources),
     }
@@ -579,6 +581,9 @@ pub fn render_files_to(
             }
         }
     }
+    // Files that never executed (partials) may still fail to parse, which Helm reports
+    // before anything else.
+    set.complete().map_err(RenderError::from_template_error)?;
     // The parsed templates and the scopes are the largest graphs of a render.
     teardown::release((set, templates, top));
     Ok(rendered)

@@ -9,7 +9,7 @@
 //! a pipeline is an *invalid value* (`$x.b` with `$x` nil quietly yields no value).
 
 use crate::template::HashMap;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::error::{TemplateError, TemplateErrorKind};
@@ -18,7 +18,7 @@ use super::funcs::{ExecContext, FuncMap, Function};
 use super::parser::{
     parse, parse_detached, Arg, Command, Control, Func, FuncNames, Node, ParsedFile, Pipe, Tree,
 };
-use super::preparse::PreParse;
+use super::preparse::{PreParse, Stream};
 use super::value::{format_float_g, FuncError, FuncErrorKind, Value};
 
 /// What a missing map key yields (Go's `missingkey` option).
@@ -49,8 +49,39 @@ pub struct TemplateSet {
     funcs: FuncMap,
     /// What the parser resolves function names against.
     names: FuncNames,
-    templates: HashMap<String, Rc<Tree>>,
+    /// Changes while templates execute only to take in files still being parsed
+    /// ([`TemplateSet::add_all_streaming`]).
+    templates: RefCell<HashMap<String, Rc<Tree>>>,
     missing_key: MissingKey,
+    /// Files added by [`TemplateSet::add_all_streaming`] and not in `templates` yet.
+    incoming: RefCell<Option<Incoming>>,
+    /// The parse error of the first of those files (in the order they were added) that
+    /// failed, once all of them are parsed.
+    parse_error: RefCell<Option<TemplateError>>,
+}
+
+/// Files of a set whose parses are still coming from a [`PreParse`] helper.
+struct Incoming {
+    files: Box<dyn LateFiles>,
+    /// Name → index (in the order added) of each file not taken yet; none of them defines
+    /// anything but itself.
+    waiting: HashMap<String, usize>,
+    /// The first file taken that failed to parse, with its index.
+    failed: Option<(usize, TemplateError)>,
+}
+
+/// Parses handed out by index, each once (a [`Stream`], whatever its byte type).
+trait LateFiles {
+    fn take(&mut self, wanted: &[usize]) -> Vec<ParsedFile>;
+}
+
+impl<D> LateFiles for Stream<D>
+where
+    D: std::ops::Deref<Target = [u8]> + Clone + Send + Sync + 'static,
+{
+    fn take(&mut self, wanted: &[usize]) -> Vec<ParsedFile> {
+        Stream::take(self, wanted)
+    }
 }
 
 /// Below this much source, parsing on a second thread costs more than it saves.
@@ -66,8 +97,10 @@ impl TemplateSet {
         TemplateSet {
             names: FuncNames::new(&funcs),
             funcs,
-            templates: HashMap::default(),
+            templates: RefCell::new(HashMap::default()),
             missing_key: MissingKey::Zero,
+            incoming: RefCell::new(None),
+            parse_error: RefCell::new(None),
         }
     }
 
@@ -90,7 +123,7 @@ impl TemplateSet {
     pub fn add_shared(&mut self, name: &str, source: Rc<str>) -> Result<(), TemplateError> {
         let trees = parse(name, source, &self.names).map_err(|e| *e)?;
         for tree in trees {
-            associate(&mut self.templates, tree);
+            associate(self.templates.get_mut(), tree);
         }
         Ok(())
     }
@@ -115,19 +148,165 @@ impl TemplateSet {
     where
         D: std::ops::Deref<Target = [u8]> + Clone + Send + Sync + 'static,
     {
-        let sources: Vec<&str> = files.iter().map(|(_, source)| *source).collect();
-        let mut ready = preparse.finish(&sources);
-        // A parse is taken once: a second file on the same bytes (an aliased subchart's
-        // copy) is parsed again.
-        let parsed = files
-            .iter()
-            .map(|(name, source)| {
-                ready
-                    .remove(&(source.as_ptr() as usize, source.len()))?
-                    .renamed(name)
-            })
+        self.add_all_streaming(files, preparse)?;
+        self.complete()
+    }
+
+    /// [`TemplateSet::add_all_preparsed`], but it returns once every file that may define
+    /// templates (its source contains `define` or `block`) is added, while `preparse`'s
+    /// helper goes on parsing the others in the order given. Those are added when
+    /// [`TemplateSet::execute`] is asked for one of them, or all at once when a template
+    /// lookup misses or execution fails; [`TemplateSet::complete`] waits for the rest.
+    ///
+    /// The outcome is that of adding everything first: a file that defines nothing but
+    /// itself adds one template under its own name, which no other file can replace, so the
+    /// order such files join in does not matter (when a definition is named like a file, or
+    /// a defining file fails to parse, everything is added here in order). Lookups that
+    /// miss wait for every file, and the first file that fails to parse, in the order
+    /// given, is reported in place of anything execution does ([`TemplateSet::execute`]
+    /// and [`TemplateSet::complete`]), as if parsing had come first.
+    #[allow(clippy::result_large_err)]
+    pub fn add_all_streaming<D>(
+        &mut self,
+        files: &[(&str, &str)],
+        preparse: PreParse<D>,
+    ) -> Result<(), TemplateError>
+    where
+        D: std::ops::Deref<Target = [u8]> + Clone + Send + Sync + 'static,
+    {
+        let mut stream = preparse.stream(files);
+        let (defining, rest): (Vec<usize>, Vec<usize>) =
+            (0..files.len()).partition(|&i| stream.defines(i));
+        let parsed = stream.take(&defining);
+        let file_names: std::collections::HashSet<&str, foldhash::fast::RandomState> =
+            files.iter().map(|(name, _)| *name).collect();
+        let in_order = parsed.iter().any(|file| match &file.0 {
+            Err(_) => true,
+            Ok(trees) => trees
+                .iter()
+                .skip(1)
+                .any(|tree| file_names.contains(&*tree.name)),
+        });
+        if in_order {
+            let mut all: Vec<Option<ParsedFile>> = files.iter().map(|_| None).collect();
+            let rest_parsed = stream.take(&rest);
+            for (i, file) in defining
+                .iter()
+                .zip(parsed)
+                .chain(rest.iter().zip(rest_parsed))
+            {
+                if let Some(slot) = all.get_mut(*i) {
+                    *slot = Some(file);
+                }
+            }
+            return self.associate_all(files, all);
+        }
+        for file in parsed {
+            for tree in file.0.map_err(|e| *e)? {
+                associate(self.templates.get_mut(), tree);
+            }
+        }
+        let waiting: HashMap<String, usize> = rest
+            .into_iter()
+            .map(|i| (files[i].0.to_string(), i))
             .collect();
-        self.add_all_with(files, parsed)
+        if !waiting.is_empty() {
+            *self.incoming.get_mut() = Some(Incoming {
+                files: Box::new(stream),
+                waiting,
+                failed: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// Add every file [`TemplateSet::add_all_streaming`] left to come, waiting for their
+    /// parses; the first of its files (in the order given) that failed to parse is the
+    /// error.
+    #[allow(clippy::result_large_err)]
+    pub fn complete(&self) -> Result<(), TemplateError> {
+        let incoming = self.incoming.borrow_mut().take();
+        if let Some(mut incoming) = incoming {
+            let mut rest: Vec<usize> = incoming.waiting.values().copied().collect();
+            rest.sort_unstable();
+            let parsed = incoming.files.take(&rest);
+            let mut failed = incoming.failed.take();
+            // Ends the helper.
+            drop(incoming);
+            let mut templates = self.templates.borrow_mut();
+            for (i, file) in rest.into_iter().zip(parsed) {
+                match file.0 {
+                    Ok(trees) => {
+                        for tree in trees {
+                            associate(&mut templates, tree);
+                        }
+                    }
+                    Err(e) => {
+                        if failed.as_ref().is_none_or(|(first, _)| i < *first) {
+                            failed = Some((i, *e));
+                        }
+                    }
+                }
+            }
+            drop(templates);
+            if let Some((_, e)) = failed {
+                *self.parse_error.borrow_mut() = Some(e);
+            }
+        }
+        match &*self.parse_error.borrow() {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Add the file `name` if it is one still to come.
+    #[allow(clippy::result_large_err)]
+    fn take_file(&self, name: &str) -> Result<(), TemplateError> {
+        let mut incoming = self.incoming.borrow_mut();
+        let Some(late) = incoming.as_mut() else {
+            return Ok(());
+        };
+        let Some(i) = late.waiting.remove(name) else {
+            return Ok(());
+        };
+        let file = late.files.take(&[i]).pop();
+        match file.map(|f| f.0) {
+            Some(Ok(trees)) => {
+                drop(incoming);
+                let mut templates = self.templates.borrow_mut();
+                for tree in trees {
+                    associate(&mut templates, tree);
+                }
+                Ok(())
+            }
+            Some(Err(e)) => {
+                late.failed = Some((i, *e));
+                drop(incoming);
+                self.complete()
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// How many templates are in, and whether files are still to come (for tests).
+    #[cfg(test)]
+    pub(crate) fn added(&self) -> (usize, bool) {
+        (
+            self.templates.borrow().len(),
+            self.incoming.borrow().is_some(),
+        )
+    }
+
+    /// The template `name`: if no file added so far has it, after adding every file still
+    /// to come.
+    fn find(&self, name: &str) -> Option<Rc<Tree>> {
+        let found = self.templates.borrow().get(name).cloned();
+        if found.is_some() || self.incoming.borrow().is_none() {
+            return found;
+        }
+        // The first parse error, if any, is reported when execution ends.
+        let _ = self.complete();
+        self.templates.borrow().get(name).cloned()
     }
 
     /// Add `files` in order; `parsed[i]` is file i's parse when it has one already.
@@ -201,22 +380,25 @@ impl TemplateSet {
                 None => parse_detached(files[i].0, files[i].1, &self.names),
             };
             for tree in result.map_err(|e| *e)? {
-                associate(&mut self.templates, tree);
+                associate(self.templates.get_mut(), tree);
             }
         }
         Ok(())
     }
 
     pub fn contains(&self, name: &str) -> bool {
-        self.templates.contains_key(name)
+        self.find(name).is_some()
     }
 
     /// Names of all templates in the set (files and definitions), in no particular order.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.templates.keys().map(String::as_str)
+    pub fn names(&self) -> Vec<String> {
+        let _ = self.complete();
+        self.templates.borrow().keys().cloned().collect()
     }
 
-    /// Execute template `name` with `data` as dot and `$`.
+    /// Execute template `name` with `data` as dot and `$`. With files still to come
+    /// ([`TemplateSet::add_all_streaming`]), a file's own template waits for its parse, and
+    /// a failure is reported as the first failed parse if there is one.
     #[allow(clippy::result_large_err)]
     pub fn execute(&self, name: &str, data: &Value) -> Result<String, TemplateError> {
         let mut state = State {
@@ -231,12 +413,21 @@ impl TemplateSet {
             depth: 0,
             includes: HashMap::default(),
         };
+        self.take_file(name)?;
         let Some(tree) = state.lookup(name) else {
+            self.complete()?;
             return Err(no_template(name));
         };
         let mut out = String::new();
-        state.run(&tree, data.clone(), &mut out).map_err(|e| *e)?;
-        Ok(out)
+        if let Err(e) = state.run(&tree, data.clone(), &mut out) {
+            // Had parsing come first, a file that fails to parse would have ended it all.
+            self.complete()?;
+            return Err(*e);
+        }
+        match &*self.parse_error.borrow() {
+            Some(e) => Err(e.clone()),
+            None => Ok(out),
+        }
     }
 }
 
@@ -419,7 +610,7 @@ impl State<'_> {
                 return Some(t.clone());
             }
         }
-        self.set.templates.get(name).cloned()
+        self.set.find(name)
     }
 
     /// Go's `state.at`: remember the node being evaluated.

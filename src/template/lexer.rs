@@ -8,6 +8,8 @@
 //! error message needs them); a lexing error ends the vector with an
 //! [`ItemKind::Error`] item, and Go's message for it is returned beside the items.
 
+use std::cell::Cell;
+
 const LEFT: &str = "{{";
 const RIGHT: &str = "}}";
 
@@ -126,16 +128,48 @@ fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
 }
 
+thread_local! {
+    /// The largest item buffer given back on this thread ([`recycle`]), empty.
+    static SPARE_ITEMS: Cell<Vec<Item<'static>>> = const { Cell::new(Vec::new()) };
+}
+
+/// An empty item buffer for sources of another lifetime, in the same memory.
+fn relabel<'b>(items: Vec<Item<'_>>) -> Vec<Item<'b>> {
+    let mut items = std::mem::ManuallyDrop::new(items);
+    items.clear();
+    // SAFETY: the vector is empty, so it refers to no source at all; `Item<'a>` and
+    // `Item<'b>` differ only in a lifetime, so they have one layout, and the allocation
+    // (pointer and capacity, with the allocator that made it) is handed over whole, once.
+    unsafe { Vec::from_raw_parts(items.as_mut_ptr().cast::<Item<'b>>(), 0, items.capacity()) }
+}
+
+/// Give back the items of a source parsed: the next [`lex`] on this thread reuses their
+/// memory. A chart's template files are lexed one after another, each into a buffer of
+/// several bytes per source byte, which fresh every time was megabytes of new memory.
+pub(crate) fn recycle(items: Vec<Item<'_>>) {
+    let items = relabel(items);
+    SPARE_ITEMS.with(|spare| {
+        let old = spare.take();
+        spare.set(if old.capacity() > items.capacity() {
+            old
+        } else {
+            items
+        });
+    });
+}
+
 /// Lex `src` completely. The items always end with an `Eof` or an `Error` item.
 pub(crate) fn lex(src: &str) -> Lexed<'_> {
+    let mut items = relabel(SPARE_ITEMS.with(Cell::take));
+    // Roughly one item per 6 bytes of template source.
+    items.reserve(src.len() / 6 + 4);
     let mut l = Lexer {
         src,
         bytes: src.as_bytes(),
         pos: 0,
         start: 0,
         paren_depth: 0,
-        // Roughly one item per 6 bytes of template source.
-        items: Vec::with_capacity(src.len() / 6 + 4),
+        items,
         error: None,
     };
     l.run();

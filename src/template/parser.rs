@@ -402,7 +402,9 @@ pub(crate) fn parse(
         cmd_stack: Vec::new(),
         literals: HashMap::default(),
     };
-    let root = p.parse_top()?;
+    let root = p.parse_top();
+    super::lexer::recycle(std::mem::take(&mut p.items));
+    let root = root?;
     let mut out = Vec::with_capacity(1 + p.defs.len());
     out.push(Tree {
         name: name_rc,

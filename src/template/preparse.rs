@@ -52,6 +52,8 @@ struct Shared<D> {
     queue: Mutex<Queue<D>>,
     /// Wakes the helper when a file is submitted or submission ends.
     changed: Condvar,
+    /// Wakes the caller when the helper has stored a parse it waits for.
+    parsed: Condvar,
     /// Set before the helper starts.
     names: OnceLock<FuncNames>,
 }
@@ -62,12 +64,26 @@ struct Queue<D> {
     closed: bool,
     /// The helper sleeps until signalled (a submission only signals then).
     helper_waiting: bool,
+    /// The caller sleeps until the helper stores a parse.
+    caller_waiting: bool,
+    /// The helper has ended (its last file done, or a panic while on one).
+    helper_gone: bool,
+    /// Entries in the caller's rank order, once known, and how many of them at the front
+    /// are known to be taken.
+    ranked: Vec<usize>,
+    cursor: usize,
 }
 
 struct Pending<D> {
     name: String,
     data: D,
     state: State,
+    /// The source may define templates (it contains `define` or `block`): such files are
+    /// parsed first, since execution can start only once every definition is known.
+    defines: bool,
+    /// The place in the caller's parse order (see [`PreParse::stream`]); until the caller
+    /// knows its files, definitions first, then the largest file.
+    rank: Option<usize>,
 }
 
 enum State {
@@ -93,8 +109,13 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
                     files: Vec::new(),
                     closed: false,
                     helper_waiting: false,
+                    caller_waiting: false,
+                    helper_gone: false,
+                    ranked: Vec::new(),
+                    cursor: 0,
                 }),
                 changed: Condvar::new(),
+                parsed: Condvar::new(),
                 names: OnceLock::new(),
             }),
             helper: None,
@@ -108,10 +129,13 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
     pub fn submit(&mut self, name: String, data: D) {
         self.submitted += data.len();
         let mut queue = lock(&self.shared.queue);
+        let defines = may_define(&data);
         queue.files.push(Pending {
             name,
             data,
             state: State::Waiting,
+            defines,
+            rank: None,
         });
         let wake = std::mem::take(&mut queue.helper_waiting);
         drop(queue);
@@ -146,16 +170,20 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
         self.helper = std::thread::Builder::new()
             .stack_size(STACK_SIZE)
             .spawn(move || {
+                let _gone = HelperGone(&theirs);
                 let Some(names) = theirs.names.get() else {
                     return;
                 };
                 let mut queue = lock(&theirs.queue);
                 loop {
-                    if let Some(taken) = take_largest(&mut queue) {
+                    if let Some(taken) = take_next(&mut queue, None) {
                         drop(queue);
                         let parsed = parse_pending(&taken, names);
                         queue = lock(&theirs.queue);
                         store(&mut queue, taken.2, parsed);
+                        if std::mem::take(&mut queue.caller_waiting) {
+                            theirs.parsed.notify_one();
+                        }
                     } else if queue.closed {
                         return;
                     } else {
@@ -173,39 +201,230 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
         }
     }
 
-    /// End submission, parse here the files with sources in `wanted` that the helper has not
-    /// taken (sharing them with the helper), skip the others, wait for the helper, and
-    /// return every parse by where its source lies.
-    pub(crate) fn finish(mut self, wanted: &[&str]) -> HashMap<SourceKey, ParsedFile> {
-        let wanted: std::collections::HashSet<SourceKey, foldhash::fast::RandomState> =
-            wanted.iter().map(|s| key_of(s.as_bytes())).collect();
+    /// End submission and turn to the caller's files, `files` (name, source) in the order
+    /// the caller adds them. A file whose source is the very bytes of a submitted one (the
+    /// same memory) uses that submission; a second file on the same bytes (an aliased
+    /// subchart's copy) gets an entry of its own; any other file (converted from invalid
+    /// UTF-8, or never submitted) is parsed by the caller from its own copy. Submissions
+    /// nobody wants (the templates of disabled subcharts) are never parsed from now on.
+    ///
+    /// From here the helper parses in the caller's order, except that every file that
+    /// may define templates comes first, largest first: execution can start once those are
+    /// known (see [`TemplateSet::add_all_streaming`](super::TemplateSet::add_all_streaming)).
+    pub(crate) fn stream(self, files: &[(&str, &str)]) -> Stream<D> {
         let mut queue = lock(&self.shared.queue);
         queue.closed = true;
-        for file in &mut queue.files {
-            if matches!(file.state, State::Waiting) && !wanted.contains(&key_of(&file.data)) {
+        let mut by_key: HashMap<SourceKey, usize> = HashMap::default();
+        for (index, file) in queue.files.iter().enumerate() {
+            by_key.entry(key_of(&file.data)).or_insert(index);
+        }
+        let mut used = vec![false; queue.files.len()];
+        let mut slots = Vec::with_capacity(files.len());
+        for (name, source) in files {
+            let slot = match by_key.get(&key_of(source.as_bytes())) {
+                Some(&index) if !used[index] => {
+                    used[index] = true;
+                    let file = &mut queue.files[index];
+                    if matches!(file.state, State::Waiting) {
+                        // Not started: parse it under the caller's name.
+                        file.name = (*name).to_string();
+                    }
+                    Slot::Queued {
+                        index,
+                        name: (*name).to_string(),
+                        defines: file.defines,
+                    }
+                }
+                Some(&index) => {
+                    let (data, defines) =
+                        (queue.files[index].data.clone(), queue.files[index].defines);
+                    queue.files.push(Pending {
+                        name: (*name).to_string(),
+                        data,
+                        state: State::Waiting,
+                        defines,
+                        rank: None,
+                    });
+                    used.push(true);
+                    Slot::Queued {
+                        index: queue.files.len() - 1,
+                        name: (*name).to_string(),
+                        defines,
+                    }
+                }
+                None => Slot::Own {
+                    name: (*name).to_string(),
+                    source: Box::from(*source),
+                    defines: may_define(source.as_bytes()),
+                },
+            };
+            slots.push(slot);
+        }
+        for (file, used) in queue.files.iter_mut().zip(&used) {
+            if !used && matches!(file.state, State::Waiting) {
                 file.state = State::Skipped;
             }
         }
-        self.shared.changed.notify_all();
-        while let Some(taken) = take_largest(&mut queue) {
-            drop(queue);
-            let parsed = parse_pending(&taken, self.names());
-            queue = lock(&self.shared.queue);
-            store(&mut queue, taken.2, parsed);
-        }
-        drop(queue);
-        // A helper that panicked leaves its file taken: it is parsed again later.
-        if let Some(helper) = self.helper.take() {
-            let _ = helper.join();
-        }
-        let mut queue = lock(&self.shared.queue);
-        let mut ready = HashMap::default();
-        for file in &mut queue.files {
-            if let State::Done(Some(parsed)) = std::mem::replace(&mut file.state, State::Skipped) {
-                ready.insert(key_of(&file.data), parsed);
+        // Definitions first, largest first; then the caller's order.
+        let mut ranked: Vec<usize> = (0..slots.len()).collect();
+        ranked.sort_by_key(|&i| {
+            (
+                !slots[i].defines(),
+                std::cmp::Reverse(if slots[i].defines() {
+                    files[i].1.len()
+                } else {
+                    0
+                }),
+                i,
+            )
+        });
+        for (rank, &i) in ranked.iter().enumerate() {
+            if let Slot::Queued { index, .. } = slots[i] {
+                queue.files[index].rank = Some(rank);
+                queue.ranked.push(index);
             }
         }
-        ready
+        drop(queue);
+        self.shared.changed.notify_all();
+        Stream { pre: self, slots }
+    }
+}
+
+/// The caller's side of a [`PreParse`] once it knows its files ([`PreParse::stream`]):
+/// each file's parse, taken once, in any order.
+pub(crate) struct Stream<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> {
+    pre: PreParse<D>,
+    /// One per file of the caller, in its order.
+    slots: Vec<Slot>,
+}
+
+enum Slot {
+    /// Parsed through the queue (entry `index`) under the caller's `name`.
+    Queued {
+        index: usize,
+        name: String,
+        defines: bool,
+    },
+    /// Parsed here from the caller's copy.
+    Own {
+        name: String,
+        source: Box<str>,
+        defines: bool,
+    },
+    /// Already handed out.
+    Used,
+}
+
+impl Slot {
+    fn defines(&self) -> bool {
+        match self {
+            Slot::Queued { defines, .. } | Slot::Own { defines, .. } => *defines,
+            Slot::Used => false,
+        }
+    }
+}
+
+impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> Stream<D> {
+    /// Whether file `i`'s source may define templates (it contains `define` or `block`;
+    /// a file without either defines nothing but itself).
+    pub(crate) fn defines(&self, i: usize) -> bool {
+        self.slots.get(i).is_some_and(Slot::defines)
+    }
+
+    /// The parses of files `wanted` (indices into the caller's files, each taken once), in
+    /// that order. Wanted files nobody has started are parsed here, lowest rank first, while
+    /// the helper works on others; while the helper is on the last of them, this parses the
+    /// next files in the caller's order instead of waiting.
+    pub(crate) fn take(&mut self, wanted: &[usize]) -> Vec<ParsedFile> {
+        let names = self.pre.names();
+        let mut out: Vec<Option<ParsedFile>> = wanted.iter().map(|_| None).collect();
+        // Queue entries wanted: entry, place in `out`, the caller's name.
+        let mut entries: Vec<(usize, usize, String)> = Vec::new();
+        for (k, &i) in wanted.iter().enumerate() {
+            match self
+                .slots
+                .get_mut(i)
+                .map(|s| std::mem::replace(s, Slot::Used))
+            {
+                Some(Slot::Queued { index, name, .. }) => entries.push((index, k, name)),
+                Some(Slot::Own { name, source, .. }) => {
+                    out[k] = Some(parse_detached(&name, &source, names));
+                }
+                // Taken before: the caller holds it already.
+                Some(Slot::Used) | None => debug_assert!(false, "file {i} taken twice"),
+            }
+        }
+        let shared = &self.pre.shared;
+        let mut queue = lock(&shared.queue);
+        let among: Vec<usize> = entries.iter().map(|(index, _, _)| *index).collect();
+        // Finished parses: place, parse, whether it was made under the caller's name, bytes.
+        let mut done = Vec::with_capacity(entries.len());
+        let mut left = entries.len();
+        loop {
+            for (index, k, name) in &entries {
+                let Some(file) = queue.files.get_mut(*index) else {
+                    continue;
+                };
+                if !matches!(file.state, State::Done(_)) {
+                    continue;
+                }
+                if let State::Done(parsed) = std::mem::replace(&mut file.state, State::Skipped) {
+                    done.push((*k, parsed, file.name == *name, file.data.clone()));
+                    left -= 1;
+                }
+            }
+            if left == 0 {
+                break;
+            }
+            // A wanted file nobody has started, else (the helper is on the wanted ones) the
+            // next file in the caller's order rather than sitting idle: it is needed soon.
+            let next = take_next(&mut queue, Some(&among)).or_else(|| {
+                (!queue.helper_gone)
+                    .then(|| take_next(&mut queue, None))
+                    .flatten()
+            });
+            if let Some(taken) = next {
+                drop(queue);
+                let parsed = parse_pending(&taken, names);
+                queue = lock(&shared.queue);
+                store(&mut queue, taken.2, parsed);
+            } else if queue.helper_gone {
+                // The helper stopped inside a file (it panicked): parse that here.
+                for (index, _, _) in &entries {
+                    if let Some(file) = queue.files.get_mut(*index) {
+                        if matches!(file.state, State::Taken) {
+                            file.state = State::Waiting;
+                        }
+                    }
+                }
+            } else {
+                queue.caller_waiting = true;
+                queue = match shared.parsed.wait(queue) {
+                    Ok(queue) => queue,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+            }
+        }
+        drop(queue);
+        for (k, parsed, same_name, data) in done {
+            let name = entries
+                .iter()
+                .find(|(_, place, _)| *place == k)
+                .map_or("", |(_, _, name)| name.as_str());
+            let again = || parse_detached(name, &String::from_utf8_lossy(&data), names);
+            out[k] = Some(match parsed {
+                Some(parsed) if same_name => parsed,
+                // Made under a label: renamed, or (a failure, whose messages name the file)
+                // parsed again under the caller's name.
+                Some(parsed) => parsed.renamed(name).unwrap_or_else(again),
+                // Not UTF-8 (cannot be: the caller's text is these bytes): as the caller
+                // would convert it.
+                None => again(),
+            });
+        }
+        out.into_iter()
+            .map(|p| p.unwrap_or(ParsedFile(Ok(Vec::new()))))
+            .collect()
     }
 }
 
@@ -228,6 +447,19 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> Drop for PreParse<
     }
 }
 
+/// Marks the helper's end, however it ends (a panic included), and wakes a caller waiting
+/// for a file the helper was on.
+struct HelperGone<'a, D>(&'a Shared<D>);
+
+impl<D> Drop for HelperGone<'_, D> {
+    fn drop(&mut self) {
+        let mut queue = lock(&self.0.queue);
+        queue.helper_gone = true;
+        drop(queue);
+        self.0.parsed.notify_all();
+    }
+}
+
 /// The queue's lock; a thread that panicked holding it left nothing half-written (every
 /// change is a single assignment), so a poisoned lock is used as it is.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -237,18 +469,69 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     }
 }
 
-/// Take the largest waiting file: its label, its bytes and its index.
-fn take_largest<D: Deref<Target = [u8]> + Clone>(
+/// Take the next waiting file (among the entries `among`, if given): the lowest rank, else
+/// (before the caller has ranked them) a file that may define templates, the largest
+/// first. Returns its name, its bytes and its index.
+fn take_next<D: Deref<Target = [u8]> + Clone>(
     queue: &mut Queue<D>,
+    among: Option<&[usize]>,
 ) -> Option<(String, D, usize)> {
-    let (index, file) = queue
-        .files
-        .iter_mut()
-        .enumerate()
-        .filter(|(_, f)| matches!(f.state, State::Waiting))
-        .max_by_key(|(i, f)| (f.data.len(), std::cmp::Reverse(*i)))?;
+    let index = match among {
+        Some(among) => among
+            .iter()
+            .copied()
+            .filter(|&i| queue.files.get(i).is_some_and(Pending::waiting))
+            .min_by_key(|&i| pick_key(&queue.files[i], i))?,
+        None if !queue.ranked.is_empty() => {
+            // Ranks never change: everything before the cursor is taken already.
+            while queue
+                .ranked
+                .get(queue.cursor)
+                .is_some_and(|&i| !queue.files[i].waiting())
+            {
+                queue.cursor += 1;
+            }
+            *queue.ranked.get(queue.cursor)?
+        }
+        None => {
+            queue
+                .files
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.waiting())
+                .min_by_key(|(i, f)| pick_key(f, *i))?
+                .0
+        }
+    };
+    let file = &mut queue.files[index];
     file.state = State::Taken;
     Some((file.name.clone(), file.data.clone(), index))
+}
+
+/// The order files are taken in: by rank, else definitions first and the largest first.
+fn pick_key<D: Deref<Target = [u8]>>(
+    file: &Pending<D>,
+    index: usize,
+) -> (usize, bool, std::cmp::Reverse<usize>, usize) {
+    (
+        file.rank.unwrap_or(usize::MAX),
+        !file.defines,
+        std::cmp::Reverse(file.data.len()),
+        index,
+    )
+}
+
+impl<D> Pending<D> {
+    fn waiting(&self) -> bool {
+        matches!(self.state, State::Waiting)
+    }
+}
+
+/// Whether a template source may define templates: `define` and `block` are the only
+/// actions that do, and a source without either word defines nothing but itself.
+fn may_define(source: &[u8]) -> bool {
+    memchr::memmem::find(source, b"define").is_some()
+        || memchr::memmem::find(source, b"block").is_some()
 }
 
 fn store<D>(queue: &mut Queue<D>, index: usize, parsed: Option<ParsedFile>) {
@@ -282,8 +565,9 @@ mod tests {
         Arc::from(s.as_bytes())
     }
 
+    /// Helm's functions (`include`, `fail`, …) and one of the tests' own.
     fn funcs() -> FuncMap {
-        let mut funcs = FuncMap::new();
+        let mut funcs = crate::render::helm_funcs();
         funcs.insert("upper", |args| {
             Ok(Value::str(&args[0].to_string().to_uppercase()))
         });
@@ -452,12 +736,28 @@ mod tests {
                 std::thread::sleep(std::time::Duration::from_millis(2));
             }
         }
-        let wanted: Vec<&str> = files
+        // The helper alone gets through all of them.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !lock(&pre.shared.queue)
+            .files
             .iter()
-            .map(|(_, d)| std::str::from_utf8(d).unwrap())
+            .all(|f| matches!(f.state, State::Done(Some(_))))
+        {
+            assert!(std::time::Instant::now() < deadline, "files left unparsed");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let wanted: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, d)| (n.as_str(), std::str::from_utf8(d).unwrap()))
             .collect();
-        let ready = pre.into_started().unwrap().finish(&wanted);
-        assert_eq!(ready.len(), files.len());
+        let all: Vec<usize> = (0..files.len()).collect();
+        let parsed = pre.into_started().unwrap().stream(&wanted).take(&all);
+        for ((name, text), file) in wanted.iter().zip(parsed) {
+            let trees = file.0.unwrap();
+            assert_eq!(&*trees[0].name, *name);
+            assert_eq!(&*trees[0].parse_name, *name);
+            assert_eq!(&*trees[0].src, *text);
+        }
     }
 
     #[test]
@@ -480,5 +780,232 @@ mod tests {
             .files
             .iter()
             .all(|f| matches!(f.state, State::Done(_) | State::Skipped)));
+    }
+
+    /// A render's outcome (every file of `run` executed in turn, stopping at the first
+    /// failure), with the files added by `add_all_streaming` and with `add_all` (which
+    /// parses everything before anything runs).
+    fn render_both_ways(files: &[(&str, Bytes)], order: &[&str], run: &[&str]) -> [String; 2] {
+        let sources: Vec<(&str, &str)> = order
+            .iter()
+            .map(|name| {
+                let (_, data) = files.iter().find(|(n, _)| n == name).unwrap();
+                (*name, std::str::from_utf8(data).unwrap())
+            })
+            .collect();
+        let render = |set: &TemplateSet| -> Result<String, String> {
+            let mut out = Vec::new();
+            for name in run {
+                out.push(
+                    set.execute(name, &Value::empty_map())
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+            set.complete().map_err(|e| e.to_string())?;
+            Ok(out.join("|"))
+        };
+        let outcome = |r: Result<String, String>| match r {
+            Ok(out) => out,
+            Err(e) => format!("error: {e}"),
+        };
+        let mut streamed = TemplateSet::new(funcs());
+        let streamed = match streamed.add_all_streaming(&sources, start(files)) {
+            Ok(()) => render(&streamed),
+            Err(e) => Err(e.to_string()),
+        };
+        let mut plain = TemplateSet::new(funcs());
+        let plain = match plain.add_all(&sources) {
+            Ok(()) => render(&plain),
+            Err(e) => Err(e.to_string()),
+        };
+        [outcome(streamed), outcome(plain)]
+    }
+
+    #[test]
+    fn execution_starts_before_files_that_define_nothing_are_parsed() {
+        let files = [
+            ("c/templates/_h.tpl", bytes(r#"{{define "x"}}X{{end}}"#)),
+            ("c/templates/a.yaml", bytes(r#"a: {{template "x"}}"#)),
+            ("c/templates/b.yaml", bytes(r#"b: {{include "x" .}}"#)),
+        ];
+        let order = [
+            "c/templates/b.yaml",
+            "c/templates/a.yaml",
+            "c/templates/_h.tpl",
+        ];
+        let mut set = TemplateSet::new(funcs());
+        let sources: Vec<(&str, &str)> = order
+            .iter()
+            .map(|n| {
+                let (_, d) = files.iter().find(|(f, _)| f == n).unwrap();
+                (*n, std::str::from_utf8(d).unwrap())
+            })
+            .collect();
+        set.add_all_streaming(&sources, start(&files)).unwrap();
+        // Only the defining file is in; the others join as they are executed.
+        assert_eq!(set.added(), (2, true));
+        assert_eq!(
+            set.execute("c/templates/a.yaml", &Value::Nil).unwrap(),
+            "a: X"
+        );
+        assert_eq!(set.added(), (3, true));
+        set.complete().unwrap();
+        assert_eq!(set.added(), (4, false));
+        let [streamed, plain] = render_both_ways(&files, &order, &order[..2]);
+        assert_eq!(streamed, "b: X|a: X");
+        assert_eq!(streamed, plain);
+    }
+
+    #[test]
+    fn a_later_parse_error_wins_over_an_execution_error() {
+        // Helm parses everything before executing: b.yaml's failure is never seen.
+        let files = [
+            ("c/templates/a.yaml", bytes(r#"{{ fail "boom" }}"#)),
+            ("c/templates/b.yaml", bytes("{{ if }}")),
+        ];
+        let order = ["c/templates/a.yaml", "c/templates/b.yaml"];
+        let [streamed, plain] = render_both_ways(&files, &order, &order[..1]);
+        assert!(
+            streamed.starts_with("error: template: c/templates/b.yaml:1:"),
+            "{streamed}"
+        );
+        assert_eq!(streamed, plain);
+    }
+
+    #[test]
+    fn a_partial_that_fails_to_parse_fails_a_render_that_executed() {
+        let files = [
+            ("c/templates/a.yaml", bytes("a")),
+            ("c/templates/_x.tpl", bytes("{{ end }}")),
+        ];
+        let order = ["c/templates/a.yaml", "c/templates/_x.tpl"];
+        let [streamed, plain] = render_both_ways(&files, &order, &order[..1]);
+        assert!(
+            streamed.starts_with("error: template: c/templates/_x.tpl:1:"),
+            "{streamed}"
+        );
+        assert_eq!(streamed, plain);
+    }
+
+    #[test]
+    fn the_first_parse_error_in_order_wins_whichever_file_fails_first() {
+        let files = [
+            ("c/templates/a.yaml", bytes("{{ nosuchfunc }}")),
+            ("c/templates/b.yaml", bytes("b")),
+            ("c/templates/c.yaml", bytes("{{ end }}")),
+        ];
+        // c.yaml runs first and fails to parse; a.yaml, earlier in the order, fails too.
+        let order = [
+            "c/templates/a.yaml",
+            "c/templates/b.yaml",
+            "c/templates/c.yaml",
+        ];
+        let run = [
+            "c/templates/c.yaml",
+            "c/templates/b.yaml",
+            "c/templates/a.yaml",
+        ];
+        let [streamed, plain] = render_both_ways(&files, &order, &run);
+        assert!(
+            streamed.starts_with("error: template: c/templates/a.yaml:1:"),
+            "{streamed}"
+        );
+        assert_eq!(streamed, plain);
+    }
+
+    #[test]
+    fn a_template_named_like_a_file_not_parsed_yet_is_found() {
+        let files = [
+            (
+                "c/templates/a.yaml",
+                bytes(r#"a: {{ include "c/templates/b.yaml" . }}"#),
+            ),
+            ("c/templates/b.yaml", bytes("B")),
+        ];
+        let order = ["c/templates/a.yaml", "c/templates/b.yaml"];
+        let [streamed, plain] = render_both_ways(&files, &order, &order[..1]);
+        assert_eq!(streamed, "a: B");
+        assert_eq!(streamed, plain);
+        // A name no file has still fails, after every file is in.
+        let files = [
+            ("c/templates/a.yaml", bytes(r#"{{ template "nope" }}"#)),
+            ("c/templates/b.yaml", bytes("B")),
+        ];
+        let [streamed, plain] = render_both_ways(&files, &order, &order);
+        assert!(
+            streamed.contains(r#"template "nope" not defined"#),
+            "{streamed}"
+        );
+        assert_eq!(streamed, plain);
+    }
+
+    #[test]
+    fn a_definition_named_like_a_file_keeps_the_order() {
+        // The later file's definition replaces the earlier file's own template (Helm's
+        // order), which joining files as they run would get wrong: all join in order.
+        let files = [
+            ("c/templates/x.yaml", bytes("from the file")),
+            (
+                "c/templates/_h.tpl",
+                bytes(r#"{{define "c/templates/x.yaml"}}from the definition{{end}}"#),
+            ),
+        ];
+        let order = ["c/templates/x.yaml", "c/templates/_h.tpl"];
+        let [streamed, plain] = render_both_ways(&files, &order, &order[..1]);
+        assert_eq!(streamed, "from the definition");
+        assert_eq!(streamed, plain);
+        let order = ["c/templates/_h.tpl", "c/templates/x.yaml"];
+        let [streamed, plain] = render_both_ways(&files, &order, &order[1..]);
+        assert_eq!(streamed, "from the file");
+        assert_eq!(streamed, plain);
+    }
+
+    #[test]
+    fn a_definition_that_fails_to_parse_is_reported_in_order() {
+        let files = [
+            ("c/templates/a.yaml", bytes("{{ end }}")),
+            (
+                "c/templates/_h.tpl",
+                bytes(r#"{{define "x"}}{{ if }}{{end}}"#),
+            ),
+        ];
+        let order = ["c/templates/a.yaml", "c/templates/_h.tpl"];
+        let [streamed, plain] = render_both_ways(&files, &order, &order[..1]);
+        assert!(
+            streamed.starts_with("error: template: c/templates/a.yaml:1:"),
+            "{streamed}"
+        );
+        assert_eq!(streamed, plain);
+    }
+
+    #[test]
+    fn many_files_stream_like_they_parse_in_order() {
+        // Enough files that the helper and the caller take turns.
+        let mut files = vec![(
+            "c/templates/_h.tpl".to_string(),
+            bytes(r#"{{define "h"}}{{ .n }}{{end}}"#),
+        )];
+        for i in 0..200 {
+            files.push((
+                format!("c/templates/f{i:03}.yaml"),
+                bytes(&format!(
+                    "{{{{ $n := {i} }}}}{}",
+                    "{{ include \"h\" (dict \"n\" $n) }}\n".repeat(20)
+                )),
+            ));
+        }
+        let files: Vec<(&str, Bytes)> = files
+            .iter()
+            .map(|(n, d)| (n.as_str(), Arc::clone(d)))
+            .collect();
+        let order: Vec<&str> = files.iter().rev().map(|(n, _)| *n).collect();
+        let run: Vec<&str> = order
+            .iter()
+            .copied()
+            .filter(|n| !n.contains("/_"))
+            .collect();
+        let [streamed, plain] = render_both_ways(&files, &order, &run);
+        assert!(streamed.starts_with(&"199\n".repeat(20)), "{streamed}");
+        assert_eq!(streamed, plain);
     }
 }
