@@ -54,7 +54,7 @@ struct Shared<D> {
     changed: Condvar,
     /// Wakes the caller when the helper has stored a parse it waits for.
     parsed: Condvar,
-    /// Set before the helper starts.
+    /// Made by the helper as it starts (or by the caller, whichever needs them first).
     names: OnceLock<FuncNames>,
 }
 
@@ -165,15 +165,15 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
             self.start_at = usize::MAX;
             return;
         }
-        self.names();
         let theirs = Arc::clone(&self.shared);
+        let funcs = self.funcs;
         self.helper = std::thread::Builder::new()
             .stack_size(STACK_SIZE)
             .spawn(move || {
                 let _gone = HelperGone(&theirs);
-                let Some(names) = theirs.names.get() else {
-                    return;
-                };
+                // Made here, while the caller goes on loading (the caller's first need of
+                // them waits for this).
+                let names = theirs.names.get_or_init(|| FuncNames::new(&funcs()));
                 let mut queue = lock(&theirs.queue);
                 loop {
                     if let Some(taken) = take_next(&mut queue, None) {
