@@ -123,7 +123,7 @@ pub fn run(args: RenderArgs) -> Result<i32, Error> {
         return run_cluster(&args, base);
     }
     let Some(matrix) = &args.values_matrix else {
-        let (_, result) = command::render(&base)?;
+        let (chart, result) = command::render(&base)?;
         if args.output_dir.is_none() && matches!(args.output, RenderFormat::Yaml) {
             // The common case: print the text as it is (megabytes for CRD charts).
             let mut stdout = std::io::stdout().lock();
@@ -131,6 +131,8 @@ pub fn run(args: RenderArgs) -> Result<i32, Error> {
         } else {
             super::write_stdout(emit(&args, &base, &result, None)?.as_bytes());
         }
+        // The loaded chart (every file of it) and the documents are freed by the exit.
+        crate::render::teardown::release((chart, result));
         return Ok(0);
     };
     let entries = command::matrix_entries(&base.chart, matrix)?;

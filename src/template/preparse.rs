@@ -72,6 +72,8 @@ struct Queue<D> {
     /// are known to be taken.
     ranked: Vec<usize>,
     cursor: usize,
+    /// Before that, the entries by what to take first: (may define, size, earliest).
+    unranked: std::collections::BinaryHeap<(bool, usize, std::cmp::Reverse<usize>)>,
 }
 
 struct Pending<D> {
@@ -113,6 +115,7 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
                     helper_gone: false,
                     ranked: Vec::new(),
                     cursor: 0,
+                    unranked: std::collections::BinaryHeap::new(),
                 }),
                 changed: Condvar::new(),
                 parsed: Condvar::new(),
@@ -130,6 +133,10 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
         self.submitted += data.len();
         let mut queue = lock(&self.shared.queue);
         let defines = may_define(&data);
+        let index = queue.files.len();
+        queue
+            .unranked
+            .push((defines, data.len(), std::cmp::Reverse(index)));
         queue.files.push(Pending {
             name,
             data,
@@ -493,15 +500,12 @@ fn take_next<D: Deref<Target = [u8]> + Clone>(
             }
             *queue.ranked.get(queue.cursor)?
         }
-        None => {
-            queue
-                .files
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| f.waiting())
-                .min_by_key(|(i, f)| pick_key(f, *i))?
-                .0
-        }
+        None => loop {
+            let (_, _, std::cmp::Reverse(i)) = queue.unranked.pop()?;
+            if queue.files.get(i).is_some_and(Pending::waiting) {
+                break i;
+            }
+        },
     };
     let file = &mut queue.files[index];
     file.state = State::Taken;
