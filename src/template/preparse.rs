@@ -1,4 +1,5 @@
-//! Parsing template files on a helper thread while the caller is still loading the chart.
+//! Parsing template files on a helper thread while the caller is still loading the chart,
+//! and then while it executes them.
 //!
 //! A render loads the chart (reading every file, parsing values files), then prepares its
 //! values (coalescing, dependency conditions, the values schema), which together take
@@ -6,14 +7,20 @@
 //! Parsing is the largest part of a large render and depends on none of that, so template
 //! files are handed to a [`PreParse`] as soon as they are read ([`PreParse::submit`]); once
 //! enough template source has arrived to be worth a thread, a helper parses what is
-//! waiting, largest first, and waits for more. When the caller is ready it takes over
-//! ([`TemplateSet::add_all_preparsed`](super::TemplateSet::add_all_preparsed)): it shares
-//! the wanted files the helper has not reached, skips the unwanted ones (the templates of
-//! disabled subcharts, which Helm never parses, so their errors never surface), waits for
-//! the file the helper is on, and uses a parse only where it was made from the very bytes
-//! it asks for (the same memory), under the name it asks for (see
-//! [`ParsedFile::renamed`]); anything else, including every file that failed to parse, is
-//! parsed again, so the result is always what parsing in order would give.
+//! waiting (files that may define templates first, then the largest) and waits for more.
+//!
+//! When the caller knows its files (`PreParse::stream`, through
+//! [`TemplateSet::add_all_streaming`](super::TemplateSet::add_all_streaming)), the files it
+//! does not want are dropped (the templates of disabled subcharts, which Helm never parses,
+//! so their errors never surface) and the helper follows the caller's order: the files that
+//! may define templates, then the others in the order they execute. The caller takes each
+//! parse when it needs it (`Stream::take`), parsing itself whatever nobody has started,
+//! and the next files in its order rather than waiting for the one the helper is on.
+//!
+//! A parse is used only where it was made from the very bytes the caller asks for (the
+//! same memory), under the name it asks for (`ParsedFile::renamed`); anything else,
+//! including every file that failed to parse under another name, is parsed again, so the
+//! result is always what parsing in order would give.
 //!
 //! Names given to [`PreParse::submit`] only label the work: a file is read before the chart
 //! it belongs to is known by its final name.
