@@ -176,10 +176,9 @@ pub struct RenderedFiles {
     pub notes: Option<String>,
 }
 
-/// One template to render, with the scope (`.`) it sees. The source borrows the chart's
-/// file unless that is not UTF-8.
+/// One template to render, with the scope (`.`) it sees. The source is the chart's file.
 struct Renderable<'c> {
-    source: std::borrow::Cow<'c, str>,
+    source: &'c [u8],
     scope: Value,
     base_path: String,
 }
@@ -382,10 +381,7 @@ fn collect_templates<'c>(
         templates.insert(
             key,
             Renderable {
-                source: match std::str::from_utf8(&template.data) {
-                    Ok(text) => std::borrow::Cow::Borrowed(text),
-                    Err(_) => String::from_utf8_lossy(&template.data),
-                },
+                source: &template.data,
                 scope: scope.clone(),
                 base_path: format!("{full_path}/templates"),
             },
@@ -402,12 +398,12 @@ struct TopLevel {
 
 /// Helm's `sortTemplates`: more path segments first; equal depth in reverse lexical order.
 fn helm_template_order(names: impl Iterator<Item = String>) -> Vec<String> {
-    let mut keys: Vec<String> = names.collect();
-    keys.sort_by(|a, b| {
-        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
-        cb.cmp(&ca).then_with(|| b.cmp(a))
-    });
-    keys
+    // Depths counted once per name, not once per comparison.
+    let mut keyed: Vec<(usize, String)> = names
+        .map(|name| (memchr::memchr_iter(b'/', name.as_bytes()).count(), name))
+        .collect();
+    keyed.sort_unstable_by(|(da, a), (db, b)| db.cmp(da).then_with(|| b.cmp(a)));
+    keyed.into_iter().map(|(_, name)| name).collect()
 }
 
 /// Load the chart at `path` while its templates are parsed on a helper thread, under the
@@ -528,16 +524,32 @@ pub fn render_files_to(
     } else {
         MissingKey::Zero
     });
-    let sources: Vec<(&str, &str)> = order
+    let sources: Vec<(&str, &[u8])> = order
         .iter()
-        .filter_map(|name| Some((name.as_str(), &*templates.get(name)?.source)))
+        .filter_map(|name| Some((name.as_str(), templates.get(name)?.source)))
         .collect();
     // With a pre-parse, execution starts once the files that define templates are parsed;
-    // the helper parses the others meanwhile, in the order they execute.
+    // the helper parses the others meanwhile, in the order they execute (and checks that
+    // they are UTF-8, converting those that are not as below).
     match preparse {
         Some(preparse) if cluster.is_none() => set.add_all_streaming(&sources, preparse),
         // Dropping an unused pre-parse stops its helper.
-        _ => set.add_all(&sources),
+        _ => {
+            // `from_utf8` validates several times faster than the lossy conversion.
+            let texts: Vec<std::borrow::Cow<str>> = sources
+                .iter()
+                .map(|(_, bytes)| match std::str::from_utf8(bytes) {
+                    Ok(text) => std::borrow::Cow::Borrowed(text),
+                    Err(_) => String::from_utf8_lossy(bytes),
+                })
+                .collect();
+            let files: Vec<(&str, &str)> = sources
+                .iter()
+                .zip(&texts)
+                .map(|((name, _), text)| (*name, &**text))
+                .collect();
+            set.add_all(&files)
+        }
     }
     .map_err(RenderError::from_template_error)?;
     drop(sources);

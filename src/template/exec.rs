@@ -148,12 +148,17 @@ impl TemplateSet {
     where
         D: std::ops::Deref<Target = [u8]> + Clone + Send + Sync + 'static,
     {
-        self.add_all_streaming(files, preparse)?;
+        let files: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(name, text)| (*name, text.as_bytes()))
+            .collect();
+        self.add_all_streaming(&files, preparse)?;
         self.complete()
     }
 
-    /// [`TemplateSet::add_all_preparsed`], but it returns once every file that may define
-    /// templates (its source contains `define` or `block`) is added, while `preparse`'s
+    /// [`TemplateSet::add_all_preparsed`] for sources given as bytes (a source that is not
+    /// UTF-8 is read as `String::from_utf8_lossy` reads it), but it returns once every file
+    /// that may define templates (its source contains `define` or `block`) is added, while `preparse`'s
     /// helper goes on parsing the others in the order given. Those are added when
     /// [`TemplateSet::execute`] is asked for one of them, or all at once when a template
     /// lookup misses or execution fails; [`TemplateSet::complete`] waits for the rest.
@@ -168,7 +173,7 @@ impl TemplateSet {
     #[allow(clippy::result_large_err)]
     pub fn add_all_streaming<D>(
         &mut self,
-        files: &[(&str, &str)],
+        files: &[(&str, &[u8])],
         preparse: PreParse<D>,
     ) -> Result<(), TemplateError>
     where
@@ -199,7 +204,14 @@ impl TemplateSet {
                     *slot = Some(file);
                 }
             }
-            return self.associate_all(files, all);
+            // Every file is parsed (definitions and the rest): add them in order, up to
+            // the first that failed.
+            for file in all.into_iter().flatten() {
+                for tree in file.0.map_err(|e| *e)? {
+                    associate(self.templates.get_mut(), tree);
+                }
+            }
+            return Ok(());
         }
         for file in parsed {
             for tree in file.0.map_err(|e| *e)? {

@@ -87,9 +87,10 @@ struct Pending<D> {
     name: String,
     data: D,
     state: State,
-    /// The source may define templates (it contains `define` or `block`): such files are
-    /// parsed first, since execution can start only once every definition is known.
-    defines: bool,
+    /// A partial by its name (`_helpers.tpl`), which most likely defines templates: such
+    /// files are parsed first, since execution can start only once every definition is
+    /// known. Only a guess for the order (see [`defines`] for the answer).
+    partial: bool,
     /// The place in the caller's parse order (see [`PreParse::stream`]); until the caller
     /// knows its files, definitions first, then the largest file.
     rank: Option<usize>,
@@ -139,16 +140,19 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
     pub fn submit(&mut self, name: String, data: D) {
         self.submitted += data.len();
         let mut queue = lock(&self.shared.queue);
-        let defines = may_define(&data);
+        let partial = name
+            .rsplit('/')
+            .next()
+            .is_some_and(|base| base.starts_with('_'));
         let index = queue.files.len();
         queue
             .unranked
-            .push((defines, data.len(), std::cmp::Reverse(index)));
+            .push((partial, data.len(), std::cmp::Reverse(index)));
         queue.files.push(Pending {
             name,
             data,
             state: State::Waiting,
-            defines,
+            partial,
             rank: None,
         });
         let wake = std::mem::take(&mut queue.helper_waiting);
@@ -225,7 +229,7 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
     /// From here the helper parses in the caller's order, except that every file that
     /// may define templates comes first, largest first: execution can start once those are
     /// known (see [`TemplateSet::add_all_streaming`](super::TemplateSet::add_all_streaming)).
-    pub(crate) fn stream(self, files: &[(&str, &str)]) -> Stream<D> {
+    pub(crate) fn stream(self, files: &[(&str, &[u8])]) -> Stream<D> {
         let mut queue = lock(&self.shared.queue);
         queue.closed = true;
         let mut by_key: HashMap<SourceKey, usize> = HashMap::default();
@@ -235,7 +239,7 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
         let mut used = vec![false; queue.files.len()];
         let mut slots = Vec::with_capacity(files.len());
         for (name, source) in files {
-            let slot = match by_key.get(&key_of(source.as_bytes())) {
+            let slot = match by_key.get(&key_of(source)) {
                 Some(&index) if !used[index] => {
                     used[index] = true;
                     let file = &mut queue.files[index];
@@ -246,17 +250,18 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
                     Slot::Queued {
                         index,
                         name: (*name).to_string(),
-                        defines: file.defines,
+                        defines: defines(file),
                     }
                 }
                 Some(&index) => {
-                    let (data, defines) =
-                        (queue.files[index].data.clone(), queue.files[index].defines);
+                    let original = &queue.files[index];
+                    let (data, partial, defines) =
+                        (original.data.clone(), original.partial, defines(original));
                     queue.files.push(Pending {
                         name: (*name).to_string(),
                         data,
                         state: State::Waiting,
-                        defines,
+                        partial,
                         rank: None,
                     });
                     used.push(true);
@@ -268,8 +273,8 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
                 }
                 None => Slot::Own {
                     name: (*name).to_string(),
-                    source: Box::from(*source),
-                    defines: may_define(source.as_bytes()),
+                    source: String::from_utf8_lossy(source).into(),
+                    defines: may_define(source),
                 },
             };
             slots.push(slot);
@@ -526,7 +531,7 @@ fn pick_key<D: Deref<Target = [u8]>>(
 ) -> (usize, bool, std::cmp::Reverse<usize>, usize) {
     (
         file.rank.unwrap_or(usize::MAX),
-        !file.defines,
+        !file.partial,
         std::cmp::Reverse(file.data.len()),
         index,
     )
@@ -535,6 +540,17 @@ fn pick_key<D: Deref<Target = [u8]>>(
 impl<D> Pending<D> {
     fn waiting(&self) -> bool {
         matches!(self.state, State::Waiting)
+    }
+}
+
+/// Whether a file may define templates besides itself: what its parse says when it has
+/// one (a failed parse counts as defining: the caller then adds everything in order), else
+/// what its source says.
+fn defines<D: Deref<Target = [u8]>>(file: &Pending<D>) -> bool {
+    match &file.state {
+        State::Done(Some(ParsedFile(Ok(trees)))) => trees.len() > 1,
+        State::Done(_) => true,
+        State::Waiting | State::Taken | State::Skipped => may_define(&file.data),
     }
 }
 
@@ -757,17 +773,14 @@ mod tests {
             assert!(std::time::Instant::now() < deadline, "files left unparsed");
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        let wanted: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(n, d)| (n.as_str(), std::str::from_utf8(d).unwrap()))
-            .collect();
+        let wanted: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), &**d)).collect();
         let all: Vec<usize> = (0..files.len()).collect();
         let parsed = pre.into_started().unwrap().stream(&wanted).take(&all);
         for ((name, text), file) in wanted.iter().zip(parsed) {
             let trees = file.0.unwrap();
             assert_eq!(&*trees[0].name, *name);
             assert_eq!(&*trees[0].parse_name, *name);
-            assert_eq!(&*trees[0].src, *text);
+            assert_eq!(trees[0].src.as_bytes(), *text);
         }
     }
 
@@ -804,6 +817,7 @@ mod tests {
                 (*name, std::str::from_utf8(data).unwrap())
             })
             .collect();
+        let bytes: Vec<(&str, &[u8])> = sources.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
         let render = |set: &TemplateSet| -> Result<String, String> {
             let mut out = Vec::new();
             for name in run {
@@ -820,7 +834,7 @@ mod tests {
             Err(e) => format!("error: {e}"),
         };
         let mut streamed = TemplateSet::new(funcs());
-        let streamed = match streamed.add_all_streaming(&sources, start(files)) {
+        let streamed = match streamed.add_all_streaming(&bytes, start(files)) {
             Ok(()) => render(&streamed),
             Err(e) => Err(e.to_string()),
         };
@@ -845,11 +859,11 @@ mod tests {
             "c/templates/_h.tpl",
         ];
         let mut set = TemplateSet::new(funcs());
-        let sources: Vec<(&str, &str)> = order
+        let sources: Vec<(&str, &[u8])> = order
             .iter()
             .map(|n| {
                 let (_, d) = files.iter().find(|(f, _)| f == n).unwrap();
-                (*n, std::str::from_utf8(d).unwrap())
+                (*n, &**d)
             })
             .collect();
         set.add_all_streaming(&sources, start(&files)).unwrap();
@@ -1018,5 +1032,30 @@ mod tests {
         let [streamed, plain] = render_both_ways(&files, &order, &run);
         assert!(streamed.starts_with(&"199\n".repeat(20)), "{streamed}");
         assert_eq!(streamed, plain);
+    }
+
+    #[test]
+    fn a_source_that_is_not_utf8_reads_as_the_lossy_conversion() {
+        let files = [
+            ("c/templates/a.yaml", Bytes::from(&b"a: \xff{{ 1 }}"[..])),
+            ("c/templates/b.yaml", bytes("b")),
+        ];
+        let sources: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (*n, &**d)).collect();
+        let mut set = TemplateSet::new(funcs());
+        set.add_all_streaming(&sources, start(&files)).unwrap();
+        assert_eq!(
+            set.execute("c/templates/a.yaml", &Value::Nil).unwrap(),
+            "a: \u{fffd}1"
+        );
+        // Not in the pre-parse at all (a copy): parsed from the caller's bytes.
+        let copy = b"c: \xfe".to_vec();
+        let sources = [("c/templates/c.yaml", copy.as_slice())];
+        let mut set = TemplateSet::new(funcs());
+        set.add_all_streaming(&sources, start(&files)).unwrap();
+        assert_eq!(
+            set.execute("c/templates/c.yaml", &Value::Nil).unwrap(),
+            "c: \u{fffd}"
+        );
+        set.complete().unwrap();
     }
 }
