@@ -78,6 +78,15 @@ impl std::ops::Deref for FileData {
     }
 }
 
+// SAFETY: the bytes of a `FileData` are never changed or moved once it exists: a loaded
+// file's vector is never mutated (nothing hands out `&mut` to it), and a deferred file's is
+// read once into a `OnceLock`, which then gives the same vector on every call.
+unsafe impl crate::template::StableBytes for FileData {
+    fn stable_bytes(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
 impl PartialEq for FileData {
     fn eq(&self, other: &FileData) -> bool {
         self.as_slice() == other.as_slice()

@@ -15,8 +15,10 @@ use std::rc::Rc;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::funcs::builtin::Builtin;
 use super::funcs::{ExecContext, FuncMap, Function};
+use super::parser::StableBytes;
 use super::parser::{
-    parse, parse_detached, Arg, Command, Control, Func, FuncNames, Node, ParsedFile, Pipe, Tree,
+    parse, parse_detached, Arg, Command, Control, Func, FuncNames, Node, ParsedFile, Pipe, Shown,
+    Tree,
 };
 use super::preparse::{PreParse, Stream};
 use super::value::{format_float_g, FuncError, FuncErrorKind, Value};
@@ -77,7 +79,7 @@ trait LateFiles {
 
 impl<D> LateFiles for Stream<D>
 where
-    D: std::ops::Deref<Target = [u8]> + Clone + Send + Sync + 'static,
+    D: std::ops::Deref<Target = [u8]> + StableBytes + Clone,
 {
     fn take(&mut self, wanted: &[usize]) -> Vec<ParsedFile> {
         Stream::take(self, wanted)
@@ -121,7 +123,7 @@ impl TemplateSet {
     /// it for error positions; this avoids a copy).
     #[allow(clippy::result_large_err)]
     pub fn add_shared(&mut self, name: &str, source: Rc<str>) -> Result<(), TemplateError> {
-        let trees = parse(name, source, &self.names).map_err(|e| *e)?;
+        let trees = parse(name, source.into(), &self.names).map_err(|e| *e)?;
         for tree in trees {
             associate(self.templates.get_mut(), tree);
         }
@@ -146,7 +148,7 @@ impl TemplateSet {
         preparse: PreParse<D>,
     ) -> Result<(), TemplateError>
     where
-        D: std::ops::Deref<Target = [u8]> + Clone + Send + Sync + 'static,
+        D: std::ops::Deref<Target = [u8]> + StableBytes + Clone,
     {
         let files: Vec<(&str, &[u8])> = files
             .iter()
@@ -177,7 +179,7 @@ impl TemplateSet {
         preparse: PreParse<D>,
     ) -> Result<(), TemplateError>
     where
-        D: std::ops::Deref<Target = [u8]> + Clone + Send + Sync + 'static,
+        D: std::ops::Deref<Target = [u8]> + StableBytes + Clone,
     {
         let mut stream = preparse.stream(files);
         let (defining, rest): (Vec<usize>, Vec<usize>) =
@@ -546,16 +548,17 @@ struct Mark {
     tag: Tag,
 }
 
-fn find_in_list(list: &[Node], m: Mark) -> Option<String> {
+/// `src`: the source of the tree `list` belongs to.
+fn find_in_list(list: &[Node], m: Mark, src: &str) -> Option<String> {
     for n in list {
         if m.tag == Tag::Node && !matches!(n, Node::Text(_)) && node_pos(n) == m.pos {
-            return Some(n.to_string());
+            return Some(Shown { node: n, src }.to_string());
         }
         let found = match n {
             Node::Action(p) => find_in_pipe(p, m),
             Node::If(c) | Node::With(c) | Node::Range(c) => find_in_pipe(&c.pipe, m)
-                .or_else(|| find_in_list(&c.list, m))
-                .or_else(|| c.else_list.as_deref().and_then(|e| find_in_list(e, m))),
+                .or_else(|| find_in_list(&c.list, m, src))
+                .or_else(|| c.else_list.as_deref().and_then(|e| find_in_list(e, m, src))),
             Node::Template { pipe: Some(p), .. } => find_in_pipe(p, m),
             _ => None,
         };
@@ -641,7 +644,7 @@ impl State<'_> {
                     template: tree.parse_name.to_string(),
                     line,
                     column: Some(col),
-                    context: Some(find_in_list(&tree.root, mark).unwrap_or_default()),
+                    context: Some(find_in_list(&tree.root, mark, &tree.src).unwrap_or_default()),
                     executing: Some(tree.name.to_string()),
                     message,
                     cause: None,
@@ -704,7 +707,12 @@ impl State<'_> {
             self.at(At::Node(node));
         }
         match node {
-            Node::Text(t) => out.push_str(t),
+            // The node belongs to the tree being run.
+            Node::Text(t) => {
+                if let Some(tree) = &self.tree {
+                    out.push_str(t.of(&tree.src));
+                }
+            }
             Node::Action(pipe) => {
                 let v = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
@@ -1404,7 +1412,7 @@ impl State<'_> {
         // Helm 4 parses `tpl` text as a new template named after the set's root ("gotpl"),
         // in a clone of the set: its `define`s are visible only to this execution.
         let name = ROOT_NAME;
-        let trees = parse(name, Rc::from(source), &self.set.names)
+        let trees = parse(name, Rc::<str>::from(source).into(), &self.set.names)
             .map_err(|e| FuncError::from_template(*e))?;
         let mut body = None;
         let mut overlay: HashMap<String, Rc<Tree>> = HashMap::default();

@@ -15,6 +15,7 @@ pub mod value;
 pub use error::{TemplateError, TemplateErrorKind};
 pub use exec::{MissingKey, TemplateSet, PARALLEL_PARSE_MIN_BYTES};
 pub use funcs::{ExecContext, FuncMap, Function};
+pub use parser::StableBytes;
 pub use preparse::PreParse;
 pub use value::{FuncError, FuncErrorKind, Map, Object, Value};
 

@@ -16,6 +16,64 @@ use super::funcs::{FuncMap, Function, NativeFn};
 use super::lexer::{lex, Item, ItemKind};
 use super::value::Value;
 
+/// Bytes that stay the same, at the same place, for as long as any clone of them lives:
+/// a template's trees refer to them instead of keeping a copy (see [`Source`]).
+///
+/// # Safety
+/// `stable_bytes` must return the same slice (same memory, same contents) on every call,
+/// from every thread, for the value's whole life.
+pub unsafe trait StableBytes: Send + Sync + 'static {
+    fn stable_bytes(&self) -> &[u8];
+}
+
+// SAFETY: an `Arc<[u8]>` has no interior mutability: its bytes never change or move.
+unsafe impl StableBytes for std::sync::Arc<[u8]> {
+    fn stable_bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+/// The text of a template file, shared by its trees: the engine's own copy, or bytes the
+/// caller shares (a chart's file, parsed on a helper thread), checked once to be UTF-8.
+#[derive(Clone)]
+pub(crate) enum Source {
+    Own(Rc<str>),
+    Shared(std::sync::Arc<dyn StableBytes>),
+}
+
+impl Source {
+    /// `bytes` as a source, if they are UTF-8.
+    pub fn shared(bytes: std::sync::Arc<dyn StableBytes>) -> Option<Source> {
+        std::str::from_utf8(bytes.stable_bytes()).ok()?;
+        Some(Source::Shared(bytes))
+    }
+}
+
+impl From<Rc<str>> for Source {
+    fn from(text: Rc<str>) -> Source {
+        Source::Own(text)
+    }
+}
+
+impl std::ops::Deref for Source {
+    type Target = str;
+    #[inline]
+    fn deref(&self) -> &str {
+        match self {
+            Source::Own(text) => text,
+            // SAFETY: `Source::shared` checked these bytes to be UTF-8, and `StableBytes`
+            // promises they are the same bytes on every call.
+            Source::Shared(bytes) => unsafe { std::str::from_utf8_unchecked(bytes.stable_bytes()) },
+        }
+    }
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Source({} bytes)", self.len())
+    }
+}
+
 /// One parsed template: a file's top level, or a `define`/`block` body.
 #[derive(Debug)]
 pub(crate) struct Tree {
@@ -23,8 +81,8 @@ pub(crate) struct Tree {
     pub name: Rc<str>,
     /// The file it was parsed from (Go's `ParseName`), for error messages.
     pub parse_name: Rc<str>,
-    /// The file's source, to turn positions into line and column.
-    pub src: Rc<str>,
+    /// The file's source: the text of its text nodes, and positions into line and column.
+    pub src: Source,
     pub root: Vec<Node>,
 }
 
@@ -32,7 +90,7 @@ impl Tree {
     /// Go's `IsEmptyTree`: nothing but whitespace text (and comments).
     pub fn is_empty(&self) -> bool {
         self.root.iter().all(|n| match n {
-            Node::Text(t) => t.trim_ascii().is_empty(),
+            Node::Text(t) => t.of(&self.src).trim_ascii().is_empty(),
             _ => false,
         })
     }
@@ -50,24 +108,25 @@ impl Tree {
     }
 }
 
-/// A run of plain text: a slice of the file's source, kept by reference (templates of
-/// CRD charts are megabytes of text, which would otherwise be held twice).
+/// A run of plain text: where it lies in the source of its tree ([`Tree::src`]), which
+/// holds the text (templates of CRD charts are megabytes of text, which would otherwise be
+/// held twice, and a node holds no reference it would have to count).
 pub(crate) struct Text {
-    src: Rc<str>,
     start: usize,
     end: usize,
 }
 
-impl std::ops::Deref for Text {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.src.get(self.start..self.end).unwrap_or_default()
+impl Text {
+    /// The text, in `src`, the source of the tree the node belongs to.
+    #[inline]
+    pub fn of<'a>(&self, src: &'a str) -> &'a str {
+        src.get(self.start..self.end).unwrap_or_default()
     }
 }
 
 impl fmt::Debug for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
+        write!(f, "Text({}..{})", self.start, self.end)
     }
 }
 
@@ -165,11 +224,12 @@ pub(crate) struct ParsedFile(pub Result<Vec<Tree>, Box<TemplateError>>);
 
 // SAFETY: the trees (and the error) hold `Rc`s, which are not thread-safe because clones
 // on two threads could update one count concurrently. Every `Rc` in a `ParsedFile` was
-// created by `parse` on the thread that built it (the source text and all names are copied
-// into fresh `Rc`s there; functions are referred to by plain pointers or static names, never
+// created by `parse` on the thread that built it (all names are copied into fresh `Rc`s
+// there, and the source text too unless it is shared bytes, held by an `Arc` of a
+// `Send + Sync` owner; functions are referred to by plain pointers or static names, never
 // by a clone of the caller's `FuncMap`), and that thread keeps no clone once it hands the
 // `ParsedFile` over. Moving the whole graph therefore moves sole ownership, like moving a
-// `Box`; nothing is shared between threads at any time.
+// `Box`; only the thread-safe `Arc`s of shared sources are ever shared between threads.
 unsafe impl Send for ParsedFile {}
 
 impl ParsedFile {
@@ -193,7 +253,17 @@ impl ParsedFile {
 /// Parse `src` on the current thread into a [`ParsedFile`] that may be sent to another one
 /// (the source is copied into a fresh `Rc`, see the safety note on [`ParsedFile`]).
 pub(crate) fn parse_detached(name: &str, src: &str, funcs: &FuncNames) -> ParsedFile {
-    ParsedFile(parse(name, Rc::from(src), funcs))
+    ParsedFile(parse(name, Rc::<str>::from(src).into(), funcs))
+}
+
+/// [`parse_detached`] for bytes shared with the caller, which the trees refer to instead of
+/// copying them; `None` when they are not UTF-8.
+pub(crate) fn parse_shared(
+    name: &str,
+    bytes: std::sync::Arc<dyn StableBytes>,
+    funcs: &FuncNames,
+) -> Option<ParsedFile> {
+    Some(ParsedFile(parse(name, Source::shared(bytes)?, funcs)))
 }
 
 /// An operand of a command.
@@ -327,26 +397,34 @@ impl fmt::Display for Pipe {
     }
 }
 
-pub(crate) fn write_list(f: &mut fmt::Formatter<'_>, list: &[Node]) -> fmt::Result {
-    for n in list {
-        write!(f, "{n}")?;
+fn write_list(f: &mut fmt::Formatter<'_>, list: &[Node], src: &str) -> fmt::Result {
+    for node in list {
+        write!(f, "{}", Shown { node, src })?;
     }
     Ok(())
 }
 
-impl fmt::Display for Node {
+/// A node as Go's `String()` prints it; `src` is the source of the node's tree (text
+/// nodes are positions in it).
+pub(crate) struct Shown<'a> {
+    pub node: &'a Node,
+    pub src: &'a str,
+}
+
+impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let src = self.src;
         let control = |f: &mut fmt::Formatter<'_>, kw: &str, c: &Control| -> fmt::Result {
             write!(f, "{{{{{kw} {}}}}}", c.pipe)?;
-            write_list(f, &c.list)?;
+            write_list(f, &c.list, src)?;
             if let Some(e) = &c.else_list {
                 f.write_str("{{else}}")?;
-                write_list(f, e)?;
+                write_list(f, e, src)?;
             }
             f.write_str("{{end}}")
         };
-        match self {
-            Node::Text(t) => f.write_str(&crate::template::gofmt::quote(t)),
+        match self.node {
+            Node::Text(t) => f.write_str(&crate::template::gofmt::quote(t.of(src))),
             Node::Action(p) => write!(f, "{{{{{p}}}}}"),
             Node::If(c) => control(f, "if", c),
             Node::With(c) => control(f, "with", c),
@@ -379,7 +457,7 @@ enum End {
 /// own top level first, then every `define`/`block`.
 pub(crate) fn parse(
     name: &str,
-    src_rc: Rc<str>,
+    src_rc: Source,
     funcs: &FuncNames,
 ) -> Result<Vec<Tree>, Box<TemplateError>> {
     let name_rc: Rc<str> = Rc::from(name);
@@ -390,7 +468,7 @@ pub(crate) fn parse(
         idx: 0,
         max_fetched: 0,
         parse_name: name_rc.clone(),
-        src: Rc::clone(&src_rc),
+        src: src_rc.clone(),
         funcs,
         vars: vec![Rc::from("$")],
         range_depth: 0,
@@ -409,7 +487,7 @@ pub(crate) fn parse(
     out.push(Tree {
         name: name_rc,
         parse_name: p.parse_name.clone(),
-        src: Rc::clone(&p.src),
+        src: p.src.clone(),
         root,
     });
     out.extend(p.defs);
@@ -423,7 +501,7 @@ struct Parser<'f, 's> {
     idx: usize,
     max_fetched: usize,
     parse_name: Rc<str>,
-    src: Rc<str>,
+    src: Source,
     funcs: &'f FuncNames,
     vars: Vec<Rc<str>>,
     range_depth: usize,
@@ -623,7 +701,6 @@ impl<'s> Parser<'_, 's> {
         let tok = self.next_non_space();
         match tok.kind {
             ItemKind::Text => Ok(Parsed::Node(Node::Text(Text {
-                src: Rc::clone(&self.src),
                 start: tok.pos,
                 end: tok.pos + tok.val.len(),
             }))),
@@ -1241,15 +1318,25 @@ mod tests {
     use super::*;
 
     fn parse_err(src: &str) -> String {
-        match parse("t", Rc::from(src), &FuncNames::default()) {
+        match parse("t", Rc::<str>::from(src).into(), &FuncNames::default()) {
             Ok(_) => "ok".to_string(),
             Err(e) => e.to_string(),
         }
     }
 
     fn action_string(src: &str) -> String {
-        let trees = parse("t", Rc::from(src), &FuncNames::default()).unwrap();
-        trees[0].root.iter().map(|n| n.to_string()).collect()
+        let trees = parse("t", Rc::<str>::from(src).into(), &FuncNames::default()).unwrap();
+        trees[0]
+            .root
+            .iter()
+            .map(|node| {
+                Shown {
+                    node,
+                    src: &trees[0].src,
+                }
+                .to_string()
+            })
+            .collect()
     }
 
     #[test]
@@ -1367,7 +1454,7 @@ mod tests {
     fn defines_and_blocks_become_trees() {
         let trees = parse(
             "f",
-            Rc::from("a{{define \"x\"}}X{{end}}{{block \"y\" .}}Y{{end}}"),
+            Rc::<str>::from("a{{define \"x\"}}X{{end}}{{block \"y\" .}}Y{{end}}").into(),
             &FuncNames::default(),
         )
         .unwrap();

@@ -29,7 +29,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use super::funcs::FuncMap;
-use super::parser::{parse_detached, FuncNames, ParsedFile};
+use super::parser::{parse_detached, parse_shared, FuncNames, ParsedFile, StableBytes};
 use super::HashMap;
 
 /// Stack for the helper: the parser recurses once per nesting level (see main.rs); only
@@ -44,7 +44,7 @@ fn key_of(bytes: &[u8]) -> SourceKey {
 }
 
 /// Template files being parsed ahead of time (see the module documentation).
-pub struct PreParse<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> {
+pub struct PreParse<D: Deref<Target = [u8]> + StableBytes + Clone> {
     shared: Arc<Shared<D>>,
     helper: Option<std::thread::JoinHandle<()>>,
     /// Bytes submitted so far, and how many start the helper.
@@ -107,7 +107,7 @@ enum State {
     Skipped,
 }
 
-impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
+impl<D: Deref<Target = [u8]> + StableBytes + Clone> PreParse<D> {
     /// An empty pre-parse for a set with the functions `funcs` makes, which must resolve
     /// every name as the caller's set will. Its helper starts once `start_at` bytes of
     /// template source have been submitted; no thread is started (and no function map
@@ -311,7 +311,7 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> PreParse<D> {
 
 /// The caller's side of a [`PreParse`] once it knows its files ([`PreParse::stream`]):
 /// each file's parse, taken once, in any order.
-pub(crate) struct Stream<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> {
+pub(crate) struct Stream<D: Deref<Target = [u8]> + StableBytes + Clone> {
     pre: PreParse<D>,
     /// One per file of the caller, in its order.
     slots: Vec<Slot>,
@@ -343,7 +343,7 @@ impl Slot {
     }
 }
 
-impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> Stream<D> {
+impl<D: Deref<Target = [u8]> + StableBytes + Clone> Stream<D> {
     /// Whether file `i`'s source may define templates (it contains `define` or `block`;
     /// a file without either defines nothing but itself).
     pub(crate) fn defines(&self, i: usize) -> bool {
@@ -447,7 +447,7 @@ impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> Stream<D> {
     }
 }
 
-impl<D: Deref<Target = [u8]> + Clone + Send + Sync + 'static> Drop for PreParse<D> {
+impl<D: Deref<Target = [u8]> + StableBytes + Clone> Drop for PreParse<D> {
     /// Not finished (the caller gave up, e.g. on a values error): stop the helper after its
     /// current file and wait for it.
     fn drop(&mut self) {
@@ -570,13 +570,12 @@ fn store<D>(queue: &mut Queue<D>, index: usize, parsed: Option<ParsedFile>) {
 /// Parse one file as the caller will see it. A file that is not valid UTF-8 reaches the
 /// caller converted, in new memory, so a parse of it here would never be used: it is left
 /// to the caller (`None`).
-fn parse_pending<D: Deref<Target = [u8]>>(
+fn parse_pending<D: StableBytes + Clone>(
     (name, data, _): &(String, D, usize),
     names: &FuncNames,
 ) -> Option<ParsedFile> {
-    // `from_utf8` validates several times faster than the lossy conversion.
-    let text = std::str::from_utf8(data).ok()?;
-    Some(parse_detached(name, text, names))
+    // The trees refer to the caller's bytes (a chart's file) instead of a copy.
+    parse_shared(name, Arc::new(data.clone()), names)
 }
 
 #[cfg(test)]
