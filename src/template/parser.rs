@@ -35,9 +35,14 @@ unsafe impl StableBytes for std::sync::Arc<[u8]> {
 
 /// The text of a template file, shared by its trees: the engine's own copy, or bytes the
 /// caller shares (a chart's file, parsed on a helper thread), checked once to be UTF-8.
+/// Only [`Source::shared`] makes the second kind, so the check cannot be skipped.
 #[derive(Clone)]
-pub(crate) enum Source {
+pub(crate) struct Source(Repr);
+
+#[derive(Clone)]
+enum Repr {
     Own(Rc<str>),
+    /// Checked to be UTF-8 when made.
     Shared(std::sync::Arc<dyn StableBytes>),
 }
 
@@ -45,13 +50,13 @@ impl Source {
     /// `bytes` as a source, if they are UTF-8.
     pub fn shared(bytes: std::sync::Arc<dyn StableBytes>) -> Option<Source> {
         std::str::from_utf8(bytes.stable_bytes()).ok()?;
-        Some(Source::Shared(bytes))
+        Some(Source(Repr::Shared(bytes)))
     }
 }
 
 impl From<Rc<str>> for Source {
     fn from(text: Rc<str>) -> Source {
-        Source::Own(text)
+        Source(Repr::Own(text))
     }
 }
 
@@ -59,11 +64,14 @@ impl std::ops::Deref for Source {
     type Target = str;
     #[inline]
     fn deref(&self) -> &str {
-        match self {
-            Source::Own(text) => text,
-            // SAFETY: `Source::shared` checked these bytes to be UTF-8, and `StableBytes`
-            // promises they are the same bytes on every call.
-            Source::Shared(bytes) => unsafe { std::str::from_utf8_unchecked(bytes.stable_bytes()) },
+        match &self.0 {
+            Repr::Own(text) => text,
+            Repr::Shared(bytes) => {
+                let bytes = bytes.stable_bytes();
+                // SAFETY: `Source::shared`, the only maker of `Repr::Shared`, checked these
+                // bytes to be UTF-8, and `StableBytes` promises the same bytes on every call.
+                unsafe { std::str::from_utf8_unchecked(bytes) }
+            }
         }
     }
 }
@@ -1448,6 +1456,19 @@ mod tests {
             parse_err("{{ 3x }}"),
             "template: t:1: bad number syntax: \"3x\""
         );
+    }
+
+    #[test]
+    fn shared_sources_are_checked_to_be_utf8() {
+        let bad: std::sync::Arc<[u8]> = std::sync::Arc::from(&b"a\xffb"[..]);
+        assert!(Source::shared(std::sync::Arc::new(bad)).is_none());
+        let good: std::sync::Arc<[u8]> = std::sync::Arc::from(&b"a{{ 1 }}b"[..]);
+        let src = Source::shared(std::sync::Arc::new(good)).unwrap();
+        assert_eq!(&*src, "a{{ 1 }}b");
+        // Trees parsed from it read their text through it.
+        let trees = parse("t", src, &FuncNames::default()).unwrap();
+        assert!(!trees[0].is_empty());
+        assert_eq!(action_string("a{{ 1 }}b"), "\"a\"{{1}}\"b\"");
     }
 
     #[test]
