@@ -64,6 +64,16 @@ impl FileData {
         }
     }
 
+    /// The bytes as text, converted as `String::from_utf8_lossy` does when they are not
+    /// UTF-8 (borrowed when they are: `from_utf8` checks much faster than the lossy scan).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        let bytes = self.as_slice();
+        match std::str::from_utf8(bytes) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        }
+    }
+
     /// Whether the bytes are still unread.
     #[cfg(test)]
     pub(crate) fn is_deferred_and_unread(&self) -> bool {

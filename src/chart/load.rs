@@ -360,14 +360,6 @@ fn is_template_path(rel_name: &str) -> bool {
     }
 }
 
-fn text(file: &ChartFile) -> std::borrow::Cow<'_, str> {
-    // `from_utf8` validates much faster than the lossy scan; most files are valid.
-    match std::str::from_utf8(&file.data) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(&file.data),
-    }
-}
-
 fn file_err(name: &str, message: String) -> ChartError {
     ChartError::File {
         file: name.to_string(),
@@ -385,7 +377,8 @@ pub fn load_files(files: Vec<ChartFile>, origin: &Path) -> Result<Chart, ChartEr
     // Chart.yaml first, wherever it is in the list.
     for f in &files {
         if f.name == "Chart.yaml" {
-            let doc = parse_yaml(&text(f), "Chart.yaml").map_err(|m| file_err("Chart.yaml", m))?;
+            let doc =
+                parse_yaml(&f.data.text(), "Chart.yaml").map_err(|m| file_err("Chart.yaml", m))?;
             let mut md = metadata.take().unwrap_or_default();
             md.apply_yaml(&doc)
                 .map_err(|e| file_err("Chart.yaml", e.0))?;
@@ -411,16 +404,16 @@ pub fn load_files(files: Vec<ChartFile>, origin: &Path) -> Result<Chart, ChartEr
         match f.name.as_str() {
             "Chart.yaml" => continue,
             "Chart.lock" => {
-                parse_yaml(&text(&f), "Chart.lock").map_err(|m| file_err("Chart.lock", m))?;
+                parse_yaml(&f.data.text(), "Chart.lock").map_err(|m| file_err("Chart.lock", m))?;
             }
             "values.yaml" => {
-                chart.values = super::values::parse_values_documents(&text(&f), "values.yaml")
+                chart.values = super::values::parse_values_documents(&f.data.text(), "values.yaml")
                     .map_err(|m| file_err("values.yaml", m))?;
             }
             "values.schema.json" => chart.schema = Some(f.data.to_vec()),
             "requirements.yaml" => {
                 // Deprecated v1 location of dependencies; Helm merges it into the metadata.
-                let doc = parse_yaml(&text(&f), "requirements.yaml")
+                let doc = parse_yaml(&f.data.text(), "requirements.yaml")
                     .map_err(|m| file_err("requirements.yaml", m))?;
                 let md = metadata.get_or_insert_with(Metadata::default);
                 md.apply_yaml(&doc)
@@ -430,7 +423,7 @@ pub fn load_files(files: Vec<ChartFile>, origin: &Path) -> Result<Chart, ChartEr
                 }
             }
             "requirements.lock" => {
-                parse_yaml(&text(&f), "requirements.lock")
+                parse_yaml(&f.data.text(), "requirements.lock")
                     .map_err(|m| file_err("requirements.lock", m))?;
                 let md = metadata.get_or_insert_with(Metadata::default);
                 if md.api_version == "v1" {

@@ -178,7 +178,7 @@ pub struct RenderedFiles {
 
 /// One template to render, with the scope (`.`) it sees. The source is the chart's file.
 struct Renderable<'c> {
-    source: &'c [u8],
+    source: &'c crate::chart::FileData,
     scope: Value,
     base_path: String,
 }
@@ -524,35 +524,30 @@ pub fn render_files_to(
     } else {
         MissingKey::Zero
     });
-    let sources: Vec<(&str, &[u8])> = order
+    // Every template in Helm's order, with its file.
+    let files: Vec<(&str, &crate::chart::FileData)> = order
         .iter()
         .filter_map(|name| Some((name.as_str(), templates.get(name)?.source)))
         .collect();
-    // With a pre-parse, execution starts once the files that define templates are parsed;
-    // the helper parses the others meanwhile, in the order they execute (and checks that
-    // they are UTF-8, converting those that are not as below).
     match preparse {
-        Some(preparse) if cluster.is_none() => set.add_all_streaming(&sources, preparse),
+        // Execution starts once the files that define templates are parsed; the helper
+        // parses the others meanwhile, in the order they execute (it checks that they are
+        // UTF-8, and those that are not are read as `FileData::text` reads them).
+        Some(preparse) if cluster.is_none() => {
+            let sources: Vec<(&str, &[u8])> =
+                files.iter().map(|(n, f)| (*n, f.as_slice())).collect();
+            set.add_all_streaming(&sources, preparse)
+        }
         // Dropping an unused pre-parse stops its helper.
         _ => {
-            // `from_utf8` validates several times faster than the lossy conversion.
-            let texts: Vec<std::borrow::Cow<str>> = sources
-                .iter()
-                .map(|(_, bytes)| match std::str::from_utf8(bytes) {
-                    Ok(text) => std::borrow::Cow::Borrowed(text),
-                    Err(_) => String::from_utf8_lossy(bytes),
-                })
-                .collect();
-            let files: Vec<(&str, &str)> = sources
-                .iter()
-                .zip(&texts)
-                .map(|((name, _), text)| (*name, &**text))
-                .collect();
-            set.add_all(&files)
+            let texts: Vec<(&str, std::borrow::Cow<str>)> =
+                files.iter().map(|(n, f)| (*n, f.text())).collect();
+            let sources: Vec<(&str, &str)> = texts.iter().map(|(n, t)| (*n, &**t)).collect();
+            set.add_all(&sources)
         }
     }
     .map_err(RenderError::from_template_error)?;
-    drop(sources);
+    drop(files);
 
     let notes_name = format!("{root_name}/templates/NOTES.txt");
     let mut rendered = RenderedFiles::default();

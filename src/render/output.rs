@@ -781,12 +781,8 @@ fn template_pieces<'a>(
 
 /// The text `helm template` prints for these documents.
 pub fn template_text(crds: &[CrdFile], sorted: &SortedManifests, layout: TextLayout) -> String {
-    let pieces = template_pieces(crds, sorted, layout);
-    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
-    for piece in pieces {
-        out.push_str(piece);
-    }
-    out
+    // One allocation of the exact length.
+    template_pieces(crds, sorted, layout).concat()
 }
 
 /// Write [`template_text`] to `out`, in large writes, without assembling it first.

@@ -68,8 +68,6 @@ struct Incoming {
     /// Name → index (in the order added) of each file not taken yet; none of them defines
     /// anything but itself.
     waiting: HashMap<String, usize>,
-    /// The first file taken that failed to parse, with its index.
-    failed: Option<(usize, TemplateError)>,
 }
 
 /// Parses handed out by index, each once (a [`Stream`], whatever its byte type).
@@ -124,9 +122,7 @@ impl TemplateSet {
     #[allow(clippy::result_large_err)]
     pub fn add_shared(&mut self, name: &str, source: Rc<str>) -> Result<(), TemplateError> {
         let trees = parse(name, source.into(), &self.names).map_err(|e| *e)?;
-        for tree in trees {
-            associate(self.templates.get_mut(), tree);
-        }
+        associate_file(self.templates.get_mut(), trees);
         Ok(())
     }
 
@@ -195,30 +191,21 @@ impl TemplateSet {
                 .any(|tree| file_names.contains(&*tree.name)),
         });
         if in_order {
-            let mut all: Vec<Option<ParsedFile>> = files.iter().map(|_| None).collect();
+            // Every file, in order, up to the first that failed.
             let rest_parsed = stream.take(&rest);
-            for (i, file) in defining
-                .iter()
+            let mut all: Vec<(usize, ParsedFile)> = defining
+                .into_iter()
                 .zip(parsed)
-                .chain(rest.iter().zip(rest_parsed))
-            {
-                if let Some(slot) = all.get_mut(*i) {
-                    *slot = Some(file);
-                }
-            }
-            // Every file is parsed (definitions and the rest): add them in order, up to
-            // the first that failed.
-            for file in all.into_iter().flatten() {
-                for tree in file.0.map_err(|e| *e)? {
-                    associate(self.templates.get_mut(), tree);
-                }
+                .chain(rest.into_iter().zip(rest_parsed))
+                .collect();
+            all.sort_unstable_by_key(|(i, _)| *i);
+            for (_, file) in all {
+                associate_file(self.templates.get_mut(), file.0.map_err(|e| *e)?);
             }
             return Ok(());
         }
         for file in parsed {
-            for tree in file.0.map_err(|e| *e)? {
-                associate(self.templates.get_mut(), tree);
-            }
+            associate_file(self.templates.get_mut(), file.0.map_err(|e| *e)?);
         }
         let waiting: HashMap<String, usize> = rest
             .into_iter()
@@ -228,7 +215,6 @@ impl TemplateSet {
             *self.incoming.get_mut() = Some(Incoming {
                 files: Box::new(stream),
                 waiting,
-                failed: None,
             });
         }
         Ok(())
@@ -239,22 +225,27 @@ impl TemplateSet {
     /// error.
     #[allow(clippy::result_large_err)]
     pub fn complete(&self) -> Result<(), TemplateError> {
+        self.complete_after(None)
+    }
+
+    /// [`TemplateSet::complete`] when the file with index `failed.0` already failed to
+    /// parse, with `failed.1`.
+    #[allow(clippy::result_large_err)]
+    fn complete_after(
+        &self,
+        mut failed: Option<(usize, TemplateError)>,
+    ) -> Result<(), TemplateError> {
         let incoming = self.incoming.borrow_mut().take();
         if let Some(mut incoming) = incoming {
             let mut rest: Vec<usize> = incoming.waiting.values().copied().collect();
             rest.sort_unstable();
             let parsed = incoming.files.take(&rest);
-            let mut failed = incoming.failed.take();
             // Ends the helper.
             drop(incoming);
             let mut templates = self.templates.borrow_mut();
             for (i, file) in rest.into_iter().zip(parsed) {
                 match file.0 {
-                    Ok(trees) => {
-                        for tree in trees {
-                            associate(&mut templates, tree);
-                        }
-                    }
+                    Ok(trees) => associate_file(&mut templates, trees),
                     Err(e) => {
                         if failed.as_ref().is_none_or(|(first, _)| i < *first) {
                             failed = Some((i, *e));
@@ -262,10 +253,9 @@ impl TemplateSet {
                     }
                 }
             }
-            drop(templates);
-            if let Some((_, e)) = failed {
-                *self.parse_error.borrow_mut() = Some(e);
-            }
+        }
+        if let Some((_, e)) = failed {
+            *self.parse_error.borrow_mut() = Some(e);
         }
         match &*self.parse_error.borrow() {
             Some(e) => Err(e.clone()),
@@ -284,20 +274,13 @@ impl TemplateSet {
             return Ok(());
         };
         let file = late.files.take(&[i]).pop();
+        drop(incoming);
         match file.map(|f| f.0) {
             Some(Ok(trees)) => {
-                drop(incoming);
-                let mut templates = self.templates.borrow_mut();
-                for tree in trees {
-                    associate(&mut templates, tree);
-                }
+                associate_file(&mut self.templates.borrow_mut(), trees);
                 Ok(())
             }
-            Some(Err(e)) => {
-                late.failed = Some((i, *e));
-                drop(incoming);
-                self.complete()
-            }
+            Some(Err(e)) => self.complete_after(Some((i, *e))),
             None => Ok(()),
         }
     }
@@ -393,9 +376,7 @@ impl TemplateSet {
                 Some(file) => file,
                 None => parse_detached(files[i].0, files[i].1, &self.names),
             };
-            for tree in result.map_err(|e| *e)? {
-                associate(self.templates.get_mut(), tree);
-            }
+            associate_file(self.templates.get_mut(), result.map_err(|e| *e)?);
         }
         Ok(())
     }
@@ -454,6 +435,14 @@ fn no_template(name: &str) -> TemplateError {
             super::gofmt::quote(ROOT_NAME)
         ),
     )
+}
+
+/// Install a parsed file's trees (its top level, then its definitions) in order, each as
+/// [`associate`] does.
+fn associate_file(map: &mut HashMap<String, Rc<Tree>>, trees: Vec<Tree>) {
+    for tree in trees {
+        associate(map, tree);
+    }
 }
 
 /// Go's `associate`: install `tree`, unless it is empty and would replace a definition.
@@ -1412,7 +1401,7 @@ impl State<'_> {
         // Helm 4 parses `tpl` text as a new template named after the set's root ("gotpl"),
         // in a clone of the set: its `define`s are visible only to this execution.
         let name = ROOT_NAME;
-        let trees = parse(name, Rc::<str>::from(source).into(), &self.set.names)
+        let trees = parse(name, source.into(), &self.set.names)
             .map_err(|e| FuncError::from_template(*e))?;
         let mut body = None;
         let mut overlay: HashMap<String, Rc<Tree>> = HashMap::default();

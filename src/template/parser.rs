@@ -60,6 +60,13 @@ impl From<Rc<str>> for Source {
     }
 }
 
+/// A copy of `text`, the engine's own.
+impl From<&str> for Source {
+    fn from(text: &str) -> Source {
+        Source(Repr::Own(Rc::from(text)))
+    }
+}
+
 impl std::ops::Deref for Source {
     type Target = str;
     #[inline]
@@ -261,7 +268,7 @@ impl ParsedFile {
 /// Parse `src` on the current thread into a [`ParsedFile`] that may be sent to another one
 /// (the source is copied into a fresh `Rc`, see the safety note on [`ParsedFile`]).
 pub(crate) fn parse_detached(name: &str, src: &str, funcs: &FuncNames) -> ParsedFile {
-    ParsedFile(parse(name, Rc::<str>::from(src).into(), funcs))
+    ParsedFile(parse(name, src.into(), funcs))
 }
 
 /// [`parse_detached`] for bytes shared with the caller, which the trees refer to instead of
@@ -1326,14 +1333,14 @@ mod tests {
     use super::*;
 
     fn parse_err(src: &str) -> String {
-        match parse("t", Rc::<str>::from(src).into(), &FuncNames::default()) {
+        match parse("t", src.into(), &FuncNames::default()) {
             Ok(_) => "ok".to_string(),
             Err(e) => e.to_string(),
         }
     }
 
     fn action_string(src: &str) -> String {
-        let trees = parse("t", Rc::<str>::from(src).into(), &FuncNames::default()).unwrap();
+        let trees = parse("t", src.into(), &FuncNames::default()).unwrap();
         trees[0]
             .root
             .iter()
@@ -1475,7 +1482,7 @@ mod tests {
     fn defines_and_blocks_become_trees() {
         let trees = parse(
             "f",
-            Rc::<str>::from("a{{define \"x\"}}X{{end}}{{block \"y\" .}}Y{{end}}").into(),
+            "a{{define \"x\"}}X{{end}}{{block \"y\" .}}Y{{end}}".into(),
             &FuncNames::default(),
         )
         .unwrap();

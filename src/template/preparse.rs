@@ -25,7 +25,6 @@
 //! Names given to [`PreParse::submit`] only label the work: a file is read before the chart
 //! it belongs to is known by its final name.
 
-use std::ops::Deref;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use super::funcs::FuncMap;
@@ -44,7 +43,7 @@ fn key_of(bytes: &[u8]) -> SourceKey {
 }
 
 /// Template files being parsed ahead of time (see the module documentation).
-pub struct PreParse<D: Deref<Target = [u8]> + StableBytes + Clone> {
+pub struct PreParse<D: StableBytes + Clone> {
     shared: Arc<Shared<D>>,
     helper: Option<std::thread::JoinHandle<()>>,
     /// Bytes submitted so far, and how many start the helper.
@@ -100,14 +99,14 @@ enum State {
     Waiting,
     /// A thread is parsing it.
     Taken,
-    /// Parsed; `None` when the bytes are not UTF-8 (the caller converts those into new
-    /// memory, so a parse made here could never be used).
+    /// Parsed; `None` when the bytes are not UTF-8 (the caller parses those from the
+    /// lossy conversion).
     Done(Option<ParsedFile>),
     /// Not wanted, or given up.
     Skipped,
 }
 
-impl<D: Deref<Target = [u8]> + StableBytes + Clone> PreParse<D> {
+impl<D: StableBytes + Clone> PreParse<D> {
     /// An empty pre-parse for a set with the functions `funcs` makes, which must resolve
     /// every name as the caller's set will. Its helper starts once `start_at` bytes of
     /// template source have been submitted; no thread is started (and no function map
@@ -138,7 +137,8 @@ impl<D: Deref<Target = [u8]> + StableBytes + Clone> PreParse<D> {
 
     /// Hand over one template file (a label for it, its bytes) to be parsed.
     pub fn submit(&mut self, name: String, data: D) {
-        self.submitted += data.len();
+        let len = data.stable_bytes().len();
+        self.submitted += len;
         let mut queue = lock(&self.shared.queue);
         let partial = name
             .rsplit('/')
@@ -147,7 +147,7 @@ impl<D: Deref<Target = [u8]> + StableBytes + Clone> PreParse<D> {
         let index = queue.files.len();
         queue
             .unranked
-            .push((partial, data.len(), std::cmp::Reverse(index)));
+            .push((partial, len, std::cmp::Reverse(index)));
         queue.files.push(Pending {
             name,
             data,
@@ -222,8 +222,9 @@ impl<D: Deref<Target = [u8]> + StableBytes + Clone> PreParse<D> {
     /// End submission and turn to the caller's files, `files` (name, source) in the order
     /// the caller adds them. A file whose source is the very bytes of a submitted one (the
     /// same memory) uses that submission; a second file on the same bytes (an aliased
-    /// subchart's copy) gets an entry of its own; any other file (converted from invalid
-    /// UTF-8, or never submitted) is parsed by the caller from its own copy. Submissions
+    /// subchart's copy) gets an entry of its own; any other file (a copy, never
+    /// submitted) is parsed by the caller from its own copy. Sources that are not UTF-8 are
+    /// read as `String::from_utf8_lossy` reads them. Submissions
     /// nobody wants (the templates of disabled subcharts) are never parsed from now on.
     ///
     /// From here the helper parses in the caller's order, except that every file that
@@ -234,7 +235,9 @@ impl<D: Deref<Target = [u8]> + StableBytes + Clone> PreParse<D> {
         queue.closed = true;
         let mut by_key: HashMap<SourceKey, usize> = HashMap::default();
         for (index, file) in queue.files.iter().enumerate() {
-            by_key.entry(key_of(&file.data)).or_insert(index);
+            by_key
+                .entry(key_of(file.data.stable_bytes()))
+                .or_insert(index);
         }
         let mut used = vec![false; queue.files.len()];
         let mut slots = Vec::with_capacity(files.len());
@@ -311,7 +314,7 @@ impl<D: Deref<Target = [u8]> + StableBytes + Clone> PreParse<D> {
 
 /// The caller's side of a [`PreParse`] once it knows its files ([`PreParse::stream`]):
 /// each file's parse, taken once, in any order.
-pub(crate) struct Stream<D: Deref<Target = [u8]> + StableBytes + Clone> {
+pub(crate) struct Stream<D: StableBytes + Clone> {
     pre: PreParse<D>,
     /// One per file of the caller, in its order.
     slots: Vec<Slot>,
@@ -343,9 +346,9 @@ impl Slot {
     }
 }
 
-impl<D: Deref<Target = [u8]> + StableBytes + Clone> Stream<D> {
-    /// Whether file `i`'s source may define templates (it contains `define` or `block`;
-    /// a file without either defines nothing but itself).
+impl<D: StableBytes + Clone> Stream<D> {
+    /// Whether file `i` may define templates besides itself: its parse says so, or (not
+    /// parsed yet) its source contains `define` or `block`.
     pub(crate) fn defines(&self, i: usize) -> bool {
         self.slots.get(i).is_some_and(Slot::defines)
     }
@@ -376,11 +379,11 @@ impl<D: Deref<Target = [u8]> + StableBytes + Clone> Stream<D> {
         let shared = &self.pre.shared;
         let mut queue = lock(&shared.queue);
         let among: Vec<usize> = entries.iter().map(|(index, _, _)| *index).collect();
-        // Finished parses: place, parse, whether it was made under the caller's name, bytes.
+        // Finished parses: entry, parse, whether it was made under the caller's name, bytes.
         let mut done = Vec::with_capacity(entries.len());
         let mut left = entries.len();
         loop {
-            for (index, k, name) in &entries {
+            for (entry, (index, _, name)) in entries.iter().enumerate() {
                 let Some(file) = queue.files.get_mut(*index) else {
                     continue;
                 };
@@ -388,7 +391,7 @@ impl<D: Deref<Target = [u8]> + StableBytes + Clone> Stream<D> {
                     continue;
                 }
                 if let State::Done(parsed) = std::mem::replace(&mut file.state, State::Skipped) {
-                    done.push((*k, parsed, file.name == *name, file.data.clone()));
+                    done.push((entry, parsed, file.name == *name, file.data.clone()));
                     left -= 1;
                 }
             }
@@ -425,19 +428,18 @@ impl<D: Deref<Target = [u8]> + StableBytes + Clone> Stream<D> {
             }
         }
         drop(queue);
-        for (k, parsed, same_name, data) in done {
-            let name = entries
-                .iter()
-                .find(|(_, place, _)| *place == k)
-                .map_or("", |(_, _, name)| name.as_str());
-            let again = || parse_detached(name, &String::from_utf8_lossy(&data), names);
-            out[k] = Some(match parsed {
+        for (entry, parsed, same_name, data) in done {
+            let (_, k, name) = &entries[entry];
+            let again = || {
+                let text = String::from_utf8_lossy(data.stable_bytes());
+                parse_detached(name, &text, names)
+            };
+            out[*k] = Some(match parsed {
                 Some(parsed) if same_name => parsed,
                 // Made under a label: renamed, or (a failure, whose messages name the file)
                 // parsed again under the caller's name.
                 Some(parsed) => parsed.renamed(name).unwrap_or_else(again),
-                // Not UTF-8 (cannot be: the caller's text is these bytes): as the caller
-                // would convert it.
+                // Not UTF-8: parsed as `String::from_utf8_lossy` reads it.
                 None => again(),
             });
         }
@@ -447,7 +449,7 @@ impl<D: Deref<Target = [u8]> + StableBytes + Clone> Stream<D> {
     }
 }
 
-impl<D: Deref<Target = [u8]> + StableBytes + Clone> Drop for PreParse<D> {
+impl<D: StableBytes + Clone> Drop for PreParse<D> {
     /// Not finished (the caller gave up, e.g. on a values error): stop the helper after its
     /// current file and wait for it.
     fn drop(&mut self) {
@@ -491,7 +493,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Take the next waiting file (among the entries `among`, if given): the lowest rank, else
 /// (before the caller has ranked them) a file that may define templates, the largest
 /// first. Returns its name, its bytes and its index.
-fn take_next<D: Deref<Target = [u8]> + Clone>(
+fn take_next<D: StableBytes + Clone>(
     queue: &mut Queue<D>,
     among: Option<&[usize]>,
 ) -> Option<(String, D, usize)> {
@@ -525,14 +527,14 @@ fn take_next<D: Deref<Target = [u8]> + Clone>(
 }
 
 /// The order files are taken in: by rank, else definitions first and the largest first.
-fn pick_key<D: Deref<Target = [u8]>>(
+fn pick_key<D: StableBytes>(
     file: &Pending<D>,
     index: usize,
 ) -> (usize, bool, std::cmp::Reverse<usize>, usize) {
     (
         file.rank.unwrap_or(usize::MAX),
         !file.partial,
-        std::cmp::Reverse(file.data.len()),
+        std::cmp::Reverse(file.data.stable_bytes().len()),
         index,
     )
 }
@@ -546,11 +548,11 @@ impl<D> Pending<D> {
 /// Whether a file may define templates besides itself: what its parse says when it has
 /// one (a failed parse counts as defining: the caller then adds everything in order), else
 /// what its source says.
-fn defines<D: Deref<Target = [u8]>>(file: &Pending<D>) -> bool {
+fn defines<D: StableBytes>(file: &Pending<D>) -> bool {
     match &file.state {
         State::Done(Some(ParsedFile(Ok(trees)))) => trees.len() > 1,
         State::Done(_) => true,
-        State::Waiting | State::Taken | State::Skipped => may_define(&file.data),
+        State::Waiting | State::Taken | State::Skipped => may_define(file.data.stable_bytes()),
     }
 }
 
@@ -567,14 +569,12 @@ fn store<D>(queue: &mut Queue<D>, index: usize, parsed: Option<ParsedFile>) {
     }
 }
 
-/// Parse one file as the caller will see it. A file that is not valid UTF-8 reaches the
-/// caller converted, in new memory, so a parse of it here would never be used: it is left
-/// to the caller (`None`).
+/// Parse one file, its trees referring to the file's own bytes; `None` when they are not
+/// UTF-8 (left to the caller, which parses the lossy conversion).
 fn parse_pending<D: StableBytes + Clone>(
     (name, data, _): &(String, D, usize),
     names: &FuncNames,
 ) -> Option<ParsedFile> {
-    // The trees refer to the caller's bytes (a chart's file) instead of a copy.
     parse_shared(name, Arc::new(data.clone()), names)
 }
 
@@ -610,16 +610,22 @@ mod tests {
         pre.into_started().expect("tests run with two CPUs or more")
     }
 
-    /// Every file of `files` added with the ahead-of-time parse and without it; both sets
-    /// must give the same outcome for each name in `check`.
-    fn both_ways(files: &[(&str, Bytes)], wanted: &[&str], check: &[&str]) -> [String; 2] {
-        let sources: Vec<(&str, &str)> = wanted
+    /// The caller's files: the files of `files` named in `order`, in that order, with the
+    /// very bytes the pre-parse was given.
+    fn in_order<'a>(files: &'a [(&str, Bytes)], order: &[&'a str]) -> Vec<(&'a str, &'a str)> {
+        order
             .iter()
             .map(|name| {
                 let (_, data) = files.iter().find(|(n, _)| n == name).unwrap();
                 (*name, std::str::from_utf8(data).unwrap())
             })
-            .collect();
+            .collect()
+    }
+
+    /// Every file of `files` added with the ahead-of-time parse and without it; both sets
+    /// must give the same outcome for each name in `check`.
+    fn both_ways(files: &[(&str, Bytes)], wanted: &[&str], check: &[&str]) -> [String; 2] {
+        let sources = in_order(files, wanted);
         let pre = start(files);
         let mut with = TemplateSet::new(funcs());
         let with = with.add_all_preparsed(&sources, pre).map(|()| with);
@@ -809,13 +815,7 @@ mod tests {
     /// failure), with the files added by `add_all_streaming` and with `add_all` (which
     /// parses everything before anything runs).
     fn render_both_ways(files: &[(&str, Bytes)], order: &[&str], run: &[&str]) -> [String; 2] {
-        let sources: Vec<(&str, &str)> = order
-            .iter()
-            .map(|name| {
-                let (_, data) = files.iter().find(|(n, _)| n == name).unwrap();
-                (*name, std::str::from_utf8(data).unwrap())
-            })
-            .collect();
+        let sources = in_order(files, order);
         let bytes: Vec<(&str, &[u8])> = sources.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
         let render = |set: &TemplateSet| -> Result<String, String> {
             let mut out = Vec::new();
@@ -858,12 +858,9 @@ mod tests {
             "c/templates/_h.tpl",
         ];
         let mut set = TemplateSet::new(funcs());
-        let sources: Vec<(&str, &[u8])> = order
-            .iter()
-            .map(|n| {
-                let (_, d) = files.iter().find(|(f, _)| f == n).unwrap();
-                (*n, &**d)
-            })
+        let sources: Vec<(&str, &[u8])> = in_order(&files, &order)
+            .into_iter()
+            .map(|(n, t)| (n, t.as_bytes()))
             .collect();
         set.add_all_streaming(&sources, start(&files)).unwrap();
         // Only the defining file is in; the others join as they are executed.
