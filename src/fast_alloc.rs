@@ -14,11 +14,18 @@
 //! heap whose thread has exited goes back to a pool for the next new thread (its free
 //! blocks with it); threads beyond the pool share one heap behind a spin lock.
 //!
-//! Chunks come straight from the kernel already mapped (on Linux, `MAP_POPULATE`): one
-//! system call maps a whole chunk, where touching fresh memory page by page costs a page
-//! fault each, the largest single cost of a short process that builds a few megabytes of
-//! data. Chunks are small (64 KiB, then 128 KiB, then 256 KiB each), since every page of a
-//! chunk is paid for when it is mapped, used or not.
+//! Chunks come from the kernel already mapped (on Linux, `MAP_POPULATE` or
+//! `MADV_POPULATE_WRITE`): one system call maps a whole chunk, where touching fresh memory
+//! page by page costs a page fault each, the largest single cost of a short process that
+//! builds a few megabytes of data. Chunks are small (64 KiB, then 128 KiB, then 256 KiB
+//! each), since every page of a chunk is paid for when it is mapped, used or not.
+//!
+//! Mapping is still paid per 4 KiB page (about a microsecond each on a virtual machine:
+//! 3 ms of a 14 MiB render). So once the process has mapped [`PAGED_BYTES`] page by page,
+//! later chunks are carved one after another from a region that asks for transparent huge
+//! pages (`MADV_HUGEPAGE`): one 2 MiB page then costs what ten to fifteen small ones do.
+//! Small renders never get there; where the kernel gives no huge pages, the region's chunks
+//! are populated page by page like the others.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, UnsafeCell};
@@ -63,31 +70,140 @@ pub(crate) fn class_size(class: usize) -> usize {
     }
 }
 
+/// Bytes of chunks mapped page by page before chunks come from huge-page regions.
+#[cfg(target_os = "linux")]
+const PAGED_BYTES: usize = 2 << 20;
+/// A transparent huge page, and the alignment regions get.
+#[cfg(target_os = "linux")]
+const HUGE_PAGE: usize = 2 << 20;
+/// Address space reserved per region (only what chunks take of it is ever mapped).
+#[cfg(target_os = "linux")]
+const REGION_SIZE: usize = 32 << 20;
+
+#[cfg(target_os = "linux")]
+/// Where chunks come from: the running total mapped page by page, and the rest of the
+/// current huge-page region.
+struct Chunks {
+    paged: usize,
+    next: usize,
+    end: usize,
+}
+
+#[cfg(target_os = "linux")]
+static CHUNKS: SpinLock<Chunks> = SpinLock::new(Chunks {
+    paged: 0,
+    next: 0,
+    end: 0,
+});
+
 /// `size` bytes of zeroed, 4096-aligned memory that is never given back, or null.
 fn new_chunk(size: usize) -> *mut u8 {
     #[cfg(target_os = "linux")]
-    {
-        // SAFETY: an anonymous private mapping has no preconditions; the result is checked.
-        let p = unsafe {
-            libc::mmap(
-                null_mut(),
-                size,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            null_mut()
-        } else {
-            p.cast()
+    match CHUNKS.with(|c| c.take(size)) {
+        Source::Paged => map_populated(size),
+        Source::Region(chunk) => {
+            populate(chunk, size);
+            chunk
         }
     }
     #[cfg(not(target_os = "linux"))]
     {
         // SAFETY: the size is non-zero and the alignment a power of two.
         unsafe { System.alloc_zeroed(Layout::from_size_align_unchecked(size, 4096)) }
+    }
+}
+
+#[cfg(target_os = "linux")]
+enum Source {
+    Paged,
+    Region(*mut u8),
+}
+
+#[cfg(target_os = "linux")]
+impl Chunks {
+    /// Where the next chunk of `size` bytes comes from. Mapping it is left to the caller,
+    /// outside the lock: a huge page takes long enough to map that another thread needing
+    /// a chunk would otherwise wait.
+    fn take(&mut self, size: usize) -> Source {
+        if self.paged < PAGED_BYTES {
+            self.paged += size;
+            return Source::Paged;
+        }
+        if self.end - self.next < size {
+            // The rest of the old region (less than a chunk) is never touched.
+            match reserve_region() {
+                Some(start) => {
+                    self.next = start;
+                    self.end = start + REGION_SIZE;
+                }
+                None => return Source::Paged,
+            }
+        }
+        let chunk = self.next as *mut u8;
+        self.next += size;
+        Source::Region(chunk)
+    }
+}
+
+/// A fresh private mapping of `size` bytes, populated, or null.
+#[cfg(target_os = "linux")]
+fn map_populated(size: usize) -> *mut u8 {
+    // SAFETY: an anonymous private mapping has no preconditions; the result is checked.
+    let p = unsafe {
+        libc::mmap(
+            null_mut(),
+            size,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        null_mut()
+    } else {
+        p.cast()
+    }
+}
+
+/// Reserve [`REGION_SIZE`] bytes aligned to a huge page, asking for huge pages (a kernel
+/// without them, or with them disabled, just ignores the advice). Nothing is mapped yet.
+#[cfg(target_os = "linux")]
+fn reserve_region() -> Option<usize> {
+    // SAFETY: as in `map_populated`; the slack for alignment is never touched.
+    let p = unsafe {
+        libc::mmap(
+            null_mut(),
+            REGION_SIZE + HUGE_PAGE,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return None;
+    }
+    let start = (p as usize).next_multiple_of(HUGE_PAGE);
+    // SAFETY: the range lies inside the mapping just made. Failure only means no huge
+    // pages, which is not an error.
+    unsafe { libc::madvise(start as *mut libc::c_void, REGION_SIZE, libc::MADV_HUGEPAGE) };
+    Some(start)
+}
+
+/// Map the pages of `[chunk, chunk + size)` now, in one system call where the kernel has
+/// `MADV_POPULATE_WRITE` (5.14 and later), else by touching each page. In a huge-page
+/// region the first chunk of each 2 MiB maps the whole huge page, and the next ones find
+/// it mapped.
+#[cfg(target_os = "linux")]
+fn populate(chunk: *mut u8, size: usize) {
+    // SAFETY: the range lies in a region this allocator reserved and hands out once.
+    let done = unsafe { libc::madvise(chunk.cast(), size, libc::MADV_POPULATE_WRITE) == 0 };
+    if !done {
+        for offset in (0..size).step_by(4096) {
+            // SAFETY: as above; writing the zero the page already holds maps it.
+            unsafe { ptr::write_volatile(chunk.add(offset), 0) };
+        }
     }
 }
 
@@ -153,16 +269,27 @@ struct OwnedHeap {
     heap: UnsafeCell<Heap>,
 }
 
-/// The heap of threads that own none, behind a spin lock.
-struct SharedHeap {
+/// A value behind a spin lock (critical sections are a few instructions, or one system
+/// call when a chunk is mapped).
+struct SpinLock<T> {
     locked: AtomicBool,
-    heap: UnsafeCell<Heap>,
+    value: UnsafeCell<T>,
 }
 
-impl SharedHeap {
-    /// Run `f` with the heap locked (a spin lock: critical sections are a few instructions).
+// SAFETY: the value is only reached under the lock (`with`).
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+
+impl<T> SpinLock<T> {
+    const fn new(value: T) -> Self {
+        SpinLock {
+            locked: AtomicBool::new(false),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// Run `f` with the value locked.
     #[inline]
-    fn with<R>(&self, f: impl FnOnce(&mut Heap) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         let mut spins = 0u32;
         while self
             .locked
@@ -178,7 +305,7 @@ impl SharedHeap {
             }
         }
         // SAFETY: the lock gives this thread exclusive access until it is released below.
-        let r = f(unsafe { &mut *self.heap.get() });
+        let r = f(unsafe { &mut *self.value.get() });
         self.locked.store(false, Ordering::Release);
         r
     }
@@ -189,7 +316,8 @@ impl SharedHeap {
 /// the same thread falls back to its own shared heap.
 pub struct FastAlloc {
     owned: [OwnedHeap; OWNED_HEAPS],
-    shared: SharedHeap,
+    /// The heap of threads that own none.
+    shared: SpinLock<Heap>,
 }
 
 // SAFETY: an owned heap is only touched by the thread that took it (`taken`, with
@@ -238,10 +366,7 @@ impl FastAlloc {
                     heap: UnsafeCell::new(Heap::new()),
                 }
             }; OWNED_HEAPS],
-            shared: SharedHeap {
-                locked: AtomicBool::new(false),
-                heap: UnsafeCell::new(Heap::new()),
-            },
+            shared: SpinLock::new(Heap::new()),
         }
     }
 

@@ -123,6 +123,41 @@ mod tests {
     }
 
     #[test]
+    fn chunks_taken_at_once_on_many_threads_never_overlap() {
+        // 4 threads × 160 blocks of 64 KiB: 40 MiB of chunks, carved concurrently and past
+        // the end of at least one huge-page region. Every block gets its own byte pattern
+        // and is checked once all threads are done, so two threads handed one range (or a
+        // chunk running past its region) would show.
+        let layout = Layout::from_size_align(LARGE_MAX, 16).unwrap();
+        let threads: Vec<_> = (0..4u8)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    let a = FastAlloc::new();
+                    (0..160u8)
+                        .map(|i| unsafe {
+                            let p = a.alloc(layout);
+                            assert!(!p.is_null());
+                            assert_eq!(p as usize % ALIGN, 0);
+                            // Fresh chunk memory is zeroed.
+                            assert_eq!(*p.add(LARGE_MAX - 1), 0);
+                            ptr::write_bytes(p, t.wrapping_mul(160).wrapping_add(i), LARGE_MAX);
+                            p as usize
+                        })
+                        .collect::<Vec<usize>>()
+                })
+            })
+            .collect();
+        let blocks: Vec<Vec<usize>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        for (t, list) in blocks.iter().enumerate() {
+            for (i, &p) in list.iter().enumerate() {
+                let want = (t as u8).wrapping_mul(160).wrapping_add(i as u8);
+                let block = unsafe { std::slice::from_raw_parts(p as *const u8, LARGE_MAX) };
+                assert!(block.iter().all(|&b| b == want), "thread {t} block {i}");
+            }
+        }
+    }
+
+    #[test]
     fn exited_threads_give_their_heap_back() {
         // Far more threads than owned heaps, one after the other: each takes a heap and
         // returns it when it exits, so the pool never runs dry.
