@@ -406,6 +406,13 @@ fn helm_template_order(names: impl Iterator<Item = String>) -> Vec<String> {
     keyed.into_iter().map(|(_, name)| name).collect()
 }
 
+/// Template source read before [`load_preparsing`] starts its helper. Low, so that the
+/// helper starts early in the load: a new thread takes from a tenth of a millisecond to a
+/// few milliseconds to first run on the virtual machines renders run on, and
+/// kube-prometheus-stack's helper had often started only as loading ended (at 128 KiB).
+/// Charts with less template source than this are parsed on the calling thread.
+const PREPARSE_START_BYTES: usize = 16 * 1024;
+
 /// Load the chart at `path` while its templates are parsed on a helper thread, under the
 /// names [`render_files_to`] gives them, from the moment each file is read (see
 /// [`crate::template::preparse`]): the parse overlaps reading the rest of the chart and
@@ -420,7 +427,7 @@ pub fn load_preparsing(
         refuse_values_in_dig(&mut funcs, Vec::new());
         funcs
     }
-    let mut preparse = PreParse::new(funcs, crate::template::PARALLEL_PARSE_MIN_BYTES);
+    let mut preparse = PreParse::new(funcs, PREPARSE_START_BYTES);
     let mut shown = std::collections::HashSet::<usize, foldhash::fast::RandomState>::default();
     let chart = crate::chart::load_observed(path, &mut |name, data| {
         shown.insert(data.as_ptr() as usize);

@@ -25,7 +25,9 @@
 //! Names given to [`PreParse::submit`] only label the work: a file is read before the chart
 //! it belongs to is known by its final name.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
 
 use super::funcs::FuncMap;
 use super::parser::{parse_detached, parse_shared, FuncNames, ParsedFile, StableBytes};
@@ -40,6 +42,13 @@ const STACK_SIZE: usize = 64 * 1024 * 1024;
 /// system call each on the loading thread and a cross-CPU wake-up each); submission's end
 /// wakes it for whatever is left.
 const WAKE_BYTES: usize = 64 * 1024;
+
+/// How long a thread that has run out of work watches for more before it sleeps. On the
+/// virtual machines renders run on, a CPU that went idle takes from a few hundred
+/// microseconds to over a millisecond to run a woken thread again: longer than most waits
+/// here last (one file's parse, the next few files read). Watching costs only the time of
+/// a CPU that had nothing else to do.
+const WATCH: Duration = Duration::from_millis(1);
 
 /// Where a file's bytes lie: the key a parse is found by.
 type SourceKey = (usize, usize);
@@ -68,6 +77,31 @@ struct Shared<D> {
     parsed: Condvar,
     /// Made by the helper as it starts (or by the caller, whichever needs them first).
     names: OnceLock<FuncNames>,
+    /// Counts changes a waiting thread may be waiting for (a file submitted or parsed,
+    /// submission ended, the helper gone), so it can watch without taking the lock.
+    events: AtomicUsize,
+}
+
+impl<D> Shared<D> {
+    /// Note a change to the queue (made before this call).
+    fn changed_now(&self) {
+        self.events.fetch_add(1, Ordering::Release);
+    }
+
+    /// Release `queue` and watch for a change for up to [`WATCH`]; then lock it again,
+    /// changed or not. A change made after `queue` was locked is always seen: it takes the
+    /// lock, so it is counted after the count read here.
+    fn watch<'a>(&'a self, queue: MutexGuard<'a, Queue<D>>) -> MutexGuard<'a, Queue<D>> {
+        let seen = self.events.load(Ordering::Acquire);
+        drop(queue);
+        let start = Instant::now();
+        while self.events.load(Ordering::Acquire) == seen && start.elapsed() < WATCH {
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+        }
+        lock(&self.queue)
+    }
 }
 
 struct Queue<D> {
@@ -137,6 +171,7 @@ impl<D: StableBytes + Clone> PreParse<D> {
                 changed: Condvar::new(),
                 parsed: Condvar::new(),
                 names: OnceLock::new(),
+                events: AtomicUsize::new(0),
             }),
             helper: None,
             submitted: 0,
@@ -165,6 +200,7 @@ impl<D: StableBytes + Clone> PreParse<D> {
             partial,
             rank: None,
         });
+        self.shared.changed_now();
         let mut wake = false;
         if queue.helper_waiting {
             queue.unseen += len;
@@ -210,18 +246,25 @@ impl<D: StableBytes + Clone> PreParse<D> {
                 // them waits for this).
                 let names = theirs.names.get_or_init(|| FuncNames::new(&funcs()));
                 let mut queue = lock(&theirs.queue);
+                let mut watched = false;
                 loop {
                     if let Some(taken) = take_next(&mut queue, None) {
+                        watched = false;
                         drop(queue);
                         let parsed = parse_pending(&taken, names);
                         queue = lock(&theirs.queue);
                         store(&mut queue, taken.2, parsed);
+                        theirs.changed_now();
                         if std::mem::take(&mut queue.caller_waiting) {
                             theirs.parsed.notify_one();
                         }
                     } else if queue.closed {
                         return;
+                    } else if !watched {
+                        watched = true;
+                        queue = theirs.watch(queue);
                     } else {
+                        watched = false;
                         queue.helper_waiting = true;
                         queue.unseen = 0;
                         queue = match theirs.changed.wait(queue) {
@@ -325,6 +368,7 @@ impl<D: StableBytes + Clone> PreParse<D> {
             }
         }
         drop(queue);
+        self.shared.changed_now();
         self.shared.changed.notify_all();
         Stream { pre: self, slots }
     }
@@ -400,6 +444,7 @@ impl<D: StableBytes + Clone> Stream<D> {
         // Finished parses: entry, parse, whether it was made under the caller's name, bytes.
         let mut done = Vec::with_capacity(entries.len());
         let mut left = entries.len();
+        let mut watched = false;
         loop {
             for (entry, (index, _, name)) in entries.iter().enumerate() {
                 let Some(file) = queue.files.get_mut(*index) else {
@@ -424,10 +469,12 @@ impl<D: StableBytes + Clone> Stream<D> {
                     .flatten()
             });
             if let Some(taken) = next {
+                watched = false;
                 drop(queue);
                 let parsed = parse_pending(&taken, names);
                 queue = lock(&shared.queue);
                 store(&mut queue, taken.2, parsed);
+                shared.changed_now();
             } else if queue.helper_gone {
                 // The helper stopped inside a file (it panicked): parse that here.
                 for (index, _, _) in &entries {
@@ -437,7 +484,12 @@ impl<D: StableBytes + Clone> Stream<D> {
                         }
                     }
                 }
+            } else if !watched {
+                // The helper is on the files wanted: most likely done soon.
+                watched = true;
+                queue = shared.watch(queue);
             } else {
+                watched = false;
                 queue.caller_waiting = true;
                 queue = match shared.parsed.wait(queue) {
                     Ok(queue) => queue,
@@ -480,6 +532,7 @@ impl<D: StableBytes + Clone> Drop for PreParse<D> {
                 }
             }
             drop(queue);
+            self.shared.changed_now();
             self.shared.changed.notify_all();
             let _ = helper.join();
         }
@@ -495,6 +548,7 @@ impl<D> Drop for HelperGone<'_, D> {
         let mut queue = lock(&self.0.queue);
         queue.helper_gone = true;
         drop(queue);
+        self.0.changed_now();
         self.0.parsed.notify_all();
     }
 }
