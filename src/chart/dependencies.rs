@@ -250,6 +250,13 @@ fn import_values(chart: &mut Chart, warnings: &mut Warnings) -> Result<(), Chart
         r.import_values = out;
     }
     // Imports sit below the chart's own values: the parent can override what it imports.
+    if matches!(&b, Value::Map(m) if m.borrow().is_empty()) {
+        // Merging nothing leaves `cvals` as it is (a merge deletes no null), and the copy
+        // below only keeps imported tables from aliasing it. `cvals` is fresh: every
+        // reader of a chart's values copies them before changing anything.
+        chart.values = cvals;
+        return Ok(());
+    }
     let cvals = cvals.deep_copy();
     chart.values = values::coalesce_tables_values(&cvals, &b, true, warnings);
     Ok(())
