@@ -615,24 +615,36 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_quote(&mut self) -> bool {
+        // Only three ASCII bytes matter, and no byte of a multi-byte character is one of
+        // them: scan bytes rather than decode characters.
         loop {
-            match self.next_char() {
-                Some('\\') => {
-                    if matches!(self.next_char(), None | Some('\n')) {
-                        self.error("unterminated quoted string".to_string());
-                        return false;
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            let Some(at) = memchr::memchr3(b'"', b'\\', b'\n', rest) else {
+                self.pos = self.bytes.len();
+                break;
+            };
+            let found = rest[at];
+            self.pos += at + 1;
+            match found {
+                b'"' => {
+                    self.emit(ItemKind::String);
+                    return true;
+                }
+                // An escape: the character after it is taken as it is, unless it ends the
+                // line or the source.
+                b'\\' => match self.peek_char() {
+                    Some(c) if c != '\n' => self.pos += c.len_utf8(),
+                    Some(_) => {
+                        self.pos += 1;
+                        break;
                     }
-                }
-                None | Some('\n') => {
-                    self.error("unterminated quoted string".to_string());
-                    return false;
-                }
-                Some('"') => break,
-                Some(_) => {}
+                    None => break,
+                },
+                _ => break,
             }
         }
-        self.emit(ItemKind::String);
-        true
+        self.error("unterminated quoted string".to_string());
+        false
     }
 
     fn lex_raw_quote(&mut self) -> bool {
@@ -810,9 +822,28 @@ mod tests {
         assert_eq!(last("{{ (1 }}"), "unclosed left paren");
         assert_eq!(last("{{ 1) }}"), "unexpected right paren");
         assert_eq!(last("{{ \"abc }}"), "unterminated quoted string");
+        assert_eq!(last("{{ \"a\nb\" }}"), "unterminated quoted string");
+        assert_eq!(last("{{ \"a\\\nb\" }}"), "unterminated quoted string");
+        assert_eq!(last("{{ \"a\\"), "unterminated quoted string");
+        assert_eq!(last("{{ \"a\\\""), "unterminated quoted string");
         assert_eq!(last("{{ 3k }}"), "bad number syntax: \"3k\"");
         assert_eq!(last("{{ a:b }}"), "expected :=");
         assert_eq!(last("{{/* x"), "unclosed comment");
+    }
+
+    #[test]
+    fn quoted_strings_keep_escapes_and_multibyte_text() {
+        // An escaped quote, an escaped multi-byte character and multi-byte text: one
+        // string item each, ending at its closing quote.
+        let src = "{{ \"a\\\"b\" \"\\é\" \"ü\\\\\" }}";
+        let strings: Vec<&str> = lex(src)
+            .items
+            .iter()
+            .filter(|i| i.kind == ItemKind::String)
+            .map(|i| i.val)
+            .collect();
+        assert_eq!(strings, ["\"a\\\"b\"", "\"\\é\"", "\"ü\\\\\""]);
+        assert!(lex(src).error.is_none());
     }
 
     #[test]
