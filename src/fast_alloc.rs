@@ -21,7 +21,7 @@
 //! each), since every page of a chunk is paid for when it is mapped, used or not.
 //!
 //! Mapping is still paid per 4 KiB page (about a microsecond each on a virtual machine:
-//! 3 ms of a 14 MiB render). So once the process has mapped [`PAGED_BYTES`] page by page,
+//! 3 ms of a 14 MiB render). So once the process has mapped 2 MiB page by page,
 //! later chunks are carved one after another from a region that asks for transparent huge
 //! pages (`MADV_HUGEPAGE`): one 2 MiB page then costs what ten to fifteen small ones do.
 //! Small renders never get there; where the kernel gives no huge pages, the region's chunks
@@ -70,41 +70,11 @@ pub(crate) fn class_size(class: usize) -> usize {
     }
 }
 
-/// Bytes of chunks mapped page by page before chunks come from huge-page regions.
-#[cfg(target_os = "linux")]
-const PAGED_BYTES: usize = 2 << 20;
-/// A transparent huge page, and the alignment regions get.
-#[cfg(target_os = "linux")]
-const HUGE_PAGE: usize = 2 << 20;
-/// Address space reserved per region (only what chunks take of it is ever mapped).
-#[cfg(target_os = "linux")]
-const REGION_SIZE: usize = 32 << 20;
-
-#[cfg(target_os = "linux")]
-/// Where chunks come from: the running total mapped page by page, and the rest of the
-/// current huge-page region.
-struct Chunks {
-    paged: usize,
-    next: usize,
-    end: usize,
-}
-
-#[cfg(target_os = "linux")]
-static CHUNKS: SpinLock<Chunks> = SpinLock::new(Chunks {
-    paged: 0,
-    next: 0,
-    end: 0,
-});
-
 /// `size` bytes of zeroed, 4096-aligned memory that is never given back, or null.
 fn new_chunk(size: usize) -> *mut u8 {
     #[cfg(target_os = "linux")]
-    match CHUNKS.with(|c| c.take(size)) {
-        Source::Paged => map_populated(size),
-        Source::Region(chunk) => {
-            populate(chunk, size);
-            chunk
-        }
+    {
+        linux::new_chunk(size)
     }
     #[cfg(not(target_os = "linux"))]
     {
@@ -113,96 +83,114 @@ fn new_chunk(size: usize) -> *mut u8 {
     }
 }
 
+/// Chunks from the kernel, mapped page by page at first, then carved from huge-page
+/// regions (see the module documentation).
 #[cfg(target_os = "linux")]
-enum Source {
-    Paged,
-    Region(*mut u8),
-}
+mod linux {
+    use super::SpinLock;
+    use std::ptr::{self, null_mut};
 
-#[cfg(target_os = "linux")]
-impl Chunks {
-    /// Where the next chunk of `size` bytes comes from. Mapping it is left to the caller,
-    /// outside the lock: a huge page takes long enough to map that another thread needing
-    /// a chunk would otherwise wait.
-    fn take(&mut self, size: usize) -> Source {
-        if self.paged < PAGED_BYTES {
-            self.paged += size;
-            return Source::Paged;
-        }
-        if self.end - self.next < size {
-            // The rest of the old region (less than a chunk) is never touched.
-            match reserve_region() {
-                Some(start) => {
-                    self.next = start;
-                    self.end = start + REGION_SIZE;
-                }
-                None => return Source::Paged,
+    /// Bytes of chunks mapped page by page before chunks come from huge-page regions.
+    const PAGED_BYTES: usize = 2 << 20;
+    /// A transparent huge page, and the alignment regions get.
+    const HUGE_PAGE: usize = 2 << 20;
+    /// Address space reserved per region (only what chunks take of it is ever mapped).
+    const REGION_SIZE: usize = 32 << 20;
+
+    /// Where chunks come from: the running total mapped page by page, and the rest of the
+    /// current huge-page region.
+    struct Chunks {
+        paged: usize,
+        next: usize,
+        end: usize,
+    }
+
+    static CHUNKS: SpinLock<Chunks> = SpinLock::new(Chunks {
+        paged: 0,
+        next: 0,
+        end: 0,
+    });
+
+    enum Origin {
+        Paged,
+        Region(*mut u8),
+    }
+
+    pub(super) fn new_chunk(size: usize) -> *mut u8 {
+        match CHUNKS.with(|c| c.take(size)) {
+            Origin::Paged => map(size, libc::MAP_POPULATE).unwrap_or(null_mut()),
+            Origin::Region(chunk) => {
+                populate(chunk, size);
+                chunk
             }
         }
-        let chunk = self.next as *mut u8;
-        self.next += size;
-        Source::Region(chunk)
     }
-}
 
-/// A fresh private mapping of `size` bytes, populated, or null.
-#[cfg(target_os = "linux")]
-fn map_populated(size: usize) -> *mut u8 {
-    // SAFETY: an anonymous private mapping has no preconditions; the result is checked.
-    let p = unsafe {
-        libc::mmap(
-            null_mut(),
-            size,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        null_mut()
-    } else {
-        p.cast()
+    impl Chunks {
+        /// Where the next chunk of `size` bytes comes from. Mapping it is left to the
+        /// caller, outside the lock: a huge page takes long enough to map that another
+        /// thread needing a chunk would otherwise wait.
+        fn take(&mut self, size: usize) -> Origin {
+            if self.paged < PAGED_BYTES {
+                self.paged += size;
+                return Origin::Paged;
+            }
+            if self.end - self.next < size {
+                // The rest of the old region (less than a chunk) is never touched.
+                match reserve_region() {
+                    Some(start) => {
+                        self.next = start;
+                        self.end = start + REGION_SIZE;
+                    }
+                    None => return Origin::Paged,
+                }
+            }
+            let chunk = self.next as *mut u8;
+            self.next += size;
+            Origin::Region(chunk)
+        }
     }
-}
 
-/// Reserve [`REGION_SIZE`] bytes aligned to a huge page, asking for huge pages (a kernel
-/// without them, or with them disabled, just ignores the advice). Nothing is mapped yet.
-#[cfg(target_os = "linux")]
-fn reserve_region() -> Option<usize> {
-    // SAFETY: as in `map_populated`; the slack for alignment is never touched.
-    let p = unsafe {
-        libc::mmap(
-            null_mut(),
-            REGION_SIZE + HUGE_PAGE,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        return None;
+    /// A fresh private anonymous mapping of `size` bytes (`flags` added), or `None`.
+    fn map(size: usize, flags: libc::c_int) -> Option<*mut u8> {
+        // SAFETY: an anonymous private mapping has no preconditions; the result is checked.
+        let p = unsafe {
+            libc::mmap(
+                null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | flags,
+                -1,
+                0,
+            )
+        };
+        (p != libc::MAP_FAILED).then_some(p.cast())
     }
-    let start = (p as usize).next_multiple_of(HUGE_PAGE);
-    // SAFETY: the range lies inside the mapping just made. Failure only means no huge
-    // pages, which is not an error.
-    unsafe { libc::madvise(start as *mut libc::c_void, REGION_SIZE, libc::MADV_HUGEPAGE) };
-    Some(start)
-}
 
-/// Map the pages of `[chunk, chunk + size)` now, in one system call where the kernel has
-/// `MADV_POPULATE_WRITE` (5.14 and later), else by touching each page. In a huge-page
-/// region the first chunk of each 2 MiB maps the whole huge page, and the next ones find
-/// it mapped.
-#[cfg(target_os = "linux")]
-fn populate(chunk: *mut u8, size: usize) {
-    // SAFETY: the range lies in a region this allocator reserved and hands out once.
-    let done = unsafe { libc::madvise(chunk.cast(), size, libc::MADV_POPULATE_WRITE) == 0 };
-    if !done {
-        for offset in (0..size).step_by(4096) {
-            // SAFETY: as above; writing the zero the page already holds maps it.
-            unsafe { ptr::write_volatile(chunk.add(offset), 0) };
+    /// Reserve [`REGION_SIZE`] bytes aligned to a huge page, asking for huge pages (a
+    /// kernel without them, or with them disabled, just ignores the advice). Nothing is
+    /// mapped yet; the slack for alignment is never touched.
+    fn reserve_region() -> Option<usize> {
+        let p = map(REGION_SIZE + HUGE_PAGE, libc::MAP_NORESERVE)?;
+        let start = (p as usize).next_multiple_of(HUGE_PAGE);
+        // SAFETY: the range lies inside the mapping just made. Failure only means no huge
+        // pages, which is not an error.
+        unsafe { libc::madvise(start as *mut libc::c_void, REGION_SIZE, libc::MADV_HUGEPAGE) };
+        Some(start)
+    }
+
+    /// Map the pages of `[chunk, chunk + size)` now, in one system call where the kernel
+    /// has `MADV_POPULATE_WRITE` (5.14 and later), else by touching each page. In a
+    /// huge-page region the first chunk of each 2 MiB maps the whole huge page, and the
+    /// next ones find it mapped.
+    fn populate(chunk: *mut u8, size: usize) {
+        // SAFETY: the range lies in a region this allocator reserved and hands out once.
+        let done = unsafe { libc::madvise(chunk.cast(), size, libc::MADV_POPULATE_WRITE) == 0 };
+        if !done {
+            for offset in (0..size).step_by(4096) {
+                // SAFETY: as above; writing the zero the page already holds maps it.
+                unsafe { ptr::write_volatile(chunk.add(offset), 0) };
+            }
         }
     }
 }

@@ -77,8 +77,9 @@ struct Shared<D> {
     parsed: Condvar,
     /// Made by the helper as it starts (or by the caller, whichever needs them first).
     names: OnceLock<FuncNames>,
-    /// Counts changes a waiting thread may be waiting for (a file submitted or parsed,
-    /// submission ended, the helper gone), so it can watch without taking the lock.
+    /// Counts changes a waiting thread may be waiting for (a file submitted, a file parsed
+    /// by the helper, submission ended, the helper gone), so it can watch without taking
+    /// the lock.
     events: AtomicUsize,
 }
 
@@ -88,10 +89,17 @@ impl<D> Shared<D> {
         self.events.fetch_add(1, Ordering::Release);
     }
 
-    /// Release `queue` and watch for a change for up to [`WATCH`]; then lock it again,
-    /// changed or not. A change made after `queue` was locked is always seen: it takes the
+    /// Wait for a change to the queue: release `queue` and watch for one for up to
+    /// [`WATCH`]; if none comes, mark this thread as sleeping (`sleeping`, which makes the
+    /// next change signal `wake`) and sleep. Returns with the queue locked again, to be
+    /// looked at afresh. A change made after `queue` was locked is always seen: it takes the
     /// lock, so it is counted after the count read here.
-    fn watch<'a>(&'a self, queue: MutexGuard<'a, Queue<D>>) -> MutexGuard<'a, Queue<D>> {
+    fn wait<'a>(
+        &'a self,
+        queue: MutexGuard<'a, Queue<D>>,
+        wake: &Condvar,
+        sleeping: fn(&mut Queue<D>),
+    ) -> MutexGuard<'a, Queue<D>> {
         let seen = self.events.load(Ordering::Acquire);
         drop(queue);
         let start = Instant::now();
@@ -100,7 +108,15 @@ impl<D> Shared<D> {
                 std::hint::spin_loop();
             }
         }
-        lock(&self.queue)
+        let mut queue = lock(&self.queue);
+        if self.events.load(Ordering::Acquire) != seen {
+            return queue;
+        }
+        sleeping(&mut queue);
+        match wake.wait(queue) {
+            Ok(queue) => queue,
+            Err(poisoned) => poisoned.into_inner(),
+        }
     }
 }
 
@@ -246,10 +262,8 @@ impl<D: StableBytes + Clone> PreParse<D> {
                 // them waits for this).
                 let names = theirs.names.get_or_init(|| FuncNames::new(&funcs()));
                 let mut queue = lock(&theirs.queue);
-                let mut watched = false;
                 loop {
                     if let Some(taken) = take_next(&mut queue, None) {
-                        watched = false;
                         drop(queue);
                         let parsed = parse_pending(&taken, names);
                         queue = lock(&theirs.queue);
@@ -260,17 +274,11 @@ impl<D: StableBytes + Clone> PreParse<D> {
                         }
                     } else if queue.closed {
                         return;
-                    } else if !watched {
-                        watched = true;
-                        queue = theirs.watch(queue);
                     } else {
-                        watched = false;
-                        queue.helper_waiting = true;
-                        queue.unseen = 0;
-                        queue = match theirs.changed.wait(queue) {
-                            Ok(queue) => queue,
-                            Err(poisoned) => poisoned.into_inner(),
-                        };
+                        queue = theirs.wait(queue, &theirs.changed, |queue| {
+                            queue.helper_waiting = true;
+                            queue.unseen = 0;
+                        });
                     }
                 }
             })
@@ -444,7 +452,6 @@ impl<D: StableBytes + Clone> Stream<D> {
         // Finished parses: entry, parse, whether it was made under the caller's name, bytes.
         let mut done = Vec::with_capacity(entries.len());
         let mut left = entries.len();
-        let mut watched = false;
         loop {
             for (entry, (index, _, name)) in entries.iter().enumerate() {
                 let Some(file) = queue.files.get_mut(*index) else {
@@ -469,12 +476,10 @@ impl<D: StableBytes + Clone> Stream<D> {
                     .flatten()
             });
             if let Some(taken) = next {
-                watched = false;
                 drop(queue);
                 let parsed = parse_pending(&taken, names);
                 queue = lock(&shared.queue);
                 store(&mut queue, taken.2, parsed);
-                shared.changed_now();
             } else if queue.helper_gone {
                 // The helper stopped inside a file (it panicked): parse that here.
                 for (index, _, _) in &entries {
@@ -484,17 +489,9 @@ impl<D: StableBytes + Clone> Stream<D> {
                         }
                     }
                 }
-            } else if !watched {
-                // The helper is on the files wanted: most likely done soon.
-                watched = true;
-                queue = shared.watch(queue);
             } else {
-                watched = false;
-                queue.caller_waiting = true;
-                queue = match shared.parsed.wait(queue) {
-                    Ok(queue) => queue,
-                    Err(poisoned) => poisoned.into_inner(),
-                };
+                // The helper is on the files wanted: most likely done soon.
+                queue = shared.wait(queue, &shared.parsed, |queue| queue.caller_waiting = true);
             }
         }
         drop(queue);
