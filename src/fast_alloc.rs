@@ -5,8 +5,9 @@
 //! whole `kubectl-opm render` run went to malloc/free). Here a small allocation is a pop
 //! from a free list or a pointer bump, and a free is a push. Freed blocks are reused for
 //! allocations of the same class and never returned to the system: right for a
-//! command-line process that exits after one command. Requests above 64 KiB or with an
-//! alignment above 16 go to the system allocator.
+//! command-line process that exits after one command. Blocks above 64 KiB (up to 256 KiB)
+//! are mapped one by one like chunks and kept on their class's list when freed; larger
+//! ones, or ones aligned above 16, go to the system allocator.
 //!
 //! Each thread owns a heap of its own from its first allocation until it exits, so the
 //! common path takes no lock and no atomic instruction. A block freed on another thread
@@ -14,18 +15,20 @@
 //! heap whose thread has exited goes back to a pool for the next new thread (its free
 //! blocks with it); threads beyond the pool share one heap behind a spin lock.
 //!
-//! Chunks come from the kernel already mapped (on Linux, `MAP_POPULATE` or
-//! `MADV_POPULATE_WRITE`): one system call maps a whole chunk, where touching fresh memory
-//! page by page costs a page fault each, the largest single cost of a short process that
-//! builds a few megabytes of data. Chunks are small (64 KiB, then 128 KiB, then 256 KiB
-//! each), since every page of a chunk is paid for when it is mapped, used or not.
+//! Chunks come from the kernel already mapped (on Linux, `MADV_POPULATE_WRITE` over part
+//! of a large reserved region): one system call maps a whole chunk, where touching fresh
+//! memory page by page costs a page fault each, the largest single cost of a short process
+//! that builds a few megabytes of data. Chunks are small (64 KiB, then 128 KiB, then
+//! 256 KiB each), since every page of a chunk is paid for when it is mapped, used or not.
+//! Carving them from one reservation, rather than mapping each on its own, keeps `mmap`
+//! (which locks the whole address space, stalling every other thread's page faults) out of
+//! a multi-threaded render.
 //!
 //! Mapping is still paid per 4 KiB page (about a microsecond each on a virtual machine:
-//! 3 ms of a 14 MiB render). So once the process has mapped 2 MiB page by page,
-//! later chunks are carved one after another from a region that asks for transparent huge
-//! pages (`MADV_HUGEPAGE`): one 2 MiB page then costs what ten to fifteen small ones do.
-//! Small renders never get there; where the kernel gives no huge pages, the region's chunks
-//! are populated page by page like the others.
+//! 3 ms of a 14 MiB render). So past the first 2 MiB, which keep small pages, the region
+//! asks for transparent huge pages (`MADV_HUGEPAGE`): one 2 MiB page then costs what ten
+//! to fifteen small ones do. Small renders never get there; where the kernel gives no huge
+//! pages, chunks are populated page by page like the first ones.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, UnsafeCell};
@@ -35,9 +38,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Sizes up to this are rounded up to a multiple of 16 (64 classes).
 const SMALL_MAX: usize = 1024;
 const SMALL_CLASSES: usize = SMALL_MAX / 16;
-/// Then powers of two: 2, 4, 8, 16, 32 and 64 KiB.
-pub(crate) const LARGE_MAX: usize = 64 * 1024;
-pub(crate) const CLASSES: usize = SMALL_CLASSES + 6;
+/// Then powers of two: 2, 4, 8, 16, 32 and 64 KiB, carved from a heap's chunks.
+pub(crate) const CHUNKED_MAX: usize = 64 * 1024;
+const CHUNKED_CLASSES: usize = SMALL_CLASSES + (CHUNKED_MAX / 2048).trailing_zeros() as usize + 1;
+/// Then 128 and 256 KiB, each block mapped on its own (as a chunk is) when no freed one
+/// is at hand: the values files, lexer buffers and rendered text of a large chart. The
+/// system allocator would map (and page-fault in) each of these afresh, and every thread
+/// asking it for one got an arena of its own (a 64 MiB reservation). Larger blocks still
+/// go to it: mapped whole, a CRD-sized buffer grown by doubling (2, then 4 MiB) would cost
+/// more memory than the page faults it saves.
+pub(crate) const LARGE_MAX: usize = 256 * 1024;
+pub(crate) const CLASSES: usize =
+    CHUNKED_CLASSES + (LARGE_MAX / CHUNKED_MAX).trailing_zeros() as usize;
 pub(crate) const ALIGN: usize = 16;
 /// A heap's first chunk; each next one is twice as large, up to [`MAX_CHUNK`].
 const FIRST_CHUNK: usize = 64 * 1024;
@@ -56,7 +68,7 @@ pub(crate) fn class_of(layout: Layout) -> Option<usize> {
     if size <= SMALL_MAX {
         return Some(size.max(1).div_ceil(16) - 1);
     }
-    // 1025..=2048 → class 64, …, 32769..=65536 → class 69.
+    // 1025..=2048 → class 64, …, 32769..=65536 → class 69, …, up to 256 KiB → class 71.
     let log2 = usize::BITS - (size - 1).leading_zeros();
     Some(SMALL_CLASSES + (log2 as usize - 11))
 }
@@ -83,71 +95,59 @@ fn new_chunk(size: usize) -> *mut u8 {
     }
 }
 
-/// Chunks from the kernel, mapped page by page at first, then carved from huge-page
-/// regions (see the module documentation).
+/// Chunks carved one after another from large reserved regions: small pages at the start
+/// of the first region, huge pages after that (see the module documentation).
 #[cfg(target_os = "linux")]
 mod linux {
     use super::SpinLock;
     use std::ptr::{self, null_mut};
 
-    /// Bytes of chunks mapped page by page before chunks come from huge-page regions.
+    /// Bytes at the start of the first region mapped in small pages: all a small render
+    /// needs, and clearing a huge page would cost it more than the pages it uses.
     const PAGED_BYTES: usize = 2 << 20;
     /// A transparent huge page, and the alignment regions get.
     const HUGE_PAGE: usize = 2 << 20;
     /// Address space reserved per region (only what chunks take of it is ever mapped).
-    const REGION_SIZE: usize = 32 << 20;
+    const REGION_SIZE: usize = 64 << 20;
 
-    /// Where chunks come from: the running total mapped page by page, and the rest of the
-    /// current huge-page region.
+    /// The rest of the current region (`end` is 0 until one is reserved).
     struct Chunks {
-        paged: usize,
         next: usize,
         end: usize,
     }
 
-    static CHUNKS: SpinLock<Chunks> = SpinLock::new(Chunks {
-        paged: 0,
-        next: 0,
-        end: 0,
-    });
+    static CHUNKS: SpinLock<Chunks> = SpinLock::new(Chunks { next: 0, end: 0 });
 
-    enum Origin {
-        Paged,
-        Region(*mut u8),
-    }
-
+    /// `size` bytes of fresh, zeroed and mapped memory, or null.
+    ///
+    /// Mapping a chunk only populates part of an existing mapping (`madvise`), which shares
+    /// the address-space lock with page faults: a separate `mmap` per chunk would take
+    /// that lock exclusively, and every other thread touching a new page would wait.
     pub(super) fn new_chunk(size: usize) -> *mut u8 {
         match CHUNKS.with(|c| c.take(size)) {
-            Origin::Paged => map(size, libc::MAP_POPULATE).unwrap_or(null_mut()),
-            Origin::Region(chunk) => {
+            Some(chunk) => {
                 populate(chunk, size);
                 chunk
             }
+            // No region could be reserved: a mapping of its own.
+            None => map(size, libc::MAP_POPULATE).unwrap_or(null_mut()),
         }
     }
 
     impl Chunks {
-        /// Where the next chunk of `size` bytes comes from. Mapping it is left to the
-        /// caller, outside the lock: a huge page takes long enough to map that another
-        /// thread needing a chunk would otherwise wait.
-        fn take(&mut self, size: usize) -> Origin {
-            if self.paged < PAGED_BYTES {
-                self.paged += size;
-                return Origin::Paged;
-            }
+        /// Where the next chunk of `size` bytes goes. Populating it is left to the caller,
+        /// outside the lock: a huge page takes long enough to map that another thread
+        /// needing a chunk would otherwise wait.
+        fn take(&mut self, size: usize) -> Option<*mut u8> {
             if self.end - self.next < size {
                 // The rest of the old region (less than a chunk) is never touched.
-                match reserve_region() {
-                    Some(start) => {
-                        self.next = start;
-                        self.end = start + REGION_SIZE;
-                    }
-                    None => return Origin::Paged,
-                }
+                let start = reserve_region(self.end == 0)?;
+                self.next = start;
+                self.end = start + REGION_SIZE;
             }
             let chunk = self.next as *mut u8;
             self.next += size;
-            Origin::Region(chunk)
+            Some(chunk)
         }
     }
 
@@ -167,15 +167,24 @@ mod linux {
         (p != libc::MAP_FAILED).then_some(p.cast())
     }
 
-    /// Reserve [`REGION_SIZE`] bytes aligned to a huge page, asking for huge pages (a
-    /// kernel without them, or with them disabled, just ignores the advice). Nothing is
-    /// mapped yet; the slack for alignment is never touched.
-    fn reserve_region() -> Option<usize> {
+    /// Reserve [`REGION_SIZE`] bytes aligned to a huge page, asking for huge pages past
+    /// the first [`PAGED_BYTES`] of the `first` region and everywhere in the others (a
+    /// kernel without huge pages, or with them disabled, just ignores the advice). Nothing
+    /// is mapped yet; the slack for alignment is never touched.
+    fn reserve_region(first: bool) -> Option<usize> {
         let p = map(REGION_SIZE + HUGE_PAGE, libc::MAP_NORESERVE)?;
         let start = (p as usize).next_multiple_of(HUGE_PAGE);
-        // SAFETY: the range lies inside the mapping just made. Failure only means no huge
-        // pages, which is not an error.
-        unsafe { libc::madvise(start as *mut libc::c_void, REGION_SIZE, libc::MADV_HUGEPAGE) };
+        let small = if first { PAGED_BYTES } else { 0 };
+        let advise = |from: usize, len: usize, advice: libc::c_int| {
+            // SAFETY: the range lies inside the mapping just made. Failure only means no
+            // huge pages (or huge pages everywhere), which is not an error.
+            unsafe { libc::madvise(from as *mut libc::c_void, len, advice) };
+        };
+        if small > 0 {
+            // Kept small even where huge pages are on for every mapping.
+            advise(start, small, libc::MADV_NOHUGEPAGE);
+        }
+        advise(start + small, REGION_SIZE - small, libc::MADV_HUGEPAGE);
         Some(start)
     }
 
@@ -224,6 +233,10 @@ impl Heap {
             return head;
         }
         let size = class_size(class);
+        if class >= CHUNKED_CLASSES {
+            // Zeroed and mapped like a chunk; freed blocks go back to this class's list.
+            return new_chunk(size);
+        }
         if (self.end as usize) - (self.bump as usize) < size {
             let chunk_size = self.next_chunk;
             let chunk = new_chunk(chunk_size);
@@ -238,7 +251,7 @@ impl Heap {
         }
         let block = self.bump;
         // SAFETY: `size` bytes fit between bump and end (checked above; every chunk holds
-        // at least one block of the largest class).
+        // at least one block of the largest chunked class).
         self.bump = unsafe { block.add(size) };
         block
     }

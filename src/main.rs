@@ -11,6 +11,15 @@ static ALLOCATOR: fast_alloc::FastAlloc = fast_alloc::FastAlloc::new();
 const STACK_SIZE: usize = 256 * 1024 * 1024;
 
 fn main() {
+    // What still goes to the C library's allocator (its own buffers, `opendir`'s) comes
+    // from one arena: a thread's first call would otherwise reserve an arena of its own,
+    // mapping and unmapping tens of megabytes while the other threads wait on the
+    // address-space lock.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only sets a tunable; no allocation is in flight on another thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
     let cli = opm::cli::parse();
     // A plain render renders once and exits: the OS reclaims its memory faster than
     // freeing it piece by piece would.
@@ -95,18 +104,18 @@ mod tests {
         // own byte and checked after all are allocated, so overlapping blocks or chunks too
         // short would show.
         let a = FastAlloc::new();
-        let layout = Layout::from_size_align(LARGE_MAX, 16).unwrap();
+        let layout = Layout::from_size_align(CHUNKED_MAX, 16).unwrap();
         let blocks: Vec<*mut u8> = (0..192)
             .map(|i| unsafe {
                 let p = a.alloc(layout);
                 assert!(!p.is_null());
                 assert_eq!(p as usize % ALIGN, 0);
-                ptr::write_bytes(p, i as u8, LARGE_MAX);
+                ptr::write_bytes(p, i as u8, CHUNKED_MAX);
                 p
             })
             .collect();
         for (i, &p) in blocks.iter().enumerate() {
-            let block = unsafe { std::slice::from_raw_parts(p, LARGE_MAX) };
+            let block = unsafe { std::slice::from_raw_parts(p, CHUNKED_MAX) };
             assert!(block.iter().all(|&b| b == i as u8), "block {i} overwritten");
         }
         // Small blocks fill the rest of the last chunk and read back zeroed when asked.
@@ -124,23 +133,23 @@ mod tests {
 
     #[test]
     fn chunks_taken_at_once_on_many_threads_never_overlap() {
-        // 4 threads × 160 blocks of 64 KiB: 40 MiB of chunks, carved concurrently and past
-        // the end of at least one huge-page region. Every block gets its own byte pattern
+        // 4 threads × 272 blocks of 64 KiB: 68 MiB of chunks, carved concurrently and past
+        // the end of at least one 64 MiB region. Every block gets its own byte pattern
         // and is checked once all threads are done, so two threads handed one range (or a
         // chunk running past its region) would show.
-        let layout = Layout::from_size_align(LARGE_MAX, 16).unwrap();
+        let layout = Layout::from_size_align(CHUNKED_MAX, 16).unwrap();
         let threads: Vec<_> = (0..4u8)
             .map(|t| {
                 std::thread::spawn(move || {
                     let a = FastAlloc::new();
-                    (0..160u8)
+                    (0..272u16)
                         .map(|i| unsafe {
                             let p = a.alloc(layout);
                             assert!(!p.is_null());
                             assert_eq!(p as usize % ALIGN, 0);
                             // Fresh chunk memory is zeroed.
-                            assert_eq!(*p.add(LARGE_MAX - 1), 0);
-                            ptr::write_bytes(p, t.wrapping_mul(160).wrapping_add(i), LARGE_MAX);
+                            assert_eq!(*p.add(CHUNKED_MAX - 1), 0);
+                            ptr::write_bytes(p, (u16::from(t) * 272 + i) as u8, CHUNKED_MAX);
                             p as usize
                         })
                         .collect::<Vec<usize>>()
@@ -150,10 +159,66 @@ mod tests {
         let blocks: Vec<Vec<usize>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
         for (t, list) in blocks.iter().enumerate() {
             for (i, &p) in list.iter().enumerate() {
-                let want = (t as u8).wrapping_mul(160).wrapping_add(i as u8);
-                let block = unsafe { std::slice::from_raw_parts(p as *const u8, LARGE_MAX) };
+                let want = (t * 272 + i) as u8;
+                let block = unsafe { std::slice::from_raw_parts(p as *const u8, CHUNKED_MAX) };
                 assert!(block.iter().all(|&b| b == want), "thread {t} block {i}");
             }
+        }
+    }
+
+    #[test]
+    fn large_blocks_are_mapped_kept_and_reused() {
+        // Blocks between 64 KiB and 256 KiB are mapped one by one; freed ones are handed
+        // out again for their class, and moving data between every kind of block keeps it.
+        let a = FastAlloc::new();
+        let sizes = [CHUNKED_MAX + 1, 100_000, 200_000, LARGE_MAX];
+        unsafe {
+            let blocks: Vec<(*mut u8, Layout)> = sizes
+                .iter()
+                .enumerate()
+                .map(|(i, &size)| {
+                    let layout = Layout::from_size_align(size, 16).unwrap();
+                    let p = a.alloc(layout);
+                    assert!(!p.is_null());
+                    assert_eq!(p as usize % 4096, 0);
+                    // Freshly mapped memory is zeroed.
+                    assert_eq!(*p.add(size - 1), 0);
+                    ptr::write_bytes(p, i as u8 + 1, size);
+                    (p, layout)
+                })
+                .collect();
+            for (i, &(p, layout)) in blocks.iter().enumerate() {
+                let block = std::slice::from_raw_parts(p, layout.size());
+                assert!(block.iter().all(|&b| b == i as u8 + 1), "block {i}");
+            }
+            // A freed block comes back for its class; zeroed when asked.
+            let (p, layout) = blocks[2];
+            a.dealloc(p, layout);
+            let same_class = Layout::from_size_align(250_000, 16).unwrap();
+            let again = a.alloc_zeroed(same_class);
+            assert_eq!(again, p);
+            assert!(std::slice::from_raw_parts(again, 250_000)
+                .iter()
+                .all(|&b| b == 0));
+            // Small → large → system-sized → small again, the data carried each time.
+            let small = Layout::from_size_align(200, 8).unwrap();
+            let s = a.alloc(small);
+            ptr::write_bytes(s, 9, 200);
+            let large = a.realloc(s, small, 150_000);
+            assert_eq!(*large.add(199), 9);
+            let huge = a.realloc(large, Layout::from_size_align(150_000, 8).unwrap(), 5 << 20);
+            assert_eq!(*huge.add(199), 9);
+            let back = a.realloc(huge, Layout::from_size_align(5 << 20, 8).unwrap(), 200);
+            assert!(std::slice::from_raw_parts(back, 200)
+                .iter()
+                .all(|&b| b == 9));
+            a.dealloc(back, small);
+            for (i, &(p, layout)) in blocks.iter().enumerate() {
+                if i != 2 {
+                    a.dealloc(p, layout);
+                }
+            }
+            a.dealloc(again, same_class);
         }
     }
 
