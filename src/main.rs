@@ -28,17 +28,23 @@ fn main() {
             opm::render::teardown::skip_teardown();
         }
     }
-    let worker = std::thread::Builder::new()
-        .stack_size(STACK_SIZE)
-        .spawn(move || match opm::cli::run(cli) {
-            Ok(code) => code,
-            Err(err) => {
-                eprintln!("{}", opm::cli::format_error(&err));
-                err.exit_code()
-            }
-        });
+    let worker = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(
+        move || -> std::convert::Infallible {
+            let code = match opm::cli::run(cli) {
+                Ok(code) => code,
+                Err(err) => {
+                    eprintln!("{}", opm::cli::format_error(&err));
+                    err.exit_code()
+                }
+            };
+            // Exit from here: handing the code to the main thread would wake it first, and
+            // a waiting CPU on a virtual machine can take a millisecond to run it.
+            // (`exit` flushes standard output.)
+            std::process::exit(code)
+        },
+    );
     let code = match worker.map(|handle| handle.join()) {
-        Ok(Ok(code)) => code,
+        Ok(Ok(never)) => match never {},
         Ok(Err(_)) => {
             eprintln!("Error: internal error: the command panicked");
             2
