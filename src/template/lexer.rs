@@ -161,8 +161,11 @@ pub(crate) fn recycle(items: Vec<Item<'_>>) {
 /// Lex `src` completely. The items always end with an `Eof` or an `Error` item.
 pub(crate) fn lex(src: &str) -> Lexed<'_> {
     let mut items = relabel(SPARE_ITEMS.with(Cell::take));
-    // Roughly one item per 6 bytes of template source.
-    items.reserve(src.len() / 6 + 4);
+    // Dense templates make about one item per 6 bytes of source, but large files are
+    // mostly plain text (a CRD is one item): start small and let the buffer grow, which
+    // costs a copy of what is already in it, rather than reserving megabytes that are
+    // never written.
+    items.reserve(src.len() / 64 + 16);
     let mut l = Lexer {
         src,
         bytes: src.as_bytes(),
