@@ -20,29 +20,11 @@ fn main() {
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 1);
     }
-    let cli = opm::cli::parse();
-    // A plain render renders once and exits: the OS reclaims its memory faster than
-    // freeing it piece by piece would.
-    if let opm::cli::Command::Render(args) = &cli.command {
-        if args.values_matrix.is_none() {
-            opm::render::teardown::skip_teardown();
-        }
-    }
-    let worker = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(
-        move || -> std::convert::Infallible {
-            let code = match opm::cli::run(cli) {
-                Ok(code) => code,
-                Err(err) => {
-                    eprintln!("{}", opm::cli::format_error(&err));
-                    err.exit_code()
-                }
-            };
-            // Exit from here: handing the code to the main thread would wake it first, and
-            // a waiting CPU on a virtual machine can take a millisecond to run it.
-            // (`exit` flushes standard output.)
-            std::process::exit(code)
-        },
-    );
+    // Everything, argument parsing included, runs on the worker: each thread's heap maps
+    // its own first chunks, and the main thread now needs next to none.
+    let worker = std::thread::Builder::new()
+        .stack_size(STACK_SIZE)
+        .spawn(work);
     let code = match worker.map(|handle| handle.join()) {
         Ok(Ok(never)) => match never {},
         Ok(Err(_)) => {
@@ -55,6 +37,29 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// The worker thread: parse the arguments, run the command, and exit with its code.
+fn work() -> std::convert::Infallible {
+    let cli = opm::cli::parse();
+    // A plain render renders once and exits: the OS reclaims its memory faster than
+    // freeing it piece by piece would.
+    if let opm::cli::Command::Render(args) = &cli.command {
+        if args.values_matrix.is_none() {
+            opm::render::teardown::skip_teardown();
+        }
+    }
+    let code = match opm::cli::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("{}", opm::cli::format_error(&err));
+            err.exit_code()
+        }
+    };
+    // Exit from here: handing the code to the main thread would wake it first, and a
+    // waiting CPU on a virtual machine can take a millisecond to run it. (`exit` flushes
+    // standard output.)
+    std::process::exit(code)
 }
 
 /// The allocator's tests live here: the benchmark includes `fast_alloc.rs` too.
