@@ -22,44 +22,78 @@ fn main() {
     }
     // Everything, argument parsing included, runs on the worker: each thread's heap maps
     // its own first chunks, and the main thread now needs next to none.
+    let (detach, detached) = std::sync::mpsc::channel::<()>();
     let worker = std::thread::Builder::new()
         .stack_size(STACK_SIZE)
-        .spawn(work);
-    let code = match worker.map(|handle| handle.join()) {
-        Ok(Ok(never)) => match never {},
-        Ok(Err(_)) => {
-            eprintln!("Error: internal error: the command panicked");
-            2
-        }
+        .spawn(move || work(detach));
+    let handle = match worker {
+        Ok(handle) => handle,
         Err(err) => {
             eprintln!("Error: cannot start the worker thread: {err}");
-            3
+            std::process::exit(3);
+        }
+    };
+    if detached.recv().is_ok() {
+        // A render ends the process from its worker. A process ends only once every one
+        // of its threads has, and a thread asleep on an idle CPU of a virtual machine can
+        // take a millisecond to be run just to end: so this one ends now, while the
+        // render runs. Only the thread ends (no unwinding, nothing of the process is
+        // released), and the worker catches its own panics, so the exit code is always
+        // the worker's.
+        #[cfg(target_os = "linux")]
+        // SAFETY: ends the calling thread only. Nothing on this thread's stack is used by
+        // another thread (the worker owns its closure's captures), and glibc is never asked
+        // about this thread again.
+        unsafe {
+            libc::syscall(libc::SYS_exit, 0);
+        }
+    }
+    // Other commands: wait here (the worker ends the process itself).
+    let code = match handle.join() {
+        Ok(never) => match never {},
+        Err(_) => {
+            eprintln!("{PANICKED}");
+            2
         }
     };
     std::process::exit(code);
 }
 
-/// The worker thread: parse the arguments, run the command, and exit with its code.
-fn work() -> std::convert::Infallible {
-    let cli = opm::cli::parse();
-    // A plain render renders once and exits: the OS reclaims its memory faster than
-    // freeing it piece by piece would.
-    if let opm::cli::Command::Render(args) = &cli.command {
-        if args.values_matrix.is_none() {
-            opm::render::teardown::skip_teardown();
-        }
-    }
-    let code = match opm::cli::run(cli) {
+const PANICKED: &str = "Error: internal error: the command panicked";
+
+/// The worker thread: parse the arguments, run the command, and exit with its code. Tells
+/// `main` through `detach` when it may end before the process does (a render).
+fn work(detach: std::sync::mpsc::Sender<()>) -> std::convert::Infallible {
+    let code = match std::panic::catch_unwind(move || run(detach)) {
         Ok(code) => code,
-        Err(err) => {
-            eprintln!("{}", opm::cli::format_error(&err));
-            err.exit_code()
+        Err(_) => {
+            eprintln!("{PANICKED}");
+            2
         }
     };
     // Exit from here: handing the code to the main thread would wake it first, and a
     // waiting CPU on a virtual machine can take a millisecond to run it. (`exit` flushes
     // standard output.)
     std::process::exit(code)
+}
+
+fn run(detach: std::sync::mpsc::Sender<()>) -> i32 {
+    let cli = opm::cli::parse();
+    if let opm::cli::Command::Render(args) = &cli.command {
+        // A plain render renders once and exits: the OS reclaims its memory faster than
+        // freeing it piece by piece would.
+        if args.values_matrix.is_none() {
+            opm::render::teardown::skip_teardown();
+        }
+        let _ = detach.send(());
+    }
+    match opm::cli::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("{}", opm::cli::format_error(&err));
+            err.exit_code()
+        }
+    }
 }
 
 /// The allocator's tests live here: the benchmark includes `fast_alloc.rs` too.
