@@ -340,3 +340,46 @@ fn json_output_is_a_list_of_objects() {
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(list["items"][0]["metadata"]["name"], "cm");
 }
+
+/// `{{ .Capabilities.KubeVersion }}` prints Helm 4's normalised version (the numbers only,
+/// as many as were given), while `.Version` keeps what the user passed; both as the real
+/// Helm 4.1 binary prints them. A chart's `kubeVersion` is checked against the numbers, so
+/// a provider suffix does not make it a pre-release.
+#[test]
+fn kube_version_prints_like_helm_4() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: mychart\nversion: 0.1.0\nkubeVersion: \">=1.30.0\"\n",
+            ),
+            (
+                "templates/a.yaml",
+                "a: \"{{ .Capabilities.KubeVersion }}|{{ .Capabilities.KubeVersion.Version }}\"\n",
+            ),
+        ],
+    );
+    let root = root.to_str().expect("utf-8");
+    for (given, printed) in [
+        ("1.33", "v1.33|v1.33"),
+        ("1.33.0-gke.1", "v1.33.0|v1.33.0-gke.1"),
+        ("v1.30.2+k3s1", "v1.30.2|v1.30.2+k3s1"),
+    ] {
+        let out = opm()
+            .args(["render", "r", root, "--kube-version", given])
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{given}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains(&format!("a: \"{printed}\"")),
+            "{given}: {stdout}"
+        );
+    }
+}

@@ -101,45 +101,72 @@ pub struct KubeVersionError {
 }
 
 impl KubeVersion {
-    /// Parse like Kubernetes' `version.ParseGeneric`: optional `v`, at least `MAJOR.MINOR`,
-    /// optional `.PATCH`, then anything after `-` or `+` is kept as pre-release/metadata.
+    /// Parse as Helm 4 does: Kubernetes' `version.ParseGeneric` (optional leading space and
+    /// `v`, two or more dot-separated numbers, then anything at all, which is ignored),
+    /// keeping the input itself, `v`-prefixed, as `.Version`.
     pub fn parse(input: &str) -> Result<KubeVersion, KubeVersionError> {
-        let err = |reason: &str| KubeVersionError {
+        let err = |reason: String| KubeVersionError {
             input: input.to_string(),
-            reason: reason.to_string(),
+            reason,
         };
-        let trimmed = input.trim();
-        let body = trimmed.strip_prefix('v').unwrap_or(trimmed);
-        let split_at = body.find(['-', '+']).unwrap_or(body.len());
-        let (numbers, suffix) = body.split_at(split_at);
-        let parts: Vec<&str> = numbers.split('.').collect();
-        if parts.len() < 2 || parts.len() > 3 {
-            return Err(err("could not parse pieces of version"));
-        }
-        let mut nums = Vec::new();
-        for part in &parts {
-            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(err(&format!("illegal version component {part:?}")));
+        let body = input.trim_start();
+        let body = body.strip_prefix('v').unwrap_or(body);
+        // `[0-9]+(\.[0-9]+)*`: the longest run of numbers joined by single dots.
+        let bytes = body.as_bytes();
+        let mut end = 0;
+        loop {
+            let digits = bytes[end..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if digits == 0 {
+                // Only at the start: a dot is taken only with a digit after it.
+                break;
             }
-            if part.len() > 1 && part.starts_with('0') {
-                return Err(err(&format!(
-                    "illegal zero-prefixed version component {part:?}"
+            end += digits;
+            if bytes.get(end) == Some(&b'.') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        if end == 0 {
+            return Err(err(format!("could not parse {input:?} as version")));
+        }
+        let parts: Vec<&str> = body[..end].split('.').collect();
+        if parts.len() < 2 {
+            return Err(err(format!("illegal version string {input:?}")));
+        }
+        let mut nums = Vec::with_capacity(parts.len());
+        for (i, part) in parts.iter().enumerate() {
+            if i == 0 && part.len() > 1 && part.starts_with('0') {
+                return Err(err(format!(
+                    "illegal zero-prefixed version component {part:?} in {input:?}"
                 )));
             }
-            nums.push(
-                part.parse::<u64>()
-                    .map_err(|_| err("version component out of range"))?,
-            );
+            let n = part.parse::<u64>().map_err(|e| {
+                err(format!(
+                    "illegal version string {input:?}: strconv.ParseUint: parsing {part:?}: {}",
+                    if matches!(e.kind(), std::num::IntErrorKind::PosOverflow) {
+                        "value out of range"
+                    } else {
+                        "invalid syntax"
+                    }
+                ))
+            })?;
+            nums.push(n);
         }
-        let patch = nums.get(2).copied().unwrap_or(0);
-        let version = if trimmed.starts_with('v') {
-            trimmed.to_string()
+        let version = if input.starts_with('v') {
+            input.to_string()
         } else {
-            format!("v{trimmed}")
+            format!("v{input}")
         };
+        let joined: Vec<String> = nums.iter().map(u64::to_string).collect();
         Ok(KubeVersion {
             version,
-            normalized: format!("v{}.{}.{}{}", nums[0], nums[1], patch, suffix),
+            // What Helm 4 prints for `{{ .Capabilities.KubeVersion }}` and checks a chart's
+            // `kubeVersion` against: the numbers alone, as given (`v1.33` stays two).
+            normalized: format!("v{}", joined.join(".")),
             major: nums[0].to_string(),
             minor: nums[1].to_string(),
         })
@@ -354,12 +381,37 @@ mod tests {
         assert_eq!((v.major.as_str(), v.minor.as_str()), ("1", "33"));
         let v = KubeVersion::parse("v1.29").unwrap();
         assert_eq!(v.version, "v1.29");
-        assert_eq!(v.normalized, "v1.29.0");
+        assert_eq!(v.normalized, "v1.29");
         let v = KubeVersion::parse("1.33.4-gke.1245000").unwrap();
         assert_eq!(v.version, "v1.33.4-gke.1245000");
+        assert_eq!(v.normalized, "v1.33.4");
         assert_eq!(v.minor, "33");
-        assert!(KubeVersion::parse("banana").is_err());
-        assert!(KubeVersion::parse("1").is_err());
+        // Helm 4.1's output for each of these, checked against the real binary.
+        let v = KubeVersion::parse("v1.30.2+k3s1").unwrap();
+        assert_eq!(
+            (v.version.as_str(), v.normalized.as_str()),
+            ("v1.30.2+k3s1", "v1.30.2")
+        );
+        let v = KubeVersion::parse("1.2.3.4").unwrap();
+        assert_eq!((v.normalized.as_str(), v.minor.as_str()), ("v1.2.3.4", "2"));
+        let v = KubeVersion::parse("1.033x").unwrap();
+        assert_eq!(
+            (v.version.as_str(), v.normalized.as_str()),
+            ("v1.033x", "v1.33")
+        );
+        let v = KubeVersion::parse(" 1.33").unwrap();
+        assert_eq!(
+            (v.version.as_str(), v.normalized.as_str()),
+            ("v 1.33", "v1.33")
+        );
+        let msg = |s: &str| KubeVersion::parse(s).unwrap_err().reason;
+        assert_eq!(
+            msg("01.33"),
+            "illegal zero-prefixed version component \"01\" in \"01.33\""
+        );
+        assert_eq!(msg("banana"), "could not parse \"banana\" as version");
+        assert_eq!(msg("1"), "illegal version string \"1\"");
+        assert_eq!(msg("1."), "illegal version string \"1.\"");
     }
 
     #[test]

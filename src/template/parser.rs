@@ -578,19 +578,15 @@ impl<'s> Parser<'_, 's> {
         self.idx = self.idx.saturating_sub(1);
     }
 
+    /// Go's `nextNonSpace`: the lexer marks spaces on the item after them
+    /// ([`Item::space`]) instead of making items of them, so this is [`Parser::next`].
     fn next_non_space(&mut self) -> Item<'s> {
-        loop {
-            let it = self.next();
-            if it.kind != ItemKind::Space {
-                return it;
-            }
-        }
+        self.next()
     }
 
+    /// Go's `peekNonSpace` (see [`Parser::next_non_space`]).
     fn peek_non_space(&mut self) -> Item<'s> {
-        let it = self.next_non_space();
-        self.backup();
-        it
+        self.peek()
     }
 
     /// The 1-based line of byte offset `pos` (only needed for error messages).
@@ -992,16 +988,25 @@ impl<'s> Parser<'_, 's> {
         let pos = self.peek_non_space().pos;
         let start = self.arg_stack.len();
         loop {
-            self.peek_non_space();
-            if let Some(op) = self.operand()? {
+            let operand = self.operand()?;
+            let found = operand.is_some();
+            if let Some(op) = operand {
                 self.arg_stack.push(op);
             }
-            let tok = self.next();
+            // Go reads the item after the operand: a space goes on to the next operand,
+            // a closing delimiter or parenthesis ends the command (and is left for the
+            // caller), a pipe ends it here, and anything else is an error.
+            let tok = self.peek();
             match tok.kind {
-                ItemKind::Space => continue,
-                ItemKind::RightDelim | ItemKind::RightParen => self.backup(),
-                ItemKind::Pipe => {}
-                _ => return Err(self.unexpected(&tok, "operand")),
+                ItemKind::RightDelim | ItemKind::RightParen => {}
+                ItemKind::Pipe => {
+                    self.next();
+                }
+                _ if found && tok.space => continue,
+                _ => {
+                    self.next();
+                    return Err(self.unexpected(&tok, "operand"));
+                }
             }
             break;
         }
@@ -1018,15 +1023,18 @@ impl<'s> Parser<'_, 's> {
         let Some(node) = self.term()? else {
             return Ok(None);
         };
-        if self.peek().kind != ItemKind::Field {
+        // Fields chain onto the operand only where no space parts them.
+        let is_chained = |item: &Item<'_>| item.kind == ItemKind::Field && !item.space;
+        let next = self.peek();
+        if !is_chained(&next) {
             return Ok(Some(node));
         }
-        let chain_pos = self.peek().pos;
+        let chain_pos = next.pos;
         let chained = self.idx
             ..self.idx
                 + self.items[self.idx..]
                     .iter()
-                    .take_while(|item| item.kind == ItemKind::Field)
+                    .take_while(|item| is_chained(item))
                     .count();
         self.idx = chained.end;
         self.max_fetched = self.max_fetched.max(self.idx + 1);
