@@ -554,6 +554,8 @@ impl<'s> Parser<'_, 's> {
         &self.items[i.min(last)]
     }
 
+    /// The next item, consumed. Also Go's `nextNonSpace`: the lexer marks white space on the
+    /// item after it ([`Item::space`]) instead of making an item of it.
     fn next(&mut self) -> Item<'s> {
         let it = *self.item(self.idx);
         if self.idx < self.items.len() {
@@ -563,6 +565,7 @@ impl<'s> Parser<'_, 's> {
         it
     }
 
+    /// The next item, left in place. Also Go's `peekNonSpace` (see [`Parser::next`]).
     fn peek(&mut self) -> Item<'s> {
         let it = *self.item(self.idx);
         self.max_fetched = self.max_fetched.max(self.idx + 1);
@@ -576,17 +579,6 @@ impl<'s> Parser<'_, 's> {
 
     fn backup(&mut self) {
         self.idx = self.idx.saturating_sub(1);
-    }
-
-    /// Go's `nextNonSpace`: the lexer marks spaces on the item after them
-    /// ([`Item::space`]) instead of making items of them, so this is [`Parser::next`].
-    fn next_non_space(&mut self) -> Item<'s> {
-        self.next()
-    }
-
-    /// Go's `peekNonSpace` (see [`Parser::next_non_space`]).
-    fn peek_non_space(&mut self) -> Item<'s> {
-        self.peek()
     }
 
     /// The 1-based line of byte offset `pos` (only needed for error messages).
@@ -625,7 +617,7 @@ impl<'s> Parser<'_, 's> {
     }
 
     fn expect(&mut self, kind: ItemKind, context: &str) -> PResult<Item<'s>> {
-        let it = self.next_non_space();
+        let it = self.next();
         if it.kind != kind {
             return Err(self.unexpected(&it, context));
         }
@@ -639,7 +631,7 @@ impl<'s> Parser<'_, 's> {
                 let save = self.idx;
                 let delim = self.next();
                 let _ = delim;
-                if self.next_non_space().kind == ItemKind::Define {
+                if self.next().kind == ItemKind::Define {
                     self.parse_definition()?;
                     continue;
                 }
@@ -678,7 +670,7 @@ impl<'s> Parser<'_, 's> {
 
     fn parse_definition(&mut self) -> PResult<()> {
         const CONTEXT: &str = "define clause";
-        let name_item = self.next_non_space();
+        let name_item = self.next();
         if !matches!(name_item.kind, ItemKind::String | ItemKind::RawString) {
             return Err(self.unexpected(&name_item, CONTEXT));
         }
@@ -699,7 +691,7 @@ impl<'s> Parser<'_, 's> {
     /// textOrAction* up to `{{end}}` or `{{else}}`.
     fn item_list(&mut self) -> PResult<(Vec<Node>, End)> {
         let start = self.node_stack.len();
-        while self.peek_non_space().kind != ItemKind::Eof {
+        while self.peek().kind != ItemKind::Eof {
             let end = match self.text_or_action()? {
                 Parsed::Node(n) => {
                     self.node_stack.push(n);
@@ -714,7 +706,7 @@ impl<'s> Parser<'_, 's> {
     }
 
     fn text_or_action(&mut self) -> PResult<Parsed> {
-        let tok = self.next_non_space();
+        let tok = self.next();
         match tok.kind {
             ItemKind::Text => Ok(Parsed::Node(Node::Text(Text {
                 start: tok.pos,
@@ -731,7 +723,7 @@ impl<'s> Parser<'_, 's> {
     }
 
     fn action(&mut self) -> PResult<Parsed> {
-        let tok = self.next_non_space();
+        let tok = self.next();
         match tok.kind {
             ItemKind::Block => return self.block_control().map(Parsed::Node),
             ItemKind::Break => return self.break_control(tok.pos, true).map(Parsed::Node),
@@ -770,7 +762,7 @@ impl<'s> Parser<'_, 's> {
         } else {
             "{{continue}}"
         };
-        let t = self.next_non_space();
+        let t = self.next();
         if t.kind != ItemKind::RightDelim {
             return Err(self.unexpected(&t, ctx));
         }
@@ -785,7 +777,7 @@ impl<'s> Parser<'_, 's> {
     }
 
     fn else_control(&mut self) -> PResult<Parsed> {
-        let peek = self.peek_non_space();
+        let peek = self.peek();
         if matches!(peek.kind, ItemKind::If | ItemKind::With) {
             // `{{else if ...` is `{{else}}{{if ...`: leave the keyword pending.
             return Ok(Parsed::Else);
@@ -846,10 +838,10 @@ impl<'s> Parser<'_, 's> {
 
     fn template_control(&mut self) -> PResult<Node> {
         const CONTEXT: &str = "template clause";
-        let tok = self.next_non_space();
+        let tok = self.next();
         let name = self.parse_template_name(&tok, CONTEXT)?;
         let mut pipe = None;
-        if self.next_non_space().kind != ItemKind::RightDelim {
+        if self.next().kind != ItemKind::RightDelim {
             self.backup();
             pipe = Some(Box::new(self.pipeline(CONTEXT, ItemKind::RightDelim)?));
         }
@@ -862,7 +854,7 @@ impl<'s> Parser<'_, 's> {
 
     fn block_control(&mut self) -> PResult<Node> {
         const CONTEXT: &str = "block clause";
-        let tok = self.next_non_space();
+        let tok = self.next();
         let name = self.parse_template_name(&tok, CONTEXT)?;
         let pipe = self.pipeline(CONTEXT, ItemKind::RightDelim)?;
         let saved_vars = std::mem::replace(&mut self.vars, vec![Rc::from("$")]);
@@ -884,7 +876,7 @@ impl<'s> Parser<'_, 's> {
     }
 
     fn pipeline(&mut self, context: &str, end: ItemKind) -> PResult<Pipe> {
-        let tok = self.peek_non_space();
+        let tok = self.peek();
         let mut pipe = Pipe {
             pos: tok.pos,
             is_assign: false,
@@ -894,29 +886,29 @@ impl<'s> Parser<'_, 's> {
         let start = self.cmd_stack.len();
         // Declarations or assignments.
         'decls: loop {
-            let v = self.peek_non_space();
+            let v = self.peek();
             if v.kind != ItemKind::Variable {
                 break;
             }
             let save = self.idx;
             self.next();
-            let next = self.peek_non_space();
+            let next = self.peek();
             match next.kind {
                 ItemKind::Assign | ItemKind::Declare => {
                     pipe.is_assign = next.kind == ItemKind::Assign;
-                    self.next_non_space();
+                    self.next();
                     let name = self.name(v.val);
                     pipe.decl.push(name.clone());
                     self.vars.push(name);
                     break 'decls;
                 }
                 ItemKind::Char if next.val == "," => {
-                    self.next_non_space();
+                    self.next();
                     let name = self.name(v.val);
                     pipe.decl.push(name.clone());
                     self.vars.push(name);
                     if context == "range" && pipe.decl.len() < 2 {
-                        match self.peek_non_space().kind {
+                        match self.peek().kind {
                             ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
                                 continue 'decls;
                             }
@@ -932,7 +924,7 @@ impl<'s> Parser<'_, 's> {
             }
         }
         loop {
-            let tok = self.next_non_space();
+            let tok = self.next();
             if tok.kind == end {
                 pipe.cmds = self.cmd_stack.drain(start..).collect();
                 self.check_pipeline(&pipe, context)?;
@@ -985,7 +977,7 @@ impl<'s> Parser<'_, 's> {
     }
 
     fn command(&mut self) -> PResult<Command> {
-        let pos = self.peek_non_space().pos;
+        let pos = self.peek().pos;
         let start = self.arg_stack.len();
         loop {
             let operand = self.operand()?;
@@ -1079,7 +1071,7 @@ impl<'s> Parser<'_, 's> {
     }
 
     fn term(&mut self) -> PResult<Option<Arg>> {
-        let tok = self.next_non_space();
+        let tok = self.next();
         let arg = match tok.kind {
             ItemKind::Identifier => {
                 let func = match self.funcs.get(tok.val) {
