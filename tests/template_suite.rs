@@ -569,24 +569,8 @@ fn template_suite_matches_helm() {
 /// behaviour we want.
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     (
-        "conversion/int64-float64",
-        "Go tells int from int64 (typeOf, --set numbers); Value has one integer type",
-    ),
-    (
-        "dates/duration",
-        "Sprig's duration accepts only int64 or strings: a literal int prints 0s in Go",
-    ),
-    (
-        "dates/now-ago-shape",
-        "unixEpoch returns int64 in Go; typeOf shows int here",
-    ),
-    (
         "serialization/from-toml",
-        "fromToml integers are int64 in Go; TOML error wording differs from BurntSushi/toml",
-    ),
-    (
-        "values/set-typing",
-        "--set integers are int64 in Go; typeOf shows int here",
+        "TOML error wording differs from BurntSushi/toml",
     ),
     (
         "strings/split",

@@ -74,7 +74,7 @@ fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Nil => "null",
         Value::Bool(_) => "bool",
-        Value::Int(_) | Value::Float(_) => "number",
+        Value::Int(_, _) | Value::Float(_) => "number",
         Value::String(_) | Value::Bytes(_) => "string",
         Value::List(_) => "array",
         Value::Map(_) | Value::Object(_) => "object",
@@ -115,7 +115,7 @@ fn to_go_string(field: &str, v: &Value) -> Result<Option<String>, FieldError> {
         Value::String(s) => Ok(Some(s.to_string())),
         Value::Bytes(b) => Ok(Some(String::from_utf8_lossy(b).into_owned())),
         Value::Bool(b) => Ok(Some(b.to_string())),
-        Value::Int(i) => Ok(Some(i.to_string())),
+        Value::Int(i, _) => Ok(Some(i.to_string())),
         Value::Float(f) => {
             // YAML integers reach us as floats; the YAML parser handed Go an int for those,
             // which is printed in full.

@@ -296,7 +296,7 @@ fn json_kind(v: &Value) -> Option<&'static str> {
     Some(match v {
         Value::Nil => "null",
         Value::Bool(_) => "boolean",
-        Value::Int(_) => "integer",
+        Value::Int(_, _) => "integer",
         Value::Float(f) if !f.is_finite() => return None,
         Value::Float(f) if f.fract() == 0.0 && f.abs() < EXACT as f64 => "integer",
         Value::Float(_) => "number",
@@ -313,7 +313,7 @@ fn type_matches(kind: &str, want: &str) -> bool {
 
 fn number(v: &Value) -> Option<f64> {
     match v {
-        Value::Int(i) if i.unsigned_abs() < EXACT => Some(*i as f64),
+        Value::Int(i, _) if i.unsigned_abs() < EXACT => Some(*i as f64),
         Value::Float(f) if f.is_finite() => Some(*f),
         _ => None,
     }
@@ -352,7 +352,7 @@ fn value_eq(v: &Value, j: &Json) -> bool {
                 && m.iter()
                     .all(|(k, v)| j.get(k).is_some_and(|w| value_eq(v, w)))
         }
-        (Value::Int(_) | Value::Float(_), _) => match (number(v), j.as_f64()) {
+        (Value::Int(_, _) | Value::Float(_), _) => match (number(v), j.as_f64()) {
             (Some(a), Some(b)) => a == b,
             _ => false,
         },
@@ -537,7 +537,7 @@ fn category(v: &Value) -> Option<&'static str> {
         Value::Nil => "null",
         Value::Bool(_) => "boolean",
         Value::String(_) => "string",
-        Value::Int(_) => "number",
+        Value::Int(_, _) => "number",
         Value::Float(f) if f.is_finite() => "number",
         Value::List(_) => "array",
         Value::Map(_) => "object",

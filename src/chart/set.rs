@@ -136,7 +136,7 @@ impl From<String> for ParseError {
 fn go_type(v: &Value) -> String {
     match v {
         Value::Nil => "nil".to_string(),
-        Value::Int(_) => "int64".to_string(),
+        Value::Int(_, kind) => kind.name().to_string(),
         other => other.type_name(),
     }
 }
@@ -499,11 +499,11 @@ fn typed_val(val: String) -> Value {
         return Value::Nil;
     }
     if val == "0" {
-        return Value::Int(0);
+        return Value::int64(0);
     }
     if !val.is_empty() && !val.starts_with('0') {
         if let Some(i) = go_parse_int10(&val) {
-            return Value::Int(i);
+            return Value::int64(i);
         }
     }
     Value::string(val)
@@ -569,7 +569,7 @@ mod tests {
     fn int64_is_kept() {
         let mut v = Value::empty_map();
         apply_set(&mut v, "n=42", SetKind::Value).unwrap();
-        assert!(matches!(v.get("n"), Some(Value::Int(42))));
+        assert!(matches!(v.get("n"), Some(Value::Int(42, _))));
         apply_set(&mut v, "n=42", SetKind::String).unwrap();
         assert_eq!(v.get("n"), Some(Value::str("42")));
     }

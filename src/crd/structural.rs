@@ -368,7 +368,7 @@ fn number(v: &Value, key: &str, path: &str) -> Result<Option<f64>, StructuralErr
     match v {
         Value::Nil => Ok(None),
         Value::Float(f) => Ok(Some(*f)),
-        Value::Int(i) => Ok(Some(*i as f64)),
+        Value::Int(i, _) => Ok(Some(*i as f64)),
         _ => Err(error(path, format!("{key} must be a number"))),
     }
 }

@@ -605,7 +605,7 @@ pub fn string_map(v: &Value) -> BTreeMap<String, String> {
 pub fn scalar_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.to_string()),
-        Value::Int(_) | Value::Float(_) | Value::Bool(_) => Some(v.to_string()),
+        Value::Int(_, _) | Value::Float(_) | Value::Bool(_) => Some(v.to_string()),
         _ => None,
     }
 }
@@ -633,7 +633,7 @@ pub fn entries(v: &Value) -> Vec<(String, Value)> {
 /// An integer: ints, integral floats (YAML numbers may be float64) and numeric strings.
 pub fn as_int(v: &Value) -> Option<i64> {
     match v {
-        Value::Int(i) => Some(*i),
+        Value::Int(i, _) => Some(*i),
         Value::Float(f) if f.fract() == 0.0 && f.is_finite() => Some(*f as i64),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
@@ -810,7 +810,7 @@ mod tests {
             ),
         ];
         if let Some(r) = replicas {
-            spec.push(("replicas", Value::Int(r)));
+            spec.push(("replicas", Value::int(r)));
         }
         object(map(&[
             ("apiVersion", s("apps/v1")),

@@ -245,7 +245,7 @@ impl Object for ApiVersions {
             self.0
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (Value::Int(i as i64), Value::str(v)))
+                .map(|(i, v)| (Value::int(i as i64), Value::str(v)))
                 .collect(),
         )
     }

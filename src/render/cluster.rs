@@ -40,7 +40,7 @@ pub fn json_to_value(j: &Json) -> Value {
         Json::Null => Value::Nil,
         Json::Bool(b) => Value::Bool(*b),
         Json::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
+            Some(i) => Value::int64(i),
             None => Value::Float(n.as_f64().unwrap_or(0.0)),
         },
         Json::String(s) => Value::str(s),
@@ -89,7 +89,7 @@ mod tests {
     #[test]
     fn numbers_are_int64_when_whole() {
         let v = json_to_value(&json!({"a": 3, "b": 1.5, "c": [true, null, "x"]}));
-        assert_eq!(v.get("a"), Some(Value::Int(3)));
+        assert_eq!(v.get("a"), Some(Value::int(3)));
         assert_eq!(v.get("b"), Some(Value::Float(1.5)));
         assert_eq!(
             v.get("c"),

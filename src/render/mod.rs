@@ -65,7 +65,7 @@ impl ReleaseOptions {
         m.insert("Namespace".into(), Value::str(&self.namespace));
         m.insert("IsUpgrade".into(), Value::Bool(self.is_upgrade));
         m.insert("IsInstall".into(), Value::Bool(!self.is_upgrade));
-        m.insert("Revision".into(), Value::Int(self.revision));
+        m.insert("Revision".into(), Value::int(self.revision));
         m.insert("Service".into(), Value::str("Helm"));
         Value::map(m)
     }

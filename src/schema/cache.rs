@@ -41,7 +41,7 @@ fn hash_into(v: &Value, h: &mut impl Hasher) {
             1u8.hash(h);
             b.hash(h);
         }
-        Value::Int(i) => {
+        Value::Int(i, _) => {
             2u8.hash(h);
             i.hash(h);
         }
@@ -93,7 +93,7 @@ pub fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Int(x, _), Value::Int(y, _)) => x == y,
         (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
         (Value::String(x), Value::String(y)) => x == y,
         (Value::Bytes(x), Value::Bytes(y)) => x == y,
@@ -222,7 +222,7 @@ mod tests {
         assert!(same(&a, &b));
         assert_eq!(fingerprint(&a), fingerprint(&b));
         assert!(!same(&a, &c));
-        assert!(!same(&Value::Int(1), &Value::Float(1.0)));
+        assert!(!same(&Value::int(1), &Value::Float(1.0)));
 
         let mut cache: ContentCache<u32> = ContentCache::default();
         let mut calls = 0;

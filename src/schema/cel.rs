@@ -206,7 +206,7 @@ pub fn to_cel(v: &Value, s: &Schema) -> cel::Value {
     match v {
         Value::Nil => cel::Value::Null,
         Value::Bool(b) => cel::Value::Bool(*b),
-        Value::Int(i) => {
+        Value::Int(i, _) => {
             if wants_double(s) {
                 cel::Value::Float(*i as f64)
             } else {

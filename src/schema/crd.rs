@@ -176,7 +176,7 @@ pub fn to_json(v: &Value) -> Json {
     match v {
         Value::Nil => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => Json::from(*i),
+        Value::Int(i, _) => Json::from(*i),
         Value::Float(f) => {
             if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15 {
                 Json::from(*f as i64)

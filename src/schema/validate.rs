@@ -229,7 +229,7 @@ impl<'r> Validator<'r> {
         }
         match v {
             Value::String(text) => self.check_string(s, text),
-            Value::Int(_) | Value::Float(_) => self.check_number(s, number(v).unwrap_or(0.0)),
+            Value::Int(_, _) | Value::Float(_) => self.check_number(s, number(v).unwrap_or(0.0)),
             Value::List(items) => self.check_list(s, items),
             Value::Map(map) => {
                 let map = map.borrow();
@@ -260,7 +260,7 @@ impl<'r> Validator<'r> {
                     }
                     false
                 }
-                Value::Int(_) | Value::Float(_) => false,
+                Value::Int(_, _) | Value::Float(_) => false,
                 _ => {
                     self.push(
                         ViolationKind::TypeMismatch,
@@ -667,7 +667,7 @@ pub fn json_type(v: &Value) -> Types {
     match v {
         Value::Nil => Types::NULL,
         Value::Bool(_) => Types::BOOLEAN,
-        Value::Int(_) => Types::INTEGER,
+        Value::Int(_, _) => Types::INTEGER,
         Value::Float(f) if f.is_finite() && f.fract() == 0.0 => Types::INTEGER,
         Value::Float(_) => Types::NUMBER,
         Value::String(_) | Value::Bytes(_) | Value::Object(_) => Types::STRING,
@@ -678,7 +678,7 @@ pub fn json_type(v: &Value) -> Types {
 
 fn number(v: &Value) -> Option<f64> {
     match v {
-        Value::Int(i) => Some(*i as f64),
+        Value::Int(i, _) => Some(*i as f64),
         Value::Float(f) => Some(*f),
         _ => None,
     }
@@ -711,7 +711,7 @@ fn show(v: &Value) -> String {
         Value::String(s) => format!("{:?}", s.as_ref()),
         Value::Nil => "null".to_string(),
         Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
+        Value::Int(i, _) => i.to_string(),
         Value::Float(f) => crate::template::value::format_float_g(*f),
         Value::List(_) => "array".to_string(),
         Value::Map(_) => "object".to_string(),

@@ -21,7 +21,7 @@ use super::parser::{
     Tree,
 };
 use super::preparse::{PreParse, Stream};
-use super::value::{format_float_g, FuncError, FuncErrorKind, Value};
+use super::value::{format_float_g, FuncError, FuncErrorKind, IntKind, Value};
 
 /// What a missing map key yields (Go's `missingkey` option).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -786,7 +786,7 @@ impl State<'_> {
                         mark,
                         decl,
                         r,
-                        Value::Int(i as i64),
+                        Value::int(i as i64),
                         elem.clone(),
                         true,
                         out,
@@ -798,8 +798,8 @@ impl State<'_> {
             Value::Bytes(bytes) => {
                 for (i, b) in bytes.iter().enumerate() {
                     ran = true;
-                    let elem = Value::Int(i64::from(*b));
-                    if self.one_iteration(mark, decl, r, Value::Int(i as i64), elem, false, out)? {
+                    let elem = Value::int(i64::from(*b));
+                    if self.one_iteration(mark, decl, r, Value::int(i as i64), elem, false, out)? {
                         break;
                     }
                 }
@@ -818,7 +818,7 @@ impl State<'_> {
                     }
                 }
             }
-            Value::Int(n) => {
+            Value::Int(n, kind) => {
                 if decl.len() > 1 {
                     return Err(self.fail(format!(
                         "can't use {n} to iterate over more than one variable"
@@ -826,7 +826,9 @@ impl State<'_> {
                 }
                 for i in 0..(*n).max(0) {
                     ran = true;
-                    if self.one_iteration(mark, decl, r, Value::Nil, Value::Int(i), false, out)? {
+                    // Go yields values of the integer's own type.
+                    let elem = Value::Int(i, *kind);
+                    if self.one_iteration(mark, decl, r, Value::Nil, elem, false, out)? {
                         break;
                     }
                 }
@@ -1321,7 +1323,8 @@ impl State<'_> {
     fn check_param(&self, node: &Arg, v: &Value, expected: &str) -> EResult<()> {
         let fits = match expected {
             "string" => matches!(v, Value::String(_)),
-            "int" | "int64" => matches!(v, Value::Int(_)),
+            "int" => matches!(v, Value::Int(_, IntKind::Int)),
+            "int64" => matches!(v, Value::Int(_, IntKind::Int64)),
             "float64" => matches!(v, Value::Float(_)),
             "bool" => matches!(v, Value::Bool(_)),
             _ => false,
@@ -1457,7 +1460,7 @@ fn print_value(v: &Value, out: &mut String) {
     match v {
         Value::Nil => out.push_str("<no value>"),
         Value::String(s) => out.push_str(s),
-        Value::Int(i) => {
+        Value::Int(i, _) => {
             let _ = write!(out, "{i}");
         }
         Value::Float(f) => out.push_str(&format_float_g(*f)),

@@ -341,7 +341,7 @@ fn parse_num(format: &str, start: usize) -> (Option<i64>, usize) {
 
 fn int_from_arg(args: &[Value], arg_num: usize) -> (i64, bool, usize) {
     match args.get(arg_num) {
-        Some(Value::Int(n)) if n.unsigned_abs() <= 1_000_000 => (*n, true, arg_num + 1),
+        Some(Value::Int(n, _)) if n.unsigned_abs() <= 1_000_000 => (*n, true, arg_num + 1),
         Some(_) => (0, false, arg_num + 1),
         None => (0, false, arg_num),
     }
@@ -486,7 +486,7 @@ impl<'a> Printer<'a> {
                 't' | 'v' => self.pad(if *b { "true" } else { "false" }),
                 _ => self.bad_verb(arg, verb),
             },
-            Value::Int(n) => self.fmt_int_verb(arg, *n, verb),
+            Value::Int(n, _) => self.fmt_int_verb(arg, *n, verb),
             Value::Float(x) => self.fmt_float_verb(arg, *x, verb),
             Value::String(s) => match verb {
                 'v' | 's' | 'q' | 'x' | 'X' => self.fmt_string(s, verb),
@@ -497,7 +497,7 @@ impl<'a> Printer<'a> {
                 'x' | 'X' => self.fmt_hex_bytes(b, verb),
                 _ => {
                     // Printed like a list of uint8.
-                    let items: Vec<Value> = b.iter().map(|x| Value::Int(i64::from(*x))).collect();
+                    let items: Vec<Value> = b.iter().map(|x| Value::int(i64::from(*x))).collect();
                     self.print_list(&items, verb);
                 }
             },
@@ -902,18 +902,18 @@ mod tests {
     #[test]
     fn sprint_spacing() {
         assert_eq!(
-            sprint(&[Value::Int(1), Value::Int(2), s("a"), Value::Int(3)]),
+            sprint(&[Value::int(1), Value::int(2), s("a"), Value::int(3)]),
             "1 2a3"
         );
         assert_eq!(sprint(&[s("a"), s("b")]), "ab");
-        assert_eq!(sprint(&[Value::Nil, Value::Int(1)]), "<nil> 1");
-        assert_eq!(sprintln(&[s("a"), Value::Int(1)]), "a 1\n");
+        assert_eq!(sprint(&[Value::Nil, Value::int(1)]), "<nil> 1");
+        assert_eq!(sprintln(&[s("a"), Value::int(1)]), "a 1\n");
     }
 
     // Expected outputs checked with helm's printf.
     #[test]
     fn sprintf_verbs() {
-        assert_eq!(sprintf("%s-%d", &[s("a"), Value::Int(5)]), "a-5");
+        assert_eq!(sprintf("%s-%d", &[s("a"), Value::int(5)]), "a-5");
         assert_eq!(
             sprintf("%v %d", &[Value::Nil, s("s")]),
             "<nil> %!d(string=s)"
@@ -922,7 +922,7 @@ mod tests {
         assert_eq!(
             sprintf(
                 "%5d|%-5d|%05d",
-                &[Value::Int(42), Value::Int(42), Value::Int(-42)]
+                &[Value::int(42), Value::int(42), Value::int(-42)]
             ),
             "   42|42   |-0042"
         );
@@ -930,11 +930,11 @@ mod tests {
             sprintf(
                 "%x %X %o %b %#x",
                 &[
-                    Value::Int(255),
-                    Value::Int(255),
-                    Value::Int(8),
-                    Value::Int(5),
-                    Value::Int(255)
+                    Value::int(255),
+                    Value::int(255),
+                    Value::int(8),
+                    Value::int(5),
+                    Value::int(255)
                 ]
             ),
             "ff FF 10 101 0xff"
@@ -957,18 +957,18 @@ mod tests {
         );
         assert_eq!(sprintf("%s", &[]), "%!s(MISSING)");
         assert_eq!(sprintf("a", &[s("x")]), "a%!(EXTRA string=x)");
-        assert_eq!(sprintf("%d%%", &[Value::Int(50)]), "50%");
-        assert_eq!(sprintf("%c", &[Value::Int(65)]), "A");
+        assert_eq!(sprintf("%d%%", &[Value::int(50)]), "50%");
+        assert_eq!(sprintf("%c", &[Value::int(65)]), "A");
         assert_eq!(
-            sprintf("%T %T %T", &[s("a"), Value::Int(1), Value::Float(1.0)]),
+            sprintf("%T %T %T", &[s("a"), Value::int(1), Value::Float(1.0)]),
             "string int float64"
         );
-        assert_eq!(sprintf("%*d", &[Value::Int(4), Value::Int(7)]), "   7");
+        assert_eq!(sprintf("%*d", &[Value::int(4), Value::int(7)]), "   7");
         assert_eq!(sprintf("%.3s", &[s("abcdef")]), "abc");
-        assert_eq!(sprintf("%+d % d", &[Value::Int(3), Value::Int(3)]), "+3  3");
+        assert_eq!(sprintf("%+d % d", &[Value::int(3), Value::int(3)]), "+3  3");
         assert_eq!(sprintf("%x", &[s("hi")]), "6869");
         assert_eq!(sprintf("%d", &[Value::Float(1.5)]), "%!d(float64=1.5)");
-        assert_eq!(sprintf("%s", &[Value::Int(3)]), "%!s(int=3)");
+        assert_eq!(sprintf("%s", &[Value::int(3)]), "%!s(int=3)");
         assert_eq!(sprintf("%", &[]), "%!(NOVERB)");
         assert_eq!(
             sprintf("%8.3f|%-8.2f|", &[Value::Float(2.34567), Value::Float(2.5)]),
@@ -989,7 +989,7 @@ mod tests {
 
     #[test]
     fn sprintf_collections() {
-        let l = Value::list(vec![s("a"), Value::Int(1)]);
+        let l = Value::list(vec![s("a"), Value::int(1)]);
         assert_eq!(sprintf("%v", std::slice::from_ref(&l)), "[a 1]");
         assert_eq!(sprintf("%s", std::slice::from_ref(&l)), "[a %!s(int=1)]");
         assert_eq!(
@@ -997,7 +997,7 @@ mod tests {
             r#"["a" "b"]"#
         );
         let mut m = crate::template::value::Map::new();
-        m.insert("k".into(), Value::Int(1));
+        m.insert("k".into(), Value::int(1));
         assert_eq!(sprintf("%v", &[Value::map(m)]), "map[k:1]");
         assert_eq!(sprintf("%d", &[Value::list(vec![Value::Nil])]), "[<nil>]");
     }

@@ -17,7 +17,7 @@ pub use exec::{MissingKey, TemplateSet, PARALLEL_PARSE_MIN_BYTES};
 pub use funcs::{ExecContext, FuncMap, Function};
 pub use parser::StableBytes;
 pub use preparse::PreParse;
-pub use value::{FuncError, FuncErrorKind, Map, Object, Value};
+pub use value::{FuncError, FuncErrorKind, IntKind, Map, Object, Value};
 
 /// The engine's name tables (templates, functions, include depths), hashed with foldhash:
 /// keys are names from local chart files, so a fast hash beats SipHash's resistance to

@@ -1263,7 +1263,7 @@ fn parse_number(text: &str, kind: ItemKind) -> Result<Result<Value, String>, Str
             .chars()
             .next()
             .ok_or_else(|| format!("malformed character constant: {text}"))?;
-        return Ok(Ok(Value::Int(i64::from(u32::from(c)))));
+        return Ok(Ok(Value::int(i64::from(u32::from(c)))));
     }
     if kind == ItemKind::Complex || text.ends_with('i') {
         return Err(format!("complex constants are not supported: {text}"));
@@ -1293,7 +1293,7 @@ fn parse_number(text: &str, kind: ItemKind) -> Result<Result<Value, String>, Str
     if let (Some(mag), false) = (int_parse, looks_float) {
         let v: i128 = if neg { -(mag as i128) } else { mag as i128 };
         return Ok(match i64::try_from(v) {
-            Ok(i) => Ok(Value::Int(i)),
+            Ok(i) => Ok(Value::int(i)),
             Err(_) => Err(format!("{text} overflows int")),
         });
     }
@@ -1383,12 +1383,12 @@ mod tests {
     #[test]
     fn numbers() {
         let n = |s: &str| parse_number(s, ItemKind::Number).unwrap();
-        assert_eq!(n("0x1F"), Ok(Value::Int(31)));
-        assert_eq!(n("0o17"), Ok(Value::Int(15)));
-        assert_eq!(n("017"), Ok(Value::Int(15)));
-        assert_eq!(n("0b101"), Ok(Value::Int(5)));
-        assert_eq!(n("1_000"), Ok(Value::Int(1000)));
-        assert_eq!(n("-3"), Ok(Value::Int(-3)));
+        assert_eq!(n("0x1F"), Ok(Value::int(31)));
+        assert_eq!(n("0o17"), Ok(Value::int(15)));
+        assert_eq!(n("017"), Ok(Value::int(15)));
+        assert_eq!(n("0b101"), Ok(Value::int(5)));
+        assert_eq!(n("1_000"), Ok(Value::int(1000)));
+        assert_eq!(n("-3"), Ok(Value::int(-3)));
         assert_eq!(n("1.5"), Ok(Value::Float(1.5)));
         assert_eq!(n("1e3"), Ok(Value::Float(1000.0)));
         assert_eq!(n("0x1p-2"), Ok(Value::Float(0.25)));

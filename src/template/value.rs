@@ -1,9 +1,11 @@
 //! The dynamic value that templates compute with.
 //!
 //! Helm hands Go's `text/template` plain Go data: `map[string]interface{}`, `[]interface{}`,
-//! `string`, `float64` (numbers from YAML/JSON values files), `int64` (numbers from `--set`),
-//! `int` (results of `len`, `add`, …), `bool` and `nil`, plus a few structs with methods
-//! (`.Capabilities`, `.Files`, semver versions, `time.Time`). [`Value`] models exactly that.
+//! `string`, `float64` (numbers from YAML/JSON values files), `int64` (numbers from `--set`
+//! and Sprig's arithmetic), `int` (template literals, `len`), `bool` and `nil`, plus a few
+//! structs with methods (`.Capabilities`, `.Files`, semver versions, `time.Time`). [`Value`]
+//! models exactly that; an integer keeps its Go type ([`IntKind`]) because `typeOf`, Sprig's
+//! type switches and text/template's parameter checks all tell `int` from `int64`.
 //!
 //! Two Go semantics matter and are copied on purpose:
 //! - **Maps are references.** Sprig's `set`, `unset`, `merge` and friends mutate the map in
@@ -31,8 +33,11 @@ pub enum Value {
     #[default]
     Nil,
     Bool(bool),
-    /// Any Go integer kind (`int`, `int64`, …). Numbers from `--set` and from functions.
-    Int(i64),
+    /// A Go integer, and which Go type holds it: template literals, `len` and `atoi` give
+    /// `int`; `--set`, Sprig's arithmetic and `int64` give `int64`; semver fields are `uint64`.
+    /// The type shows in `typeOf`/`kindOf`/`%T`, decides whether a function taking an `int`
+    /// accepts it, and decides Sprig's type switches (`duration` takes only `int64`).
+    Int(i64, IntKind),
     /// `float64`: every number that came from a YAML or JSON document.
     Float(f64),
     String(Rc<str>),
@@ -44,6 +49,28 @@ pub enum Value {
     Map(MapRef),
     /// A Go struct or pointer with fields and methods (`.Capabilities`, `.Files`, semver, time).
     Object(Rc<dyn Object>),
+}
+
+/// The Go type of a [`Value::Int`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntKind {
+    /// `int`.
+    Int,
+    /// `int64`.
+    Int64,
+    /// `uint64` (semver's `Major`, `Minor`, `Patch`); the value is never negative.
+    Uint64,
+}
+
+impl IntKind {
+    /// The Go type name, which is also its `reflect.Kind` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            IntKind::Int => "int",
+            IntKind::Int64 => "int64",
+            IntKind::Uint64 => "uint64",
+        }
+    }
 }
 
 /// A Go struct value exposed to templates: field access, method calls, and how `%v` prints it.
@@ -159,6 +186,24 @@ impl From<&str> for FuncError {
 }
 
 impl Value {
+    /// A Go `int`.
+    pub fn int(i: i64) -> Value {
+        Value::Int(i, IntKind::Int)
+    }
+
+    /// A Go `int64`.
+    pub fn int64(i: i64) -> Value {
+        Value::Int(i, IntKind::Int64)
+    }
+
+    /// The integer, whatever Go integer type holds it.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i, _) => Some(*i),
+            _ => None,
+        }
+    }
+
     pub fn str(s: &str) -> Value {
         Value::String(Rc::from(s))
     }
@@ -206,7 +251,7 @@ impl Value {
         match self {
             Value::Nil => false,
             Value::Bool(b) => *b,
-            Value::Int(i) => *i != 0,
+            Value::Int(i, _) => *i != 0,
             Value::Float(f) => *f != 0.0,
             Value::String(s) => !s.is_empty(),
             Value::Bytes(b) => !b.is_empty(),
@@ -221,7 +266,7 @@ impl Value {
         match self {
             Value::Nil => "invalid",
             Value::Bool(_) => "bool",
-            Value::Int(_) => "int",
+            Value::Int(_, kind) => kind.name(),
             Value::Float(_) => "float64",
             Value::String(_) => "string",
             Value::Bytes(_) | Value::List(_) => "slice",
@@ -235,7 +280,7 @@ impl Value {
         match self {
             Value::Nil => "<nil>".to_string(),
             Value::Bool(_) => "bool".to_string(),
-            Value::Int(_) => "int".to_string(),
+            Value::Int(_, kind) => kind.name().to_string(),
             Value::Float(_) => "float64".to_string(),
             Value::String(_) => "string".to_string(),
             Value::Bytes(_) => "[]uint8".to_string(),
@@ -285,9 +330,9 @@ impl PartialEq for Value {
         match (self, other) {
             (Value::Nil, Value::Nil) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
-            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Int(a, _), Value::Int(b, _)) => a == b,
             (Value::Float(a), Value::Float(b)) => a == b,
-            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
+            (Value::Int(a, _), Value::Float(b)) | (Value::Float(b), Value::Int(a, _)) => {
                 (*a as f64) == *b
             }
             (Value::String(a), Value::String(b)) => a == b,
@@ -305,7 +350,7 @@ impl fmt::Debug for Value {
         match self {
             Value::Nil => write!(f, "nil"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Int(i) => write!(f, "{i}"),
+            Value::Int(i, _) => write!(f, "{i}"),
             Value::Float(x) => write!(f, "{x}f"),
             Value::String(s) => write!(f, "{s:?}"),
             Value::Bytes(b) => write!(f, "bytes({})", b.len()),
@@ -319,12 +364,6 @@ impl fmt::Debug for Value {
 impl From<bool> for Value {
     fn from(b: bool) -> Self {
         Value::Bool(b)
-    }
-}
-
-impl From<i64> for Value {
-    fn from(i: i64) -> Self {
-        Value::Int(i)
     }
 }
 
@@ -364,7 +403,7 @@ impl fmt::Display for Value {
         match self {
             Value::Nil => f.write_str("<nil>"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Int(i) => write!(f, "{i}"),
+            Value::Int(i, _) => write!(f, "{i}"),
             Value::Float(x) => f.write_str(&format_float_g(*x)),
             Value::String(s) => f.write_str(s),
             Value::Bytes(b) => {
@@ -513,7 +552,7 @@ mod tests {
     #[test]
     fn collections_print_like_go() {
         let mut m = Map::new();
-        m.insert("b".into(), Value::Int(2));
+        m.insert("b".into(), Value::int(2));
         m.insert("a".into(), Value::list(vec![Value::str("x"), Value::Nil]));
         assert_eq!(Value::map(m).to_string(), "map[a:[x <nil>] b:2]");
     }

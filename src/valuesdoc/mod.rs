@@ -334,7 +334,7 @@ fn looks_like_yaml(body: &str) -> bool {
 fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Bool(_) => "bool",
-        Value::Int(_) => "int",
+        Value::Int(_, _) => "int",
         Value::Float(f) if f.fract() == 0.0 && f.is_finite() => "int",
         Value::Float(_) => "float",
         Value::List(_) => "list",

@@ -69,7 +69,7 @@ fn json_node(v: &Value) -> Result<Node, EmitError> {
     Ok(match v {
         Value::Nil => Node::Plain("null".to_string()),
         Value::Bool(b) => Node::Plain(b.to_string()),
-        Value::Int(i) => Node::Plain(i.to_string()),
+        Value::Int(i, _) => Node::Plain(i.to_string()),
         Value::Float(f) => {
             if !f.is_finite() {
                 let shown = if f.is_nan() {
@@ -198,7 +198,7 @@ fn direct_node(v: &Value) -> Node {
     match v {
         Value::Nil => Node::Plain("null".to_string()),
         Value::Bool(b) => Node::Plain(b.to_string()),
-        Value::Int(i) => Node::Plain(i.to_string()),
+        Value::Int(i, _) => Node::Plain(i.to_string()),
         Value::Float(f) => Node::Plain(if f.is_nan() {
             ".nan".to_string()
         } else if f.is_infinite() {
@@ -1037,7 +1037,7 @@ mod tests {
         assert_eq!(to_yaml(&Value::str("a\nb")), "|-\n  a\n  b\n");
         assert_eq!(to_yaml(&Value::Float(1e6)), "1000000\n");
         assert_eq!(to_yaml_pretty(&Value::Float(1e6)), "1e+06\n");
-        assert_eq!(to_yaml(&Value::Int(-3)), "-3\n");
+        assert_eq!(to_yaml(&Value::int(-3)), "-3\n");
         assert_eq!(to_yaml(&Value::empty_map()), "{}\n");
         assert_eq!(to_yaml(&Value::list(vec![])), "[]\n");
     }
@@ -1045,7 +1045,7 @@ mod tests {
     #[test]
     fn pretty_layouts_match_helm() {
         // helm v4: {{ toYamlPretty … }} / {{ toYaml … }} of template-built values.
-        let ints = |v: &[i64]| Value::list(v.iter().map(|i| Value::Int(*i)).collect());
+        let ints = |v: &[i64]| Value::list(v.iter().map(|i| Value::int(*i)).collect());
         assert_eq!(to_yaml_pretty(&Value::str("a")), "a\n");
         assert_eq!(to_yaml_pretty(&Value::str("a\nb")), "|-\n  a\n  b\n");
         let nested = Value::list(vec![ints(&[1, 2]), ints(&[])]);
@@ -1054,11 +1054,11 @@ mod tests {
         assert_eq!(to_yaml_pretty(&Value::Nil), "null\n");
         let deep = map(&[(
             "k",
-            Value::list(vec![map(&[("a", Value::Int(1)), ("b", ints(&[1]))])]),
+            Value::list(vec![map(&[("a", Value::int(1)), ("b", ints(&[1]))])]),
         )]);
         assert_eq!(to_yaml_pretty(&deep), "k:\n  - a: 1\n    b:\n      - 1\n");
         assert_eq!(to_yaml(&deep), "k:\n- a: 1\n  b:\n  - 1\n");
-        let multiline_key = map(&[("a\nb", Value::Int(1))]);
+        let multiline_key = map(&[("a\nb", Value::int(1))]);
         assert_eq!(to_yaml_pretty(&multiline_key), "? |-\n  a\n  b\n: 1\n");
         assert_eq!(to_yaml(&multiline_key), "? |-\n  a\n  b\n: 1\n");
         let quoted = Value::list(
@@ -1104,7 +1104,7 @@ mod tests {
     fn bytes_and_ints() {
         let v = map(&[
             ("b", Value::Bytes(std::rc::Rc::from(&b"hi"[..]))),
-            ("i", Value::Int(7)),
+            ("i", Value::int(7)),
         ]);
         assert_eq!(to_yaml(&v), "b: aGk=\ni: 7\n");
     }
@@ -1235,7 +1235,7 @@ mod tests {
                     ];
                     Value::Float(FLOATS[self.below(FLOATS.len())])
                 }
-                3 => Value::Int(self.next() as i64 >> self.below(64)),
+                3 => Value::int(self.next() as i64 >> self.below(64)),
                 4 => Value::string(self.string(full_unicode)),
                 5 => Value::list(
                     (0..self.below(4))

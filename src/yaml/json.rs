@@ -80,7 +80,7 @@ fn write_value(
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
+        Value::Int(i, _) => {
             let _ = write!(out, "{i}");
         }
         Value::Float(f) => write_float(out, *f)?,

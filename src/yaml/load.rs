@@ -1107,7 +1107,7 @@ fn go_sharp_v(v: &Value) -> String {
     match v {
         Value::Nil => "<nil>".to_string(),
         Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
+        Value::Int(i, _) => i.to_string(),
         Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Value::Float(f) => crate::template::value::format_float_g(*f),
         Value::String(s) => format!("{:?}", s.as_ref()),

@@ -62,7 +62,7 @@ fn table_value(table: &::toml::Table) -> Value {
 fn toml_value(v: &::toml::Value) -> Value {
     match v {
         ::toml::Value::String(s) => Value::str(s),
-        ::toml::Value::Integer(i) => Value::Int(*i),
+        ::toml::Value::Integer(i) => Value::int64(*i),
         ::toml::Value::Float(f) => Value::Float(*f),
         ::toml::Value::Boolean(b) => Value::Bool(*b),
         ::toml::Value::Datetime(d) => Value::string(d.to_string()),
@@ -289,7 +289,7 @@ impl TomlEncoder {
                 ))
             }
             Value::Bool(b) => self.write(if *b { "true" } else { "false" }),
-            Value::Int(i) => self.write(&i.to_string()),
+            Value::Int(i, _) => self.write(&i.to_string()),
             Value::Float(f) => {
                 let text = if f.is_nan() {
                     if f.is_sign_negative() { "-nan" } else { "nan" }.to_string()

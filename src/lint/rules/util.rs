@@ -41,7 +41,7 @@ pub fn entries(v: Option<Value>) -> Vec<(String, Value)> {
 pub fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.to_string()),
-        Value::Bool(_) | Value::Int(_) | Value::Float(_) => Some(v.to_string()),
+        Value::Bool(_) | Value::Int(_, _) | Value::Float(_) => Some(v.to_string()),
         _ => None,
     }
 }
@@ -409,7 +409,7 @@ pub fn bindings_for_sa(ctx: &Context<'_>, name: &str, namespace: &str) -> Vec<Sa
 pub fn parse_quantity(v: &Value) -> Option<f64> {
     let s = match v {
         Value::String(s) => s.trim().to_string(),
-        Value::Int(i) => return Some(*i as f64),
+        Value::Int(i, _) => return Some(*i as f64),
         Value::Float(f) => return Some(*f),
         _ => return None,
     };

@@ -191,13 +191,13 @@ fn length(v: &Value) -> Result<Value, FuncError> {
         Value::Nil => return Err(FuncError::new("len of nil pointer")),
         other => return Err(FuncError::new(format!("len of type {}", other.type_name()))),
     };
-    Ok(Value::Int(n as i64))
+    Ok(Value::int(n as i64))
 }
 
 /// Go's `indexArg`: an integer index in `0..=cap`.
 fn index_arg(index: &Value, cap: usize) -> Result<usize, FuncError> {
     let x = match index {
-        Value::Int(i) => *i,
+        Value::Int(i, _) => *i,
         Value::Nil => return Err(FuncError::new("cannot index slice/array with nil")),
         other => {
             return Err(FuncError::new(format!(
@@ -229,13 +229,13 @@ fn index(item: &Value, indexes: &[Value]) -> Result<Value, FuncError> {
             }
             Value::Bytes(b) => {
                 let x = index_arg(idx, b.len())?;
-                Value::Int(i64::from(*b.get(x).ok_or_else(|| {
+                Value::int(i64::from(*b.get(x).ok_or_else(|| {
                     FuncError::new("reflect: slice index out of range")
                 })?))
             }
             Value::String(s) => {
                 let x = index_arg(idx, s.len())?;
-                Value::Int(i64::from(*s.as_bytes().get(x).ok_or_else(|| {
+                Value::int(i64::from(*s.as_bytes().get(x).ok_or_else(|| {
                     FuncError::new("reflect: string index out of range")
                 })?))
             }
@@ -327,7 +327,7 @@ enum Kind {
 fn basic_kind(v: &Value) -> Kind {
     match v {
         Value::Bool(_) => Kind::Bool,
-        Value::Int(_) => Kind::Int,
+        Value::Int(_, _) => Kind::Int,
         Value::Float(_) => Kind::Float,
         Value::String(_) => Kind::String,
         _ => Kind::Invalid,
@@ -362,7 +362,7 @@ pub fn eq(a: &Value, others: &[Value]) -> Result<bool, FuncError> {
         } else {
             match (a, b) {
                 (Value::Bool(x), Value::Bool(y)) => x == y,
-                (Value::Int(x), Value::Int(y)) => x == y,
+                (Value::Int(x, _), Value::Int(y, _)) => x == y,
                 (Value::Float(x), Value::Float(y)) => x == y,
                 (Value::String(x), Value::String(y)) => x == y,
                 _ => {
@@ -415,7 +415,7 @@ pub fn lt(a: &Value, b: &Value) -> Result<bool, FuncError> {
         return Err(incompatible(a, b));
     }
     match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Ok(x < y),
+        (Value::Int(x, _), Value::Int(y, _)) => Ok(x < y),
         (Value::Float(x), Value::Float(y)) => Ok(x < y),
         (Value::String(x), Value::String(y)) => Ok(x < y),
         _ => Err(bad_type()),
@@ -509,24 +509,24 @@ mod tests {
     fn comparisons() {
         assert_eq!(eq(&s("a"), &[s("b"), s("a")]), Ok(true));
         assert_eq!(eq(&Value::Nil, &[Value::Nil]), Ok(true));
-        assert_eq!(eq(&Value::Nil, &[Value::Int(1)]), Ok(false));
+        assert_eq!(eq(&Value::Nil, &[Value::int(1)]), Ok(false));
         assert_eq!(
-            eq(&Value::Float(1.0), &[Value::Int(1)])
+            eq(&Value::Float(1.0), &[Value::int(1)])
                 .unwrap_err()
                 .message,
             "incompatible types for comparison: float64 and int"
         );
         assert_eq!(
-            lt(&Value::Nil, &Value::Int(1)).unwrap_err().message,
+            lt(&Value::Nil, &Value::int(1)).unwrap_err().message,
             "invalid type for comparison"
         );
         assert_eq!(lt(&s("a"), &s("b")), Ok(true));
         assert_eq!(
-            Builtin::Ge.call(&[Value::Int(2), Value::Int(2)]),
+            Builtin::Ge.call(&[Value::int(2), Value::int(2)]),
             Ok(Value::Bool(true))
         );
         assert_eq!(
-            Builtin::Gt.call(&[Value::Int(2), Value::Int(2)]),
+            Builtin::Gt.call(&[Value::int(2), Value::int(2)]),
             Ok(Value::Bool(false))
         );
         let l = Value::list(vec![Value::Float(1.0)]);
@@ -539,29 +539,29 @@ mod tests {
     #[test]
     fn index_and_slice() {
         let l = Value::list(vec![s("a"), s("b")]);
-        assert_eq!(index(&l, &[Value::Int(1)]), Ok(s("b")));
+        assert_eq!(index(&l, &[Value::int(1)]), Ok(s("b")));
         assert_eq!(
-            index(&l, &[Value::Int(5)]).unwrap_err().message,
+            index(&l, &[Value::int(5)]).unwrap_err().message,
             "index out of range: 5"
         );
         assert_eq!(
-            index(&Value::Nil, &[Value::Int(5)]).unwrap_err().message,
+            index(&Value::Nil, &[Value::int(5)]).unwrap_err().message,
             "index of untyped nil"
         );
         assert_eq!(
-            slice(&s("hello"), &[Value::Int(1), Value::Int(3)]),
+            slice(&s("hello"), &[Value::int(1), Value::int(3)]),
             Ok(s("el"))
         );
-        assert_eq!(slice(&l, &[Value::Int(1)]), Ok(Value::list(vec![s("b")])));
+        assert_eq!(slice(&l, &[Value::int(1)]), Ok(Value::list(vec![s("b")])));
         assert_eq!(
-            slice(&l, &[Value::Int(2), Value::Int(1)])
+            slice(&l, &[Value::int(2), Value::int(1)])
                 .unwrap_err()
                 .message,
             "invalid slice index: 2 > 1"
         );
-        assert_eq!(length(&s("héllo")), Ok(Value::Int(6)));
+        assert_eq!(length(&s("héllo")), Ok(Value::int(6)));
         assert_eq!(
-            length(&Value::Int(3)).unwrap_err().message,
+            length(&Value::int(3)).unwrap_err().message,
             "len of type int"
         );
     }

@@ -12,7 +12,7 @@ pub fn register(map: &mut FuncMap) {
     map.insert("toStrings", to_strings);
     map.insert("atoi", atoi);
     map.insert("int", int);
-    map.insert("int64", int);
+    map.insert("int64", int64);
     map.insert("float64", float64);
     map.insert("toDecimal", to_decimal);
 }
@@ -49,7 +49,7 @@ fn atoi(args: &[Value]) -> Result<Value, FuncError> {
         _ => (false, &s[..]),
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(Value::Int(0));
+        return Ok(Value::int(0));
     }
     let mut n: i64 = 0;
     for b in digits.bytes() {
@@ -62,23 +62,29 @@ fn atoi(args: &[Value]) -> Result<Value, FuncError> {
             }
         }) {
             Some(n) => n,
-            None => return Ok(Value::Int(if neg { i64::MIN } else { i64::MAX })),
+            None => return Ok(Value::int(if neg { i64::MIN } else { i64::MAX })),
         };
     }
-    Ok(Value::Int(n))
+    Ok(Value::int(n))
 }
 
-/// `int` / `int64`: spf13/cast `ToInt64` (floats truncate, strings parse with base prefixes).
+/// `int`: spf13/cast `ToInt` (floats truncate, strings parse with base prefixes).
 fn int(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("int", args, 1)?;
-    Ok(Value::Int(to_int64(&args[0])))
+    Ok(Value::int(to_int64(&args[0])))
+}
+
+/// Like `int`, but the result is a Go `int64`.
+fn int64(args: &[Value]) -> Result<Value, FuncError> {
+    expect_args("int64", args, 1)?;
+    Ok(Value::int64(to_int64(&args[0])))
 }
 
 /// spf13/cast `ToFloat64`: strings go through Go's `ParseFloat` (no whitespace allowed).
 fn float64(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("float64", args, 1)?;
     let x = match &args[0] {
-        Value::Int(i) => *i as f64,
+        Value::Int(i, _) => *i as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::String(s) => parse_go_float(s).unwrap_or(0.0),
@@ -108,7 +114,7 @@ fn to_decimal(args: &[Value]) -> Result<Value, FuncError> {
             }
         })
     };
-    Ok(Value::Int(parsed.unwrap_or(0)))
+    Ok(Value::int64(parsed.unwrap_or(0)))
 }
 
 #[cfg(test)]
@@ -137,47 +143,47 @@ mod tests {
             one("toString", Value::Bytes(b"hi".to_vec().into())),
             Value::str("hi")
         );
-        let list = Value::list(vec![Value::Int(1), Value::Nil, Value::str("a")]);
+        let list = Value::list(vec![Value::int(1), Value::Nil, Value::str("a")]);
         assert_eq!(one("toString", list.clone()), Value::str("[1 <nil> a]"));
         assert_eq!(one("toStrings", list).to_string(), "[1 a]");
     }
 
     #[test]
     fn atoi_matches_strconv() {
-        assert_eq!(one("atoi", Value::str("42")), Value::Int(42));
-        assert_eq!(one("atoi", Value::str("-7")), Value::Int(-7));
-        assert_eq!(one("atoi", Value::str("+7")), Value::Int(7));
-        assert_eq!(one("atoi", Value::str(" 7")), Value::Int(0));
-        assert_eq!(one("atoi", Value::str("0x10")), Value::Int(0));
-        assert_eq!(one("atoi", Value::str("3.5")), Value::Int(0));
+        assert_eq!(one("atoi", Value::str("42")), Value::int(42));
+        assert_eq!(one("atoi", Value::str("-7")), Value::int(-7));
+        assert_eq!(one("atoi", Value::str("+7")), Value::int(7));
+        assert_eq!(one("atoi", Value::str(" 7")), Value::int(0));
+        assert_eq!(one("atoi", Value::str("0x10")), Value::int(0));
+        assert_eq!(one("atoi", Value::str("3.5")), Value::int(0));
         assert_eq!(
             one("atoi", Value::str("99999999999999999999")),
-            Value::Int(i64::MAX)
+            Value::int(i64::MAX)
         );
-        assert!(call("atoi", vec![Value::Int(1)]).is_err());
+        assert!(call("atoi", vec![Value::int(1)]).is_err());
     }
 
     #[test]
     fn int_and_float_follow_cast() {
-        assert_eq!(one("int", Value::str("0x1f")), Value::Int(31));
-        assert_eq!(one("int64", Value::Float(3.99)), Value::Int(3));
-        assert_eq!(one("int", Value::str("5.0")), Value::Int(5));
-        assert_eq!(one("int", Value::Nil), Value::Int(0));
+        assert_eq!(one("int", Value::str("0x1f")), Value::int(31));
+        assert_eq!(one("int64", Value::Float(3.99)), Value::int(3));
+        assert_eq!(one("int", Value::str("5.0")), Value::int(5));
+        assert_eq!(one("int", Value::Nil), Value::int(0));
         assert_eq!(one("float64", Value::str("1.5")), Value::Float(1.5));
         assert_eq!(one("float64", Value::str(" 1.5")), Value::Float(0.0));
         assert_eq!(one("float64", Value::str("1e400")), Value::Float(0.0));
-        assert_eq!(one("float64", Value::Int(2)), Value::Float(2.0));
+        assert_eq!(one("float64", Value::int(2)), Value::Float(2.0));
         assert_eq!(one("float64", Value::Bool(true)), Value::Float(1.0));
     }
 
     #[test]
     fn to_decimal_reads_octal() {
-        assert_eq!(one("toDecimal", Value::str("0777")), Value::Int(511));
-        assert_eq!(one("toDecimal", Value::Int(777)), Value::Int(511));
-        assert_eq!(one("toDecimal", Value::Float(644.0)), Value::Int(420));
-        assert_eq!(one("toDecimal", Value::str("-10")), Value::Int(-8));
-        assert_eq!(one("toDecimal", Value::str("8")), Value::Int(0));
-        assert_eq!(one("toDecimal", Value::str("0o7")), Value::Int(0));
-        assert_eq!(one("toDecimal", Value::str("-+7")), Value::Int(0));
+        assert_eq!(one("toDecimal", Value::str("0777")), Value::int(511));
+        assert_eq!(one("toDecimal", Value::int(777)), Value::int(511));
+        assert_eq!(one("toDecimal", Value::Float(644.0)), Value::int(420));
+        assert_eq!(one("toDecimal", Value::str("-10")), Value::int(-8));
+        assert_eq!(one("toDecimal", Value::str("8")), Value::int(0));
+        assert_eq!(one("toDecimal", Value::str("0o7")), Value::int(0));
+        assert_eq!(one("toDecimal", Value::str("-+7")), Value::int(0));
     }
 }

@@ -1,7 +1,7 @@
 //! Argument conversions shared by the function families, with the semantics of the Go code
 //! Helm runs: Sprig's `strval`/`strslice` and spf13/cast's `ToInt64`/`ToFloat64`/`ToBool`.
 
-use super::super::value::{FuncError, Value};
+use super::super::value::{FuncError, IntKind, Value};
 
 /// Fail unless exactly `want` arguments were given (Go's "wrong number of args" check).
 pub fn expect_args(name: &str, args: &[Value], want: usize) -> Result<(), FuncError> {
@@ -117,7 +117,7 @@ pub fn parse_go_int(s: &str) -> Option<i64> {
 /// booleans are 1/0, anything else (and parse failures) is 0.
 pub fn to_int64(v: &Value) -> i64 {
     match v {
-        Value::Int(i) => *i,
+        Value::Int(i, _) => *i,
         Value::Float(f) => {
             if f.is_nan() {
                 0
@@ -134,7 +134,7 @@ pub fn to_int64(v: &Value) -> i64 {
 /// spf13/cast `ToFloat64`: numbers convert, strings parse, booleans are 1/0, else 0.
 pub fn to_float64(v: &Value) -> f64 {
     match v {
-        Value::Int(i) => *i as f64,
+        Value::Int(i, _) => *i as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::String(s) => s.trim().parse::<f64>().unwrap_or(0.0),
@@ -146,7 +146,7 @@ pub fn to_float64(v: &Value) -> f64 {
 pub fn to_bool(v: &Value) -> bool {
     match v {
         Value::Bool(b) => *b,
-        Value::Int(i) => *i != 0,
+        Value::Int(i, _) => *i != 0,
         Value::Float(f) => *f != 0.0,
         Value::String(s) => matches!(&**s, "1" | "t" | "T" | "TRUE" | "true" | "True"),
         _ => false,
@@ -172,11 +172,11 @@ pub fn strslice(v: &Value) -> Vec<String> {
 pub fn as_list(name: &str, v: &Value) -> Result<Vec<Value>, FuncError> {
     match v {
         Value::List(items) => Ok(items.as_ref().clone()),
-        Value::Bytes(b) => Ok(b.iter().map(|x| Value::Int(i64::from(*x))).collect()),
+        Value::Bytes(b) => Ok(b.iter().map(|x| Value::int(i64::from(*x))).collect()),
         Value::Nil => Ok(Vec::new()),
         // A Go slice type with methods (`.Capabilities.APIVersions`).
         Value::Object(o) => match o.entries() {
-            Some(entries) if entries.iter().all(|(k, _)| matches!(k, Value::Int(_))) => {
+            Some(entries) if entries.iter().all(|(k, _)| matches!(k, Value::Int(_, _))) => {
                 Ok(entries.into_iter().map(|(_, v)| v).collect())
             }
             _ => Err(FuncError::new(format!(
@@ -197,7 +197,8 @@ pub fn go_deep_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Int(x), Value::Int(y)) => x == y,
+        // `int`, `int64` and `uint64` are different types: `deepEqual 1 (add 0 1)` is false.
+        (Value::Int(x, kx), Value::Int(y, ky)) => x == y && kx == ky,
         // DeepEqual uses `==` on floats: NaN is not equal to itself.
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
@@ -255,12 +256,21 @@ fn wrong_type(want: &str, v: &Value) -> FuncError {
     FuncError::new(format!("wrong type for value; expected {want}; got {got}"))
 }
 
-/// A Go `int` parameter: text/template passes integers only (a float64 from a values file
-/// is refused, as in Helm).
+/// A Go `int` parameter: text/template passes an `int` only. A float64 from a values file
+/// and an int64 from `--set` or `add` are refused, as in Helm.
 pub fn expect_int(v: &Value) -> Result<i64, FuncError> {
     match v {
-        Value::Int(i) => Ok(*i),
+        Value::Int(i, IntKind::Int) => Ok(*i),
         other => Err(wrong_type("int", other)),
+    }
+}
+
+/// The Go `int` parameter at `idx`: a value of another type is text/template's argument
+/// error (`wrong type for value; expected int; got int64`), reported at that argument.
+pub fn int_arg(name: &str, args: &[Value], idx: usize) -> Result<i64, FuncError> {
+    match args.get(idx) {
+        Some(v) => expect_int(v).map_err(|e| FuncError::arg_type(idx, "int", e.message)),
+        None => Err(FuncError::new(format!("missing argument for {name}"))),
     }
 }
 
@@ -349,7 +359,7 @@ mod tests {
 
     #[test]
     fn strslice_drops_nils() {
-        let list = Value::list(vec![Value::str("a"), Value::Nil, Value::Int(1)]);
+        let list = Value::list(vec![Value::str("a"), Value::Nil, Value::int(1)]);
         assert_eq!(strslice(&list), vec!["a".to_string(), "1".to_string()]);
         assert_eq!(strslice(&Value::Nil), Vec::<String>::new());
         assert_eq!(strslice(&Value::str("x")), vec!["x".to_string()]);

@@ -35,7 +35,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 use x509_cert::{Certificate as X509Certificate, TbsCertificate, Version};
 
-use super::convert::{expect_args, expect_int, expect_string, string_arg};
+use super::convert::{expect_args, expect_string, int_arg, string_arg};
 use super::encoding::{base64_decode, base64_encode};
 use super::FuncMap;
 use crate::template::value::{FuncError, Map, Object, Value};
@@ -612,7 +612,7 @@ fn cert_value(c: Certificate) -> Value {
 
 fn ca_request(name: &str, args: &[Value]) -> Result<(String, i64), FuncError> {
     let cn = string_arg(name, args, 0)?.into_owned();
-    let days = expect_int(&args[1])?;
+    let days = int_arg(name, args, 1)?;
     Ok((cn, days))
 }
 
@@ -646,7 +646,7 @@ fn leaf_request<'a>(cn: &'a str, args: &[Value]) -> Result<CertRequest<'a>, Func
         cn,
         ips: ip_list(&args[1])?,
         dns_names: dns_list(&args[2])?,
-        days_valid: expect_int(&args[3])?,
+        days_valid: int_arg("genSignedCert", args, 3)?,
         is_ca: false,
     })
 }
@@ -773,7 +773,7 @@ mod tests {
 
     #[test]
     fn ca_then_signed_certificate() {
-        let ca = gen_ca(&[Value::str("my-ca"), Value::Int(365)]).unwrap();
+        let ca = gen_ca(&[Value::str("my-ca"), Value::int(365)]).unwrap();
         let ca_cert = cert_of(&ca);
         assert!(ca_cert.key.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
         let parsed_ca = parse(&ca_cert.cert);
@@ -804,7 +804,7 @@ mod tests {
             Value::str("svc.ns"),
             Value::list(vec![Value::str("10.0.0.1")]),
             Value::list(vec![Value::str("svc"), Value::str("svc.ns.svc")]),
-            Value::Int(30),
+            Value::int(30),
             ca,
         ])
         .unwrap();
@@ -881,13 +881,13 @@ mod tests {
             "Unknown type foo"
         );
 
-        let ca = gen_ca_with_key(&[Value::str("ec-ca"), Value::Int(10), Value::str(&ec)]).unwrap();
+        let ca = gen_ca_with_key(&[Value::str("ec-ca"), Value::int(10), Value::str(&ec)]).unwrap();
         assert_eq!(cert_of(&ca).key, ec);
         let self_signed = gen_self_signed_cert_with_key(&[
             Value::str("ed"),
             Value::Nil,
             Value::list(vec![Value::str("a.example")]),
-            Value::Int(1),
+            Value::int(1),
             Value::str(&ed),
         ])
         .unwrap();
@@ -897,7 +897,7 @@ mod tests {
             Value::str("leaf"),
             Value::Nil,
             Value::Nil,
-            Value::Int(1),
+            Value::int(1),
             ca,
             Value::str(&ed),
         ])
@@ -910,21 +910,21 @@ mod tests {
 
     #[test]
     fn bad_inputs_give_sprig_errors() {
-        let e = gen_ca_with_key(&[Value::str("x"), Value::Int(1), Value::str("nope")]).unwrap_err();
+        let e = gen_ca_with_key(&[Value::str("x"), Value::int(1), Value::str("nope")]).unwrap_err();
         assert_eq!(e.message, "parsing private key: no PEM data in input");
         let e = gen_self_signed_cert(&[
             Value::str("x"),
             Value::list(vec![Value::str("not-an-ip")]),
             Value::Nil,
-            Value::Int(1),
+            Value::int(1),
         ])
         .unwrap_err();
         assert_eq!(e.message, "error parsing ip: not-an-ip");
         let e = gen_self_signed_cert(&[
             Value::str("x"),
             Value::Nil,
-            Value::list(vec![Value::Int(1)]),
-            Value::Int(1),
+            Value::list(vec![Value::int(1)]),
+            Value::int(1),
         ])
         .unwrap_err();
         assert_eq!(
@@ -940,7 +940,7 @@ mod tests {
     #[test]
     fn build_custom_cert_round_trip() {
         let ec = gen_private_key(&[Value::str("ecdsa")]).unwrap().to_string();
-        let ca = gen_ca_with_key(&[Value::str("c"), Value::Int(1), Value::str(&ec)]).unwrap();
+        let ca = gen_ca_with_key(&[Value::str("c"), Value::int(1), Value::str(&ec)]).unwrap();
         let ca = cert_of(&ca);
         let built = build_custom_cert(&[
             Value::string(base64_encode(ca.cert.as_bytes())),

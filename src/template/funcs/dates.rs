@@ -21,7 +21,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::convert::{expect_args, string_arg};
 use super::FuncMap;
-use crate::template::value::{FuncError, Object, Value};
+use crate::template::value::{FuncError, IntKind, Object, Value};
 
 pub fn register(map: &mut FuncMap) {
     map.insert("now", now);
@@ -287,19 +287,19 @@ impl Object for GoTime {
     fn field(&self, name: &str) -> Option<Value> {
         let c = self.civil();
         Some(match name {
-            "Unix" => Value::Int(self.unix),
-            "UnixNano" => Value::Int(self.unix_nanos() as i64),
-            "UnixMilli" => Value::Int((self.unix_nanos() / 1_000_000) as i64),
-            "UnixMicro" => Value::Int((self.unix_nanos() / 1_000) as i64),
-            "Year" => Value::Int(c.year),
+            "Unix" => Value::int(self.unix),
+            "UnixNano" => Value::int(self.unix_nanos() as i64),
+            "UnixMilli" => Value::int((self.unix_nanos() / 1_000_000) as i64),
+            "UnixMicro" => Value::int((self.unix_nanos() / 1_000) as i64),
+            "Year" => Value::int(c.year),
             // time.Month and time.Weekday print as their names.
             "Month" => Value::str(MONTHS[(c.month as usize + 11) % 12]),
-            "Day" => Value::Int(i64::from(c.day)),
-            "Hour" => Value::Int(i64::from(c.hour)),
-            "Minute" => Value::Int(i64::from(c.minute)),
-            "Second" => Value::Int(i64::from(c.second)),
-            "Nanosecond" => Value::Int(i64::from(self.nanos)),
-            "YearDay" => Value::Int(i64::from(c.yday)),
+            "Day" => Value::int(i64::from(c.day)),
+            "Hour" => Value::int(i64::from(c.hour)),
+            "Minute" => Value::int(i64::from(c.minute)),
+            "Second" => Value::int(i64::from(c.second)),
+            "Nanosecond" => Value::int(i64::from(self.nanos)),
+            "YearDay" => Value::int(i64::from(c.yday)),
             "Weekday" => Value::str(WEEKDAYS[c.weekday as usize % 7]),
             "UTC" => Value::Object(Rc::new(self.with_zone(Zone::Utc))),
             "Local" => Value::Object(Rc::new(self.with_zone(local_zone()))),
@@ -323,7 +323,7 @@ impl Object for GoTime {
             "AddDate" => (|| {
                 expect_args("AddDate", args, 3)?;
                 let n = |v: &Value| match v {
-                    Value::Int(i) => Ok(*i),
+                    Value::Int(i, IntKind::Int) => Ok(*i),
                     other => Err(FuncError::new(format!(
                         "wrong type for value; expected int; got {}",
                         other.type_name()
@@ -417,7 +417,7 @@ fn time_arg(v: &Value) -> Result<GoTime, FuncError> {
 /// A `time.Duration` parameter (an int64 of nanoseconds).
 fn duration_arg(v: &Value) -> Result<i64, FuncError> {
     match v {
-        Value::Int(i) => Ok(*i),
+        Value::Int(i, _) => Ok(*i),
         other => Err(FuncError::new(format!(
             "wrong type for value; expected time.Duration; got {}",
             other.type_name()
@@ -1321,7 +1321,10 @@ fn time_or_now(v: &Value) -> GoTime {
             .downcast_ref::<GoTime>()
             .cloned()
             .unwrap_or_else(GoTime::now),
-        Value::Int(secs) => GoTime::from_unix(*secs, 0, local_zone()),
+        // Sprig's type switch takes int64, int and int32.
+        Value::Int(secs, IntKind::Int | IntKind::Int64) => {
+            GoTime::from_unix(*secs, 0, local_zone())
+        }
         _ => GoTime::now(),
     }
 }
@@ -1414,7 +1417,8 @@ fn duration(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("duration", args, 1)?;
     let secs = match &args[0] {
         Value::String(s) => s.parse::<i64>().unwrap_or(0),
-        Value::Int(i) => *i,
+        // Sprig's type switch takes int64 only: `duration 61` (an int) is "0s".
+        Value::Int(i, IntKind::Int64) => *i,
         _ => 0,
     };
     Ok(Value::string(format_duration(
@@ -1428,7 +1432,8 @@ fn duration_round(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("durationRound", args, 1)?;
     let d: i64 = match &args[0] {
         Value::String(s) => parse_duration(s).unwrap_or(0),
-        Value::Int(i) => *i,
+        // int64 nanoseconds only, as in Sprig's type switch.
+        Value::Int(i, IntKind::Int64) => *i,
         Value::Object(o) => match o.as_any().downcast_ref::<GoTime>() {
             Some(t) => {
                 let since = GoTime::now().unix_nanos() - t.unix_nanos();
@@ -1535,7 +1540,7 @@ mod tests {
                 date_in_zone,
                 &[
                     Value::str("2006-01-02 15:04:05 MST -07:00"),
-                    Value::Int(1_700_000_000),
+                    Value::int(1_700_000_000),
                     ny
                 ]
             ),
@@ -1546,7 +1551,7 @@ mod tests {
                 date_in_zone,
                 &[
                     Value::str("2006-01-02 MST"),
-                    Value::Int(1_700_000_000),
+                    Value::int(1_700_000_000),
                     Value::str("Nope/Zone")
                 ]
             ),
@@ -1555,7 +1560,7 @@ mod tests {
         assert_eq!(
             call(
                 html_date_in_zone,
-                &[Value::Int(86_400), Value::str("Asia/Kolkata")]
+                &[Value::int(86_400), Value::str("Asia/Kolkata")]
             ),
             "1970-01-02"
         );
@@ -1648,10 +1653,10 @@ mod tests {
         let Value::Object(o) = &t else {
             panic!("not an object")
         };
-        assert_eq!(o.field("Year"), Some(Value::Int(2024)));
+        assert_eq!(o.field("Year"), Some(Value::int(2024)));
         assert_eq!(o.field("Month"), Some(Value::str("March")));
         assert_eq!(o.field("Weekday"), Some(Value::str("Tuesday")));
-        assert_eq!(o.field("YearDay"), Some(Value::Int(65)));
+        assert_eq!(o.field("YearDay"), Some(Value::int(65)));
         assert_eq!(
             o.call_method("Format", &[Value::str("__2 002 _2")])
                 .unwrap()
@@ -1659,7 +1664,7 @@ mod tests {
             Value::str(" 65 065  5")
         );
         assert_eq!(
-            o.call_method("Add", &[Value::Int(1500)])
+            o.call_method("Add", &[Value::int(1500)])
                 .unwrap()
                 .unwrap()
                 .to_string(),
@@ -1691,10 +1696,14 @@ mod tests {
 
     #[test]
     fn durations_like_go() {
-        assert_eq!(call(duration, &[Value::Int(95)]), "1m35s");
+        assert_eq!(call(duration, &[Value::int64(95)]), "1m35s");
+        // Sprig's switch takes int64 and strings only: an `int` (a template literal) is 0.
+        assert_eq!(call(duration, &[Value::int(95)]), "0s");
+        assert_eq!(call(duration_round, &[Value::int64(61_000_000_000)]), "1m");
+        assert_eq!(call(duration_round, &[Value::int(61_000_000_000)]), "0s");
         assert_eq!(call(duration, &[Value::str("3700")]), "1h1m40s");
         assert_eq!(call(duration, &[Value::Float(1.5)]), "0s");
-        assert_eq!(call(duration, &[Value::Int(0)]), "0s");
+        assert_eq!(call(duration, &[Value::int(0)]), "0s");
         assert_eq!(call(duration_round, &[Value::str("2h10m")]), "2h");
         assert_eq!(call(duration_round, &[Value::str("-3d")]), "0s");
         assert_eq!(call(duration_round, &[Value::str("800h")]), "1mo");
@@ -1702,7 +1711,7 @@ mod tests {
         assert_eq!(call(duration_round, &[Value::str("1s")]), "0s");
         assert_eq!(call(duration_round, &[Value::str("1.5s")]), "1s");
         assert_eq!(call(duration_round, &[Value::str("1.5us")]), "0s");
-        assert_eq!(call(duration, &[Value::Int(-7200)]), "-2h0m0s");
+        assert_eq!(call(duration, &[Value::int64(-7200)]), "-2h0m0s");
         assert_eq!(format_duration(1_500_000_000), "1.5s");
         assert_eq!(format_duration(100_000_000), "100ms");
         assert_eq!(format_duration(1_500), "1.5µs");

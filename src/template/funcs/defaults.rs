@@ -96,7 +96,7 @@ mod tests {
         for given in [
             Value::Nil,
             Value::Bool(false),
-            Value::Int(0),
+            Value::int(0),
             Value::Float(0.0),
             Value::str(""),
             Value::list(vec![]),
@@ -106,8 +106,8 @@ mod tests {
         }
         assert_eq!(call("default", vec![d.clone()]).unwrap(), d);
         assert_eq!(
-            call("default", vec![d.clone(), Value::Int(3)]).unwrap(),
-            Value::Int(3)
+            call("default", vec![d.clone(), Value::int(3)]).unwrap(),
+            Value::int(3)
         );
         let mut m = Map::new();
         m.insert("a".into(), Value::Nil);
@@ -118,7 +118,7 @@ mod tests {
         );
         // Only the first GIVEN counts.
         assert_eq!(
-            call("default", vec![d.clone(), Value::Nil, Value::Int(1)]).unwrap(),
+            call("default", vec![d.clone(), Value::Nil, Value::int(1)]).unwrap(),
             d
         );
     }
@@ -133,20 +133,20 @@ mod tests {
         assert_eq!(
             call(
                 "coalesce",
-                vec![Value::Nil, Value::str(""), Value::Int(2), Value::Int(3)]
+                vec![Value::Nil, Value::str(""), Value::int(2), Value::int(3)]
             )
             .unwrap(),
-            Value::Int(2)
+            Value::int(2)
         );
         assert_eq!(call("coalesce", vec![Value::Nil]).unwrap(), Value::Nil);
         assert_eq!(call("all", vec![]).unwrap(), Value::Bool(true));
         assert_eq!(
-            call("all", vec![Value::Int(1), Value::str("")]).unwrap(),
+            call("all", vec![Value::int(1), Value::str("")]).unwrap(),
             Value::Bool(false)
         );
         assert_eq!(call("any", vec![]).unwrap(), Value::Bool(false));
         assert_eq!(
-            call("any", vec![Value::Int(0), Value::str("x")]).unwrap(),
+            call("any", vec![Value::int(0), Value::str("x")]).unwrap(),
             Value::Bool(true)
         );
     }

@@ -296,7 +296,7 @@ mod tests {
     }
 
     fn i(x: i64) -> Value {
-        Value::Int(x)
+        Value::int(x)
     }
 
     fn l(xs: &[Value]) -> Value {

@@ -388,7 +388,7 @@ fn derive_password(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("derivePassword", args, 5)?;
     // Go's uint32 parameter: template constants must fit.
     let counter = match &args[0] {
-        Value::Int(i) => {
+        Value::Int(i, _) => {
             u32::try_from(*i).map_err(|_| FuncError::new(format!("{i} overflows uint32")))?
         }
         other => {
@@ -632,7 +632,7 @@ mod tests {
     fn derive_password_matches_helm() {
         let run = |counter: i64, kind: &str, pw: &str, user: &str, site: &str| {
             let args = [
-                Value::Int(counter),
+                Value::int(counter),
                 Value::str(kind),
                 Value::str(pw),
                 Value::str(user),

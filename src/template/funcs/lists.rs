@@ -12,7 +12,7 @@
 //! Lists are immutable values: every function returns a new list and never touches its input.
 
 use super::convert::{
-    expect_args, expect_int, expect_min_args, go_deep_equal, go_empty, to_int64, NIL_DEREFERENCE,
+    expect_args, expect_min_args, go_deep_equal, go_empty, int_arg, to_int64, NIL_DEREFERENCE,
 };
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
@@ -59,11 +59,11 @@ pub fn register(map: &mut FuncMap) {
 fn items(v: &Value, message: &str) -> Result<Vec<Value>, FuncError> {
     match v {
         Value::List(items) => Ok(items.as_ref().clone()),
-        Value::Bytes(b) => Ok(b.iter().map(|x| Value::Int(i64::from(*x))).collect()),
+        Value::Bytes(b) => Ok(b.iter().map(|x| Value::int(i64::from(*x))).collect()),
         Value::Nil => Err(FuncError::new(NIL_DEREFERENCE)),
         // Go slice types with methods (`.Capabilities.APIVersions`) reflect as slices.
         Value::Object(o) => match o.entries() {
-            Some(entries) if entries.iter().all(|(k, _)| matches!(k, Value::Int(_))) => {
+            Some(entries) if entries.iter().all(|(k, _)| matches!(k, Value::Int(_, _))) => {
                 Ok(entries.into_iter().map(|(_, v)| v).collect())
             }
             _ => Err(FuncError::new(message.replace("{kind}", v.kind_name()))),
@@ -209,7 +209,7 @@ fn concat(args: &[Value]) -> Result<Value, FuncError> {
 fn chunk(args: &[Value]) -> Result<Value, FuncError> {
     const BAD_LEN: &str = "runtime error: makeslice: len out of range";
     expect_args("chunk", args, 2)?;
-    let size = expect_int(&args[0])?;
+    let size = int_arg("chunk", args, 0)?;
     let list = items(&args[1], "Cannot chunk type {kind}")?;
     let len = list.len() as i64;
     let count = ((len - 1) as f64 / size as f64).floor() + 1.0;
@@ -248,7 +248,7 @@ mod tests {
     use super::*;
 
     fn ints(xs: &[i64]) -> Value {
-        Value::list(xs.iter().map(|x| Value::Int(*x)).collect())
+        Value::list(xs.iter().map(|x| Value::int(*x)).collect())
     }
 
     fn call(f: fn(&[Value]) -> Result<Value, FuncError>, args: &[Value]) -> String {
@@ -280,10 +280,10 @@ mod tests {
 
     #[test]
     fn append_prepend_concat() {
-        assert_eq!(call(push, &[ints(&[1]), Value::Int(2)]), "[1 2]");
-        assert_eq!(call(prepend, &[ints(&[1]), Value::Int(0)]), "[0 1]");
+        assert_eq!(call(push, &[ints(&[1]), Value::int(2)]), "[1 2]");
+        assert_eq!(call(prepend, &[ints(&[1]), Value::int(0)]), "[0 1]");
         assert_eq!(
-            call(push, &[Value::Nil, Value::Int(1)]),
+            call(push, &[Value::Nil, Value::int(1)]),
             format!("ERR {NIL_DEREFERENCE}")
         );
         assert_eq!(call(concat, &[ints(&[1]), ints(&[2, 3])]), "[1 2 3]");
@@ -302,15 +302,15 @@ mod tests {
     fn input_lists_are_not_mutated() {
         let original = ints(&[3, 1, 2]);
         let _ = reverse(std::slice::from_ref(&original));
-        let _ = push(&[original.clone(), Value::Int(9)]);
+        let _ = push(&[original.clone(), Value::int(9)]);
         assert_eq!(original.to_string(), "[3 1 2]");
     }
 
     #[test]
     fn uniq_without_has_use_go_deep_equal() {
         let mixed = Value::list(vec![
-            Value::Int(1),
-            Value::Int(1),
+            Value::int(1),
+            Value::int(1),
             Value::str("a"),
             Value::str("a"),
             Value::Float(1.0),
@@ -319,23 +319,23 @@ mod tests {
         assert_eq!(
             call(
                 without,
-                &[ints(&[1, 2, 3, 2]), Value::Int(2), Value::Int(3)]
+                &[ints(&[1, 2, 3, 2]), Value::int(2), Value::int(3)]
             ),
             "[1]"
         );
         assert_eq!(
             call(
                 without,
-                &[Value::list(vec![Value::Int(1), Value::Nil]), Value::Nil]
+                &[Value::list(vec![Value::int(1), Value::Nil]), Value::Nil]
             ),
             "[1]"
         );
-        assert_eq!(call(has, &[Value::Int(2), ints(&[1, 2])]), "true");
+        assert_eq!(call(has, &[Value::int(2), ints(&[1, 2])]), "true");
         assert_eq!(call(has, &[Value::Float(1.0), ints(&[1])]), "false");
         assert_eq!(call(has, &[Value::str("1"), ints(&[1])]), "false");
-        assert_eq!(call(has, &[Value::Int(2), Value::Nil]), "false");
+        assert_eq!(call(has, &[Value::int(2), Value::Nil]), "false");
         assert_eq!(
-            call(has, &[Value::Int(1), Value::Int(3)]),
+            call(has, &[Value::int(1), Value::int(3)]),
             "ERR Cannot find has on type int"
         );
     }
@@ -343,8 +343,8 @@ mod tests {
     #[test]
     fn compact_drops_empty_values() {
         let l = Value::list(vec![
-            Value::Int(0),
-            Value::Int(1),
+            Value::int(0),
+            Value::int(1),
             Value::str(""),
             Value::str("a"),
             Value::Nil,
@@ -360,18 +360,18 @@ mod tests {
     fn slice_follows_go_bounds() {
         let l = ints(&[1, 2, 3, 4]);
         assert_eq!(
-            call(slice, &[l.clone(), Value::Int(1), Value::Int(3)]),
+            call(slice, &[l.clone(), Value::int(1), Value::int(3)]),
             "[2 3]"
         );
-        assert_eq!(call(slice, &[l.clone(), Value::Int(1)]), "[2 3 4]");
+        assert_eq!(call(slice, &[l.clone(), Value::int(1)]), "[2 3 4]");
         assert_eq!(call(slice, std::slice::from_ref(&l)), "[1 2 3 4]");
         assert_eq!(call(slice, &[ints(&[])]), "<nil>");
         assert_eq!(
-            call(slice, &[l, Value::Int(1), Value::Int(5)]),
+            call(slice, &[l, Value::int(1), Value::int(5)]),
             "ERR reflect.Value.Slice: slice index out of bounds"
         );
         assert_eq!(
-            call(slice, &[Value::str("abcdef"), Value::Int(1)]),
+            call(slice, &[Value::str("abcdef"), Value::int(1)]),
             "ERR list should be type of slice or array but string"
         );
     }
@@ -379,17 +379,17 @@ mod tests {
     #[test]
     fn chunk_like_sprig() {
         assert_eq!(
-            call(chunk, &[Value::Int(2), ints(&[1, 2, 3, 4, 5])]),
+            call(chunk, &[Value::int(2), ints(&[1, 2, 3, 4, 5])]),
             "[[1 2] [3 4] [5]]"
         );
         assert_eq!(
-            call(chunk, &[Value::Int(2), ints(&[1, 2, 3, 4])]),
+            call(chunk, &[Value::int(2), ints(&[1, 2, 3, 4])]),
             "[[1 2] [3 4]]"
         );
-        assert_eq!(call(chunk, &[Value::Int(2), ints(&[])]), "[]");
-        assert_eq!(call(chunk, &[Value::Int(-1), ints(&[1, 2])]), "[]");
+        assert_eq!(call(chunk, &[Value::int(2), ints(&[])]), "[]");
+        assert_eq!(call(chunk, &[Value::int(-1), ints(&[1, 2])]), "[]");
         assert_eq!(
-            call(chunk, &[Value::Int(0), ints(&[1])]),
+            call(chunk, &[Value::int(0), ints(&[1])]),
             "ERR runtime error: makeslice: len out of range"
         );
         assert_eq!(
@@ -401,6 +401,6 @@ mod tests {
     #[test]
     fn list_and_tuple_build_lists() {
         assert_eq!(call(list, &[]), "[]");
-        assert_eq!(call(list, &[Value::Int(1), Value::str("a")]), "[1 a]");
+        assert_eq!(call(list, &[Value::int(1), Value::str("a")]), "[1 a]");
     }
 }

@@ -1,15 +1,16 @@
 //! Sprig's arithmetic (`numeric.go` and the inline functions of `functions.go`): `add`,
 //! `sub`, `mul`, `div`, `mod`, `max`, `min`, the float `*f` family, `floor`/`ceil`/`round`,
-//! and the integer sequences `until`, `untilStep` and `seq`.
+//! and the integer sequences `until`, `untilStep` and `seq`. (`toDecimal` is with the
+//! conversions.)
 //!
 //! Integer functions convert every argument with spf13/cast's `ToInt64` (strings parse, nil
-//! is 0) and return int64 with Go's wrapping arithmetic; dividing by zero is Go's runtime
+//! is 0) and return int64 (so `typeOf (add 1 2)` is `int64`) with Go's wrapping arithmetic; dividing by zero is Go's runtime
 //! panic, which Helm reports as an error. The `*f` functions go through shopspring/decimal:
 //! each float64 becomes its shortest decimal, the operation is exact (division rounds to 16
 //! decimal places), and the result is converted back to the nearest float64 — so
 //! `addf 0.1 0.2` is 0.3, not 0.30000000000000004.
 
-use super::convert::{expect_args, expect_int, expect_min_args, to_float64, to_int64};
+use super::convert::{expect_args, expect_min_args, int_arg, to_float64, to_int64};
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
 
@@ -36,13 +37,12 @@ pub fn register(map: &mut FuncMap) {
     map.insert("until", until);
     map.insert("untilStep", until_step);
     map.insert("seq", seq);
-    map.insert("toDecimal", to_decimal);
 }
 
 const DIVIDE_BY_ZERO: &str = "runtime error: integer divide by zero";
 
 fn add(args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::Int(
+    Ok(Value::int64(
         args.iter()
             .fold(0i64, |acc, v| acc.wrapping_add(to_int64(v))),
     ))
@@ -50,19 +50,19 @@ fn add(args: &[Value]) -> Result<Value, FuncError> {
 
 fn add1(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("add1", args, 1)?;
-    Ok(Value::Int(to_int64(&args[0]).wrapping_add(1)))
+    Ok(Value::int64(to_int64(&args[0]).wrapping_add(1)))
 }
 
 fn sub(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("sub", args, 2)?;
-    Ok(Value::Int(
+    Ok(Value::int64(
         to_int64(&args[0]).wrapping_sub(to_int64(&args[1])),
     ))
 }
 
 fn mul(args: &[Value]) -> Result<Value, FuncError> {
     expect_min_args("mul", args, 1)?;
-    Ok(Value::Int(
+    Ok(Value::int64(
         args[1..]
             .iter()
             .fold(to_int64(&args[0]), |acc, v| acc.wrapping_mul(to_int64(v))),
@@ -76,7 +76,7 @@ fn div(args: &[Value]) -> Result<Value, FuncError> {
     if b == 0 {
         return Err(FuncError::new(DIVIDE_BY_ZERO));
     }
-    Ok(Value::Int(to_int64(&args[0]).wrapping_div(b)))
+    Ok(Value::int64(to_int64(&args[0]).wrapping_div(b)))
 }
 
 /// Go's `%` takes the sign of the dividend, like Rust's.
@@ -86,19 +86,19 @@ fn modulo(args: &[Value]) -> Result<Value, FuncError> {
     if b == 0 {
         return Err(FuncError::new(DIVIDE_BY_ZERO));
     }
-    Ok(Value::Int(to_int64(&args[0]).wrapping_rem(b)))
+    Ok(Value::int64(to_int64(&args[0]).wrapping_rem(b)))
 }
 
 fn max(args: &[Value]) -> Result<Value, FuncError> {
     expect_min_args("max", args, 1)?;
-    Ok(Value::Int(
+    Ok(Value::int64(
         args.iter().map(to_int64).fold(i64::MIN, i64::max),
     ))
 }
 
 fn min(args: &[Value]) -> Result<Value, FuncError> {
     expect_min_args("min", args, 1)?;
-    Ok(Value::Int(
+    Ok(Value::int64(
         args.iter().map(to_int64).fold(i64::MAX, i64::min),
     ))
 }
@@ -308,7 +308,7 @@ fn addf(args: &[Value]) -> Result<Value, FuncError> {
 
 fn add1f(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("add1f", args, 1)?;
-    decimal_fold(&args[0], &[Value::Int(1)], DecimalOp::Add)
+    decimal_fold(&args[0], &[Value::int(1)], DecimalOp::Add)
 }
 
 fn subf(args: &[Value]) -> Result<Value, FuncError> {
@@ -347,10 +347,10 @@ fn round(args: &[Value]) -> Result<Value, FuncError> {
         )));
     }
     let val = to_float64(&args[0]);
-    let places = expect_int(&args[1])?;
+    let places = int_arg("round", args, 1)?;
     let round_on = match args.get(2) {
         Some(Value::Float(f)) => *f,
-        Some(Value::Int(i)) => *i as f64,
+        Some(Value::Int(i, _)) => *i as f64,
         Some(other) => {
             return Err(FuncError::new(format!(
                 "wrong type for value; expected float64; got {}",
@@ -458,28 +458,30 @@ fn until_step_values(start: i64, stop: i64, step: i64) -> Vec<i64> {
 }
 
 fn int_list(xs: Vec<i64>) -> Value {
-    Value::list(xs.into_iter().map(Value::Int).collect())
+    Value::list(xs.into_iter().map(Value::int).collect())
 }
 
 fn until(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("until", args, 1)?;
-    let count = expect_int(&args[0])?;
+    let count = int_arg("until", args, 0)?;
     let step = if count < 0 { -1 } else { 1 };
     Ok(int_list(until_step_values(0, count, step)))
 }
 
 fn until_step(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("untilStep", args, 3)?;
-    let start = expect_int(&args[0])?;
-    let stop = expect_int(&args[1])?;
-    let step = expect_int(&args[2])?;
+    let start = int_arg("untilStep", args, 0)?;
+    let stop = int_arg("untilStep", args, 1)?;
+    let step = int_arg("untilStep", args, 2)?;
     Ok(int_list(until_step_values(start, stop, step)))
 }
 
 /// `seq`, modelled on GNU seq but returning a space-separated string:
 /// `seq 5`, `seq first last`, `seq first step last`.
 fn seq(args: &[Value]) -> Result<Value, FuncError> {
-    let params = args.iter().map(expect_int).collect::<Result<Vec<_>, _>>()?;
+    let params = (0..args.len())
+        .map(|i| int_arg("seq", args, i))
+        .collect::<Result<Vec<_>, _>>()?;
     let values = match params.as_slice() {
         [end] => {
             let start = 1;
@@ -506,25 +508,6 @@ fn seq(args: &[Value]) -> Result<Value, FuncError> {
     Ok(Value::string(text.join(" ")))
 }
 
-/// `toDecimal`: reads the value's `%v` text as an octal number (unix permissions), 0 on
-/// failure.
-fn to_decimal(args: &[Value]) -> Result<Value, FuncError> {
-    expect_args("toDecimal", args, 1)?;
-    let text = args[0].to_string();
-    let (neg, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(&text)),
-    };
-    let parsed = i64::from_str_radix(digits, 8)
-        .ok()
-        .filter(|_| !digits.is_empty() && !digits.starts_with(['+', '-']));
-    Ok(Value::Int(match parsed {
-        Some(n) if neg => -n,
-        Some(n) => n,
-        None => 0,
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,7 +520,7 @@ mod tests {
     }
 
     fn i(x: i64) -> Value {
-        Value::Int(x)
+        Value::int(x)
     }
 
     fn f(x: f64) -> Value {
@@ -656,12 +639,5 @@ mod tests {
             let args: Vec<Value> = params.iter().map(|p| i(*p)).collect();
             assert_eq!(call(seq, &args), *want, "seq {params:?}");
         }
-    }
-
-    #[test]
-    fn to_decimal_reads_octal() {
-        assert_eq!(call(to_decimal, &[Value::str("0777")]), "511");
-        assert_eq!(call(to_decimal, &[i(755)]), "493");
-        assert_eq!(call(to_decimal, &[Value::str("9")]), "0");
     }
 }

@@ -8,7 +8,7 @@
 use rand::seq::SliceRandom;
 use rand::{Rng, RngCore};
 
-use super::convert::{expect_args, expect_int, string_arg};
+use super::convert::{expect_args, int_arg, string_arg};
 use super::encoding::base64_encode;
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
@@ -31,7 +31,7 @@ const DIGITS: &[u8] = b"0123456789";
 /// which Sprig drops: the result is "".
 fn random_string(name: &str, args: &[Value], charset: &[u8]) -> Result<Value, FuncError> {
     expect_args(name, args, 1)?;
-    let count = expect_int(&args[0])?;
+    let count = int_arg(name, args, 0)?;
     if count <= 0 {
         return Ok(Value::str(""));
     }
@@ -64,7 +64,7 @@ fn rand_ascii(args: &[Value]) -> Result<Value, FuncError> {
 /// `randBytes n`: n random bytes, base64-encoded.
 fn rand_bytes(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("randBytes", args, 1)?;
-    let count = usize::try_from(expect_int(&args[0])?)
+    let count = usize::try_from(int_arg("randBytes", args, 0)?)
         .map_err(|_| FuncError::new("runtime error: makeslice: len out of range"))?;
     let mut buf = vec![0u8; count];
     rand::rngs::OsRng.fill_bytes(&mut buf);
@@ -74,12 +74,12 @@ fn rand_bytes(args: &[Value]) -> Result<Value, FuncError> {
 /// `randInt min max`: in [min, max); Go's `rand.Intn` panics on an empty range.
 fn rand_int(args: &[Value]) -> Result<Value, FuncError> {
     expect_args("randInt", args, 2)?;
-    let min = expect_int(&args[0])?;
-    let max = expect_int(&args[1])?;
+    let min = int_arg("randInt", args, 0)?;
+    let max = int_arg("randInt", args, 1)?;
     if max <= min {
         return Err(FuncError::new("invalid argument to Intn"));
     }
-    Ok(Value::Int(rand::thread_rng().gen_range(min..max)))
+    Ok(Value::int(rand::thread_rng().gen_range(min..max)))
 }
 
 /// A random (version 4, RFC 4122 variant) UUID in its usual lowercase form.
@@ -116,6 +116,7 @@ fn shuffle(args: &[Value]) -> Result<Value, FuncError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::value::IntKind;
 
     fn text(f: fn(&[Value]) -> Result<Value, FuncError>, args: &[Value]) -> String {
         f(args).unwrap().to_string()
@@ -123,28 +124,28 @@ mod tests {
 
     #[test]
     fn random_strings_have_length_and_charset() {
-        let s = text(rand_alpha_num, &[Value::Int(64)]);
+        let s = text(rand_alpha_num, &[Value::int(64)]);
         assert_eq!(s.len(), 64);
         assert!(s.bytes().all(|c| c.is_ascii_alphanumeric()));
-        let s = text(rand_alpha, &[Value::Int(40)]);
+        let s = text(rand_alpha, &[Value::int(40)]);
         assert!(s.len() == 40 && s.bytes().all(|c| c.is_ascii_alphabetic()));
-        let s = text(rand_numeric, &[Value::Int(5)]);
+        let s = text(rand_numeric, &[Value::int(5)]);
         assert!(s.len() == 5 && s.bytes().all(|c| c.is_ascii_digit()));
-        let s = text(rand_ascii, &[Value::Int(100)]);
+        let s = text(rand_ascii, &[Value::int(100)]);
         assert!(s.len() == 100 && s.bytes().all(|c| (32..127).contains(&c)));
         // Helm prints "" for a zero or negative count.
-        assert_eq!(text(rand_alpha, &[Value::Int(0)]), "");
-        assert_eq!(text(rand_alpha, &[Value::Int(-1)]), "");
+        assert_eq!(text(rand_alpha, &[Value::int(0)]), "");
+        assert_eq!(text(rand_alpha, &[Value::int(-1)]), "");
         assert!(rand_alpha(&[Value::Float(3.0)]).is_err());
     }
 
     #[test]
     fn rand_bytes_is_base64_of_n_bytes() {
-        let s = text(rand_bytes, &[Value::Int(3)]);
+        let s = text(rand_bytes, &[Value::int(3)]);
         assert_eq!(s.len(), 4);
-        assert_eq!(text(rand_bytes, &[Value::Int(0)]), "");
+        assert_eq!(text(rand_bytes, &[Value::int(0)]), "");
         assert_eq!(
-            rand_bytes(&[Value::Int(-1)]).unwrap_err().message,
+            rand_bytes(&[Value::int(-1)]).unwrap_err().message,
             "runtime error: makeslice: len out of range"
         );
     }
@@ -152,11 +153,11 @@ mod tests {
     #[test]
     fn rand_int_range() {
         for _ in 0..50 {
-            let v = rand_int(&[Value::Int(5), Value::Int(7)]).unwrap();
-            assert!(matches!(v, Value::Int(5 | 6)), "{v:?}");
+            let v = rand_int(&[Value::int(5), Value::int(7)]).unwrap();
+            assert!(matches!(v, Value::Int(5 | 6, IntKind::Int)), "{v:?}");
         }
         assert_eq!(
-            rand_int(&[Value::Int(5), Value::Int(5)])
+            rand_int(&[Value::int(5), Value::int(5)])
                 .unwrap_err()
                 .message,
             "invalid argument to Intn"

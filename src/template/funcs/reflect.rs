@@ -1,8 +1,9 @@
 //! Sprig's reflection functions: `typeOf`, `typeIs`, `typeIsLike`, `kindOf`, `kindIs`,
 //! `deepEqual`, answering with Go's type and kind names.
 //!
-//! Our values do not remember every Go type a Helm value can have (`int` vs `int64`,
-//! `[]string` vs `[]interface {}`); they report the type Helm values most often have.
+//! Integers keep their Go type (`int`, `int64`, `uint64`). Lists and maps do not remember a
+//! typed Go element (`[]string` vs `[]interface {}`); they report the generic type, which is
+//! what Helm values have.
 
 use super::convert::{expect_args, string_arg};
 use super::FuncMap;
@@ -100,14 +101,14 @@ mod tests {
             Value::Bool(true)
         );
         assert_eq!(
-            call(type_is_like, vec![Value::str("int"), Value::Int(1)]),
+            call(type_is_like, vec![Value::str("int"), Value::int(1)]),
             Value::Bool(true)
         );
     }
 
     #[test]
     fn deep_equal_is_type_strict() {
-        assert!(!deep_equal(&Value::Int(1), &Value::Float(1.0)));
+        assert!(!deep_equal(&Value::int(1), &Value::Float(1.0)));
         assert!(deep_equal(&Value::Float(1.0), &Value::Float(1.0)));
         assert!(!deep_equal(
             &Value::Float(f64::NAN),

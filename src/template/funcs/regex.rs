@@ -21,7 +21,7 @@ use regex_automata::meta;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Input, PatternID};
 
-use super::convert::{expect_args, expect_int, expect_string, string_arg};
+use super::convert::{expect_args, expect_string, int_arg, string_arg};
 use super::gounicode;
 use super::FuncMap;
 use crate::template::value::{FuncError, Value};
@@ -490,7 +490,7 @@ fn find_all_impl(name: &str, args: &[Value], must: bool) -> Result<Value, FuncEr
     expect_args(name, args, 3)?;
     let pattern = string_arg(name, args, 0)?;
     let s = string_arg(name, args, 1)?;
-    let n = expect_int(&args[2])?;
+    let n = int_arg(name, args, 2)?;
     let re = if must {
         compile_or_error(&pattern)?
     } else {
@@ -568,7 +568,7 @@ fn split_impl(name: &str, args: &[Value], must: bool) -> Result<Value, FuncError
     expect_args(name, args, 3)?;
     let pattern = string_arg(name, args, 0)?;
     let s = string_arg(name, args, 1)?;
-    let n = expect_int(&args[2])?;
+    let n = int_arg(name, args, 2)?;
     let re = if must {
         compile_or_error(&pattern)?
     } else {
@@ -617,7 +617,7 @@ mod tests {
     }
 
     fn sn(name: &str, pattern: &str, text: &str, n: i64) -> String {
-        let args = vec![Value::str(pattern), Value::str(text), Value::Int(n)];
+        let args = vec![Value::str(pattern), Value::str(text), Value::int(n)];
         match call(name, args) {
             Ok(v) => format!("{v:?}"),
             Err(e) => format!("ERR {}", e.message),

@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use super::convert::{expect_args, expect_string, string_arg};
 use super::FuncMap;
-use crate::template::value::{FuncError, Object, Value};
+use crate::template::value::{FuncError, IntKind, Object, Value};
 
 /// Register `semver` and `semverCompare`.
 pub fn register(map: &mut FuncMap) {
@@ -744,7 +744,7 @@ fn semver(args: &[Value]) -> Result<Value, FuncError> {
 }
 
 fn uint_value(n: u64) -> Value {
-    Value::Int(i64::try_from(n).unwrap_or(i64::MAX))
+    Value::Int(i64::try_from(n).unwrap_or(i64::MAX), IntKind::Uint64)
 }
 
 /// The `*semver.Version` argument of `Compare`, `LessThan`, ….
@@ -835,7 +835,7 @@ impl Object for Version {
                 version_arg(name, args).map(|o| {
                     let d = self.compare(o);
                     match name {
-                        "Compare" => Value::Int(d),
+                        "Compare" => Value::int(d),
                         "LessThan" => Value::Bool(d < 0),
                         "LessThanEqual" => Value::Bool(d <= 0),
                         "GreaterThan" => Value::Bool(d > 0),
@@ -1104,7 +1104,7 @@ mod tests {
     fn version_object_methods() {
         let v = Version::parse("v1.2.3-rc.1+b7").unwrap();
         assert_eq!(v.type_name(), "*semver.Version");
-        assert_eq!(v.field("Major"), Some(Value::Int(1)));
+        assert_eq!(v.field("Major"), Some(Value::int(1)));
         assert_eq!(v.field("Prerelease"), Some(Value::str("rc.1")));
         assert_eq!(v.field("Metadata"), Some(Value::str("b7")));
         assert_eq!(v.field("Original"), Some(Value::str("v1.2.3-rc.1+b7")));
@@ -1130,7 +1130,7 @@ mod tests {
         );
         assert_eq!(
             v.call_method("Compare", &[other]).unwrap(),
-            Ok(Value::Int(-1))
+            Ok(Value::int(-1))
         );
         assert_eq!(
             v.call_method("SetPrerelease", &[Value::str("beta")])

@@ -94,7 +94,6 @@ mod tests {
         "until",
         "untilStep",
         "seq",
-        "toDecimal",
         // encoding and hashing
         "b64enc",
         "b64dec",

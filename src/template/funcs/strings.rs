@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::convert::{expect_args, expect_int, string_arg, strslice, strval};
+use super::convert::{expect_args, int_arg, string_arg, strslice, strval};
 use super::gounicode;
 use super::FuncMap;
 use crate::template::value::{FuncError, Map, Value};
@@ -65,14 +65,6 @@ fn hello(args: &[Value]) -> Result<Value, FuncError> {
 fn arg<'a>(name: &str, args: &'a [Value], idx: usize) -> Result<Cow<'a, str>, FuncError> {
     match args.get(idx) {
         Some(_) => string_arg(name, args, idx),
-        None => Err(FuncError::new(format!("missing argument for {name}"))),
-    }
-}
-
-/// An `int` argument at `idx`.
-fn int_arg(name: &str, args: &[Value], idx: usize) -> Result<i64, FuncError> {
-    match args.get(idx) {
-        Some(v) => expect_int(v).map_err(|e| FuncError::arg_type(idx, "int", e.message)),
         None => Err(FuncError::new(format!("missing argument for {name}"))),
     }
 }
@@ -923,7 +915,7 @@ mod tests {
     }
 
     fn i(x: i64) -> Value {
-        Value::Int(x)
+        Value::int(x)
     }
 
     #[test]

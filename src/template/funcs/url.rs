@@ -639,8 +639,8 @@ mod tests {
             url_join(&[Value::map(dict.clone())]).unwrap(),
             Value::str("https://user:pa%40ss@example.com:8443/a%20b/c?x=1&y=2#frag%20ment")
         );
-        dict.insert("port".into(), Value::Int(3));
-        dict.insert("host".into(), Value::Int(3));
+        dict.insert("port".into(), Value::int(3));
+        dict.insert("host".into(), Value::int(3));
         assert_eq!(
             url_join(&[Value::map(dict)]).unwrap_err().message,
             "unable to parse host key, must be of type string, but int found"

@@ -179,7 +179,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                             );
                         }
                     }
-                    Some(Value::Int(_)) | Some(Value::Float(_)) => {}
+                    Some(Value::Int(_, _)) | Some(Value::Float(_)) => {}
                     _ => out.push(
                         Finding::on(
                             i,
