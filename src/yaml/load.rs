@@ -207,19 +207,215 @@ pub fn load_all_general(src: &str, file: &str) -> Result<Vec<Value>, YamlError> 
     })
 }
 
-/// Run `f` over a loader for `src`. The parser follows YAML 1.2 strictly and refuses a tab
-/// as the only separator after `:` or `-` (`a:\t1`), which libyaml — and so Helm — accepts.
-/// Such tabs carry no meaning, so on that error we turn them into spaces and parse again.
+/// Run `f` over a loader for `src`, retrying where the parser is stricter than libyaml (and
+/// so Helm) about input whose meaning is clear:
+/// - a tab as the only separator after `:` or `-` (see [`with_tab_fixes_only`]);
+/// - continuation lines of a flow collection or a quoted scalar indented no deeper than the
+///   enclosing block (`command: [` … `]` with the items under the key). Leading white space
+///   on such lines carries no meaning, so the lines are indented and the text parsed again.
+///
+/// When a retry fails too, the error of the text as written is returned.
 fn with_tab_fixes<T>(
     src: &str,
     file: &str,
     f: impl Fn(&mut Loader<'_>) -> Result<T, YamlError>,
+) -> Result<T, YamlError> {
+    let mut indentation_error = false;
+    let first = with_tab_fixes_only(src, file, &f, &mut indentation_error);
+    if first.is_ok() || !indentation_error {
+        return first;
+    }
+    match indent_continuations(src) {
+        Some(padded) => {
+            let mut again = false;
+            with_tab_fixes_only(&padded, file, &f, &mut again).or(first)
+        }
+        None => first,
+    }
+}
+
+/// Scan errors that [`indent_continuations`] may cure.
+fn is_indentation_error(info: &str) -> bool {
+    matches!(
+        info,
+        "invalid indentation"
+            | "invalid indentation in flow construct"
+            | "invalid indentation in quoted scalar"
+    )
+}
+
+/// `src` with every line that starts inside a flow collection or a quoted scalar indented
+/// to the column where the outermost of them opened; `None` when there is no such line.
+///
+/// A light scan, not a parser: it follows block structure only as far as needed to find
+/// where flow collections, quoted scalars, block scalars and comments begin and end. A line
+/// it misjudges gains leading spaces inside a construct where they are folded away, or the
+/// retry fails and the original error stands.
+fn indent_continuations(src: &str) -> Option<String> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Quote {
+        None,
+        Single,
+        Double,
+    }
+    let mut out = String::with_capacity(src.len() + 64);
+    let mut changed = false;
+    // Columns of the open flow collections, outermost first.
+    let mut flow: Vec<usize> = Vec::new();
+    let mut quote = Quote::None;
+    let mut quote_col = 0usize;
+    // Inside a block scalar whose parent node is at this column.
+    let mut block_scalar: Option<usize> = None;
+    for line in src.split_inclusive('\n') {
+        let indent = line.chars().take_while(|c| *c == ' ').count();
+        let blank = line.trim().is_empty();
+        if let Some(parent) = block_scalar {
+            if blank || indent > parent {
+                out.push_str(line);
+                continue;
+            }
+            block_scalar = None;
+        }
+        let open_col = flow
+            .first()
+            .copied()
+            .or((quote != Quote::None).then_some(quote_col));
+        match open_col {
+            Some(col) if !blank && indent < col => {
+                out.extend(std::iter::repeat_n(' ', col - indent));
+                changed = true;
+            }
+            _ => {}
+        }
+        out.push_str(line);
+        if quote == Quote::None
+            && flow.is_empty()
+            && (line.starts_with("---") || line.starts_with("..."))
+        {
+            continue;
+        }
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0usize;
+        // Column of the key or `-` this line's node belongs to (a block scalar's parent).
+        let mut entry_col = indent;
+        // At a place where a block node may start (after indentation, `- `, `? `, `: `).
+        let mut node_start = quote == Quote::None && flow.is_empty();
+        while i < chars.len() {
+            let c = chars[i];
+            let next = chars.get(i + 1).copied().unwrap_or('\n');
+            let prev = if i == 0 { ' ' } else { chars[i - 1] };
+            match quote {
+                Quote::Double => {
+                    if c == '\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if c == '"' {
+                        quote = Quote::None;
+                    }
+                    i += 1;
+                    continue;
+                }
+                Quote::Single => {
+                    if c == '\'' {
+                        if next == '\'' {
+                            i += 2;
+                            continue;
+                        }
+                        quote = Quote::None;
+                    }
+                    i += 1;
+                    continue;
+                }
+                Quote::None => {}
+            }
+            if c == '#' && prev.is_whitespace() {
+                break;
+            }
+            if !flow.is_empty() {
+                match c {
+                    '[' | '{' => flow.push(i),
+                    ']' | '}' => {
+                        flow.pop();
+                        if flow.is_empty() {
+                            node_start = false;
+                        }
+                    }
+                    '"' | '\'' if prev.is_whitespace() || matches!(prev, '[' | '{' | ',' | ':') => {
+                        quote = if c == '"' {
+                            Quote::Double
+                        } else {
+                            Quote::Single
+                        };
+                    }
+                    _ => {}
+                }
+                i += 1;
+                continue;
+            }
+            if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+                i += 1;
+                continue;
+            }
+            if node_start {
+                match c {
+                    '-' | '?' if next == ' ' || next == '\n' || next == '\r' => {
+                        entry_col = i;
+                        i += 1;
+                        continue;
+                    }
+                    '[' | '{' => {
+                        flow.push(i);
+                        i += 1;
+                        continue;
+                    }
+                    '"' | '\'' => {
+                        quote = if c == '"' {
+                            Quote::Double
+                        } else {
+                            Quote::Single
+                        };
+                        quote_col = i;
+                        node_start = false;
+                        i += 1;
+                        continue;
+                    }
+                    '|' | '>' => {
+                        block_scalar = Some(entry_col);
+                        break;
+                    }
+                    _ => {
+                        entry_col = i;
+                        node_start = false;
+                    }
+                }
+            }
+            // Plain text or what follows a closed scalar: a `: ` starts the value.
+            if c == ':' && (next == ' ' || next == '\n' || next == '\r' || next == '\t') {
+                node_start = true;
+            }
+            i += 1;
+        }
+    }
+    changed.then_some(out)
+}
+
+/// Run `f` over a loader for `src`, retrying with tab fixes. The parser follows YAML 1.2
+/// strictly and refuses a tab
+/// as the only separator after `:` or `-` (`a:\t1`), which libyaml — and so Helm — accepts.
+/// Such tabs carry no meaning, so on that error we turn them into spaces and parse again.
+fn with_tab_fixes_only<T>(
+    src: &str,
+    file: &str,
+    f: &impl Fn(&mut Loader<'_>) -> Result<T, YamlError>,
+    indentation_error: &mut bool,
 ) -> Result<T, YamlError> {
     let mut loader = Loader::new(src, file);
     let first = f(&mut loader);
     let Err(err) = first else {
         return first;
     };
+    *indentation_error = loader.indentation_error;
     let Some(mut at) = loader.tab_fix_at else {
         return Err(err);
     };
@@ -243,6 +439,10 @@ fn with_tab_fixes<T>(
         match f(&mut loader) {
             Ok(v) => return Ok(v),
             Err(e) => match loader.tab_fix_at {
+                _ if loader.indentation_error => {
+                    *indentation_error = true;
+                    return Err(err);
+                }
                 Some(next) if next > at => at = next,
                 _ => return Err(e),
             },
@@ -289,6 +489,8 @@ struct Loader<'a> {
     depth: usize,
     /// Character index of a "must be followed by whitespace" error caused by a tab.
     tab_fix_at: Option<usize>,
+    /// The parser refused an indentation that libyaml accepts in some contexts.
+    indentation_error: bool,
 }
 
 impl<'a> Loader<'a> {
@@ -303,6 +505,7 @@ impl<'a> Loader<'a> {
             anchors: HashMap::new(),
             depth: 0,
             tab_fix_at: None,
+            indentation_error: false,
         }
     }
 
@@ -344,6 +547,9 @@ impl<'a> Loader<'a> {
             .contains("must be followed by a valid YAML whitespace")
         {
             self.tab_fix_at = Some(err.marker().index());
+        }
+        if is_indentation_error(err.info()) {
+            self.indentation_error = true;
         }
         let span = Span::empty(*err.marker());
         if err.info().contains("unknown anchor") {
@@ -1197,6 +1403,35 @@ mod tests {
     }
 
     // Expected strings below are `{{ toJson .Values }}` from helm v4 for the same input.
+
+    #[test]
+    fn flow_and_quoted_continuations_at_the_block_indentation() {
+        // libyaml accepts continuation lines that are not indented past the key.
+        assert_eq!(json("a: [1,\n2]\n"), r#"{"a":[1,2]}"#);
+        assert_eq!(json("a: [1,\n2\n]\n"), r#"{"a":[1,2]}"#);
+        assert_eq!(
+            json("m:\n  cmd: [\n    \"x\",\n  \"y\"\n  ]\n"),
+            r#"{"m":{"cmd":["x","y"]}}"#
+        );
+        assert_eq!(json("m:\n  o: {a: 1,\n  b: 2}\n"), r#"{"m":{"o":{"a":1,"b":2}}}"#);
+        assert_eq!(json("t:\n  - [1,\n  2]\n"), r#"{"t":[[1,2]]}"#);
+        assert_eq!(json("a:\n  - x: [1,\n   2]\n"), r#"{"a":[{"x":[1,2]}]}"#);
+        assert_eq!(json("a: [1,\n[2,\n3]]\n"), r#"{"a":[1,[2,3]]}"#);
+        assert_eq!(json("a: [1,\n#c\n2]\n"), r#"{"a":[1,2]}"#);
+        assert_eq!(json("a: ['it''s',\n'b']\n"), r#"{"a":["it's","b"]}"#);
+        // Quoted scalars over several lines, in block context.
+        assert_eq!(json("a: \"foo\nbar\"\n"), r#"{"a":"foo bar"}"#);
+        assert_eq!(json("a: 'x\ny'\n"), r#"{"a":"x y"}"#);
+        assert_eq!(json("a: \"x\\\n\ny\"\n"), r#"{"a":"x\ny"}"#);
+        // A block scalar holding a bracket does not open a flow collection.
+        assert_eq!(
+            json("a:\n  b: |\n    x [\n  c: [1,\n  2]\n"),
+            r#"{"a":{"b":"x [\n","c":[1,2]}}"#
+        );
+        // Bad block indentation is still an error.
+        assert!(load_str("a:\n  b: 1\n c: 2\n", "values.yaml").is_err());
+        assert!(load_str("a: [1,\n2\n", "values.yaml").is_err());
+    }
 
     #[test]
     fn yaml11_scalars() {
