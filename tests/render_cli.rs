@@ -383,3 +383,66 @@ fn kube_version_prints_like_helm_4() {
         );
     }
 }
+
+/// `.Values` is Helm's own `common.Values` map type, in every file and however it is
+/// passed on; the maps inside it (a subchart's values, seen from the parent) are plain
+/// maps, so `dig` accepts them and refuses `.Values` itself. Expected lines are what the
+/// real Helm 4.1 binary prints for this chart.
+#[test]
+fn values_is_common_values_and_its_maps_are_plain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: p\nversion: 0.1.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n",
+            ),
+            ("values.yaml", "x: {y: 1}\n"),
+            (
+                "templates/t.yaml",
+                concat!(
+                    "a: {{ typeOf .Values }} {{ typeOf .Values.sub }} {{ typeOf .Values.x }} {{ include \"h\" . }} {{ include \"h2\" .Values }}\n",
+                    "b: {{ dig \"foo\" 0 .Values.sub }} {{ dig \"y\" 0 .Values.x }}\n",
+                    "c: {{ typeIs \"common.Values\" .Values }} {{ typeIs \"map[string]interface {}\" .Values.sub }} {{ kindIs \"map\" .Values }}\n",
+                    "e: {{ tpl \"{{ typeOf .Values }}\" . }} {{ typeOf (dict \"v\" .Values).v }}\n",
+                    "{{- define \"h\" }}{{ typeOf .Values }}{{ end }}\n",
+                    "{{- define \"h2\" }}{{ typeOf . }}{{ end }}\n",
+                ),
+            ),
+            ("charts/sub/Chart.yaml", "apiVersion: v2\nname: sub\nversion: 0.1.0\n"),
+            ("charts/sub/values.yaml", "foo: 1\n"),
+            ("charts/sub/templates/s.yaml", "s: {{ typeOf .Values }}\n"),
+        ],
+    );
+    let root = root.to_str().expect("utf-8");
+    let out = opm().args(["render", "x", root]).output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "s: common.Values\n",
+        "a: common.Values map[string]interface {} map[string]interface {} common.Values common.Values\n",
+        "b: 1 0\n",
+        "c: true true true\n",
+        "e: common.Values common.Values\n",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+
+    // `dig` on the file's own `.Values` fails in a subchart too.
+    std::fs::write(
+        Path::new(root).join("charts/sub/templates/d.yaml"),
+        "d: {{ dig \"foo\" 0 .Values }}\n",
+    )
+    .expect("write");
+    let (code, stderr) = render_err(&["x", root]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("error calling dig: interface conversion: interface {} is common.Values, not map[string]interface {}"),
+        "{stderr}"
+    );
+}

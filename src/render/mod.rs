@@ -271,37 +271,65 @@ pub fn helm_funcs() -> FuncMap {
 }
 
 /// Helm hands templates `.Values` as its own map type (`common.Values`), not as a plain
-/// `map[string]interface {}`. Sprig's `dig` type-asserts the plain type, so Helm fails
-/// `dig … .Values`; every other map function accepts both. `values` are the `.Values` maps
-/// of the charts being rendered.
-fn refuse_values_in_dig(map: &mut FuncMap, mut values: Vec<Value>) {
-    let Some(funcs::Function::Native(dig)) = map.get("dig").cloned() else {
-        return;
-    };
-    // One entry per chart, not per template (every template of a chart shares its values).
-    let key = |v: &Value| match v {
-        Value::Map(m) => Rc::as_ptr(m) as usize,
-        _ => 0,
-    };
-    values.sort_by_key(key);
-    values.dedup_by_key(|v| key(v));
-    let is_values = move |v: &Value| {
-        values.iter().any(|root| match (root, v) {
-            (Value::Map(a), Value::Map(b)) => Rc::ptr_eq(a, b),
+/// `map[string]interface {}`; the maps inside it (a subchart's values seen from the parent,
+/// `.Values.sub`) are plain. Sprig's `dig` type-asserts the plain type, so Helm fails
+/// `dig … .Values` but not `dig … .Values.sub`, and `typeOf` tells them apart; every other
+/// map function accepts both.
+///
+/// A map is the `common.Values` here when it is the `.Values` of the file being rendered
+/// (a subchart's file has its own), wherever `include` or `tpl` passed it since.
+fn values_type_aware(map: &mut FuncMap) {
+    const VALUES_TYPE: &str = "common.Values";
+    fn is_values(ctx: &dyn ExecContext, v: &Value) -> bool {
+        match (ctx.top_data().get("Values"), v) {
+            (Some(Value::Map(root)), Value::Map(m)) => Rc::ptr_eq(&root, m),
             _ => false,
-        })
-    };
-    map.insert_host(
-        "dig",
-        Rc::new(move |_: &mut dyn ExecContext, args: &[Value]| {
-            if args.len() >= 3 && args.last().is_some_and(&is_values) {
-                return Err(FuncError::new(
-                    "interface conversion: interface {} is common.Values, not map[string]interface {}",
-                ));
-            }
-            dig(args)
-        }),
-    );
+        }
+    }
+    fn native(map: &FuncMap, name: &str) -> Option<funcs::NativeFn> {
+        match map.get(name).cloned() {
+            Some(funcs::Function::Native(f)) => Some(f),
+            _ => None,
+        }
+    }
+    if let Some(dig) = native(map, "dig") {
+        map.insert_host(
+            "dig",
+            Rc::new(move |ctx: &mut dyn ExecContext, args: &[Value]| {
+                if args.len() >= 3 && args.last().is_some_and(|v| is_values(ctx, v)) {
+                    return Err(FuncError::new(
+                        "interface conversion: interface {} is common.Values, not map[string]interface {}",
+                    ));
+                }
+                dig(args)
+            }),
+        );
+    }
+    if let Some(type_of) = native(map, "typeOf") {
+        map.insert_host(
+            "typeOf",
+            Rc::new(move |ctx: &mut dyn ExecContext, args: &[Value]| {
+                if args.len() == 1 && is_values(ctx, &args[0]) {
+                    return Ok(Value::str(VALUES_TYPE));
+                }
+                type_of(args)
+            }),
+        );
+    }
+    for name in ["typeIs", "typeIsLike"] {
+        if let Some(type_is) = native(map, name) {
+            map.insert_host(
+                name,
+                Rc::new(move |ctx: &mut dyn ExecContext, args: &[Value]| {
+                    if args.len() == 2 && is_values(ctx, &args[1]) {
+                        let target = funcs::convert::string_arg(name, args, 0)?;
+                        return Ok(Value::Bool(*target == *VALUES_TYPE));
+                    }
+                    type_is(args)
+                }),
+            );
+        }
+    }
 }
 
 /// Helm's `tpl` wraps its template's failure: `cannot parse template %q: %w` when the text
@@ -424,7 +452,7 @@ pub fn load_preparsing(
     // Resolved as in `render_files_to`: Helm's functions with `dig` answered by the host.
     fn funcs() -> FuncMap {
         let mut funcs = helm_funcs();
-        refuse_values_in_dig(&mut funcs, Vec::new());
+        values_type_aware(&mut funcs);
         funcs
     }
     let mut preparse = PreParse::new(funcs, PREPARSE_START_BYTES);
@@ -517,11 +545,7 @@ pub fn render_files_to(
 
     let order = helm_template_order(templates.keys().cloned());
     let mut funcs = helm_funcs();
-    let values_maps: Vec<Value> = templates
-        .values()
-        .filter_map(|t| t.scope.get("Values"))
-        .collect();
-    refuse_values_in_dig(&mut funcs, values_maps);
+    values_type_aware(&mut funcs);
     if let Some(hooks) = cluster {
         funcs.insert_host("lookup", cluster::lookup_func(hooks));
     }

@@ -407,6 +407,7 @@ impl TemplateSet {
             dollar: Rc::from("$"),
             depth: 0,
             includes: HashMap::default(),
+            top: data.clone(),
         };
         self.take_file(name)?;
         let Some(tree) = state.lookup(name) else {
@@ -605,6 +606,8 @@ struct State<'a> {
     depth: usize,
     /// Nesting count of `include`d names (Helm's recursion guard).
     includes: HashMap<String, usize>,
+    /// The data the executed template was given (a rendered file's scope).
+    top: Value,
 }
 
 impl State<'_> {
@@ -1451,6 +1454,10 @@ impl ExecContext for State<'_> {
 
     fn execute_source(&mut self, source: &str, data: Value) -> Result<String, FuncError> {
         self.run_source(source, data)
+    }
+
+    fn top_data(&self) -> &Value {
+        &self.top
     }
 }
 

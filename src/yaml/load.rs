@@ -1413,7 +1413,10 @@ mod tests {
             json("m:\n  cmd: [\n    \"x\",\n  \"y\"\n  ]\n"),
             r#"{"m":{"cmd":["x","y"]}}"#
         );
-        assert_eq!(json("m:\n  o: {a: 1,\n  b: 2}\n"), r#"{"m":{"o":{"a":1,"b":2}}}"#);
+        assert_eq!(
+            json("m:\n  o: {a: 1,\n  b: 2}\n"),
+            r#"{"m":{"o":{"a":1,"b":2}}}"#
+        );
         assert_eq!(json("t:\n  - [1,\n  2]\n"), r#"{"t":[[1,2]]}"#);
         assert_eq!(json("a:\n  - x: [1,\n   2]\n"), r#"{"a":[{"x":[1,2]}]}"#);
         assert_eq!(json("a: [1,\n[2,\n3]]\n"), r#"{"a":[1,[2,3]]}"#);

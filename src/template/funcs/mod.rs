@@ -46,6 +46,9 @@ pub trait ExecContext {
     /// Parse `source` as a new template (sharing the defined templates of the set) and execute
     /// it with `data` as dot (`tpl`).
     fn execute_source(&mut self, source: &str, data: Value) -> Result<String, FuncError>;
+    /// The data the outermost template of this execution was given: for a rendered file,
+    /// its scope (`.Values`, `.Release`, …), whatever `include` and `tpl` passed since.
+    fn top_data(&self) -> &Value;
 }
 
 #[derive(Clone)]
