@@ -16,6 +16,13 @@ pub enum Error {
     /// A render error with the offending template line shown under it.
     #[error("{error}\n{frame}")]
     RenderFrame { error: RenderError, frame: String },
+    /// Rendered output that is not valid YAML. `rendered` holds every rendered file, which
+    /// `render --debug` prints (as `helm template --debug` does).
+    #[error("{error}\n\nUse --debug flag to render out invalid YAML")]
+    RenderedYaml {
+        error: RenderError,
+        rendered: String,
+    },
     /// A values file (`-f`) or `--set*` flag that cannot be read or parsed.
     #[error(transparent)]
     Values(#[from] crate::chart::ValuesError),

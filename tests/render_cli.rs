@@ -446,3 +446,197 @@ fn values_is_common_values_and_its_maps_are_plain() {
         "{stderr}"
     );
 }
+
+/// Runs render and returns (exit code, stdout, stderr).
+fn render_out(args: &[&str]) -> (i32, String, String) {
+    let out = opm().arg("render").args(args).output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The release name: `--name-template` (Sprig only, no data), Helm's checks of the name
+/// and of the flags, with Helm 4.1's messages.
+#[test]
+fn release_name_from_template_and_checked_like_helm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("templates/r.yaml", "r: {{ .Release.Name }}\n"),
+        ],
+    );
+    let root = root.to_str().expect("utf-8");
+    let (code, out, err) = render_out(&[root, "--name-template", "n-{{ \"AB\" | lower }}"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("r: n-ab\n"), "{out}");
+    // `-g` without NAME: `helm template` still calls the release `release-name`.
+    let (code, out, _) = render_out(&[root, "-g"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("r: release-name\n"), "{out}");
+    let regex_text = "invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53";
+    for (args, message) in [
+        (
+            vec!["x", root, "-g"],
+            "cannot set --generate-name and also specify a name".to_string(),
+        ),
+        (
+            vec!["x", root, "--name-template", "y"],
+            "cannot set --name-template and also specify a name".to_string(),
+        ),
+        (
+            vec!["BAD_", root],
+            format!("release name check failed: release name \"BAD_\": {regex_text}"),
+        ),
+        (
+            vec![root, "--name-template", "{{ \"\" }}"],
+            "release name check failed: release name \"\": no name provided".to_string(),
+        ),
+        (
+            vec![&"a".repeat(54), root],
+            format!(
+                "release name check failed: release name \"{}\": {regex_text}",
+                "a".repeat(54)
+            ),
+        ),
+        (
+            vec![root, "--name-template", "{{ toYaml 1 }}"],
+            "template: name-template:1: function \"toYaml\" not defined".to_string(),
+        ),
+    ] {
+        let (code, _, err) = render_out(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(&message), "{args:?}: {err}");
+    }
+    for ok in ["a.b-c.d1", &"a".repeat(53)] {
+        let (code, _, err) = render_out(&[ok, root]);
+        assert_eq!(code, 0, "{ok}: {err}");
+    }
+}
+
+/// `--output-dir` prints `wrote PATH` once per document and a blank line, as Helm does;
+/// `--release-name` puts the templates (not the CRDs) under the release's directory.
+#[test]
+fn output_dir_lines_per_document_and_release_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART_YAML),
+            (
+                "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n",
+            ),
+            (
+                "crds/x.yaml",
+                "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: x\n",
+            ),
+        ],
+    );
+    let out_dir = dir.path().join("out");
+    let out_str = out_dir.to_str().expect("utf-8");
+    let (code, out, err) = render_out(&[
+        "rel",
+        root.to_str().expect("utf-8"),
+        "--output-dir",
+        out_str,
+        "--release-name",
+        "--include-crds",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let sep = std::path::MAIN_SEPARATOR;
+    assert_eq!(
+        out,
+        format!(
+            "wrote {out_str}{sep}mychart/crds/x.yaml\nwrote {out_str}{sep}rel{sep}mychart/templates/cm.yaml\nwrote {out_str}{sep}rel{sep}mychart/templates/cm.yaml\n\n"
+        )
+    );
+    let written =
+        std::fs::read_to_string(out_dir.join("rel/mychart/templates/cm.yaml")).expect("written");
+    assert_eq!(
+        written
+            .matches("# Source: mychart/templates/cm.yaml")
+            .count(),
+        2,
+        "{written}"
+    );
+    assert!(out_dir.join("mychart/crds/x.yaml").is_file());
+}
+
+/// Rendered output that is not YAML: the error hints at --debug, and --debug prints every
+/// rendered file before the error.
+#[test]
+fn debug_prints_the_rendered_files_when_the_output_is_not_yaml() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("templates/bad.yaml", "a: b: c\n"),
+            ("templates/good.yaml", "k: v\n"),
+        ],
+    );
+    let root = root.to_str().expect("utf-8");
+    let (code, out, err) = render_out(&[root]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("YAML parse error on mychart/templates/bad.yaml: error converting YAML to JSON: yaml: mapping values are not allowed in this context\n\nUse --debug flag to render out invalid YAML"),
+        "{err}"
+    );
+    let (code, out, err) = render_out(&[root, "--debug"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        out,
+        "---\n# Source: mychart/templates/bad.yaml\na: b: c\n\n---\n# Source: mychart/templates/good.yaml\nk: v\n"
+    );
+    assert!(
+        err.contains("YAML parse error on mychart/templates/bad.yaml"),
+        "{err}"
+    );
+    assert!(!err.contains("Use --debug"), "{err}");
+}
+
+/// `--skip-schema-validation` renders values the schema refuses; `--enable-dns` lets
+/// `getHostByName` resolve (an address literal resolves offline); the notes flags are
+/// accepted.
+#[test]
+fn schema_skip_dns_and_notes_flags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = chart(
+        dir.path(),
+        &[
+            ("Chart.yaml", CHART_YAML),
+            ("values.yaml", "replicas: 1\n"),
+            (
+                "values.schema.json",
+                r#"{"type":"object","properties":{"replicas":{"type":"integer"}}}"#,
+            ),
+            (
+                "templates/cm.yaml",
+                "r: {{ .Values.replicas }}\nh: \"{{ getHostByName \"127.0.0.1\" }}\"\n",
+            ),
+            ("templates/NOTES.txt", "notes\n"),
+        ],
+    );
+    let root = root.to_str().expect("utf-8");
+    let (code, _, err) = render_out(&[root, "--set-string", "replicas=three"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, out, err) = render_out(&[
+        root,
+        "--set-string",
+        "replicas=three",
+        "--skip-schema-validation",
+        "--hide-notes",
+        "--render-subchart-notes",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("r: three\nh: \"\"\n"), "{out}");
+    assert!(!out.contains("notes"), "{out}");
+    let (code, out, err) = render_out(&[root, "--enable-dns"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("h: \"127.0.0.1\"\n"), "{out}");
+}

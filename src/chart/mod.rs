@@ -195,12 +195,30 @@ pub struct Prepared {
 /// disabled subcharts are removed, aliased ones renamed), coalesce values and validate
 /// values.schema.json of the chart and every enabled subchart.
 pub fn prepare(chart: Chart, user_values: Value) -> Result<(Chart, Value), ChartError> {
-    let p = prepare_with_warnings(chart, user_values)?;
+    prepare_with(chart, user_values, true)
+}
+
+/// [`prepare`], validating values against the charts' `values.schema.json` only when
+/// `validate_schema` (Helm's `--skip-schema-validation` turns it off).
+pub fn prepare_with(
+    chart: Chart,
+    user_values: Value,
+    validate_schema: bool,
+) -> Result<(Chart, Value), ChartError> {
+    let p = prepare_checked(chart, user_values, validate_schema)?;
     Ok((p.chart, p.values))
 }
 
 /// [`prepare`], also returning the warnings Helm would print.
-pub fn prepare_with_warnings(mut chart: Chart, user_values: Value) -> Result<Prepared, ChartError> {
+pub fn prepare_with_warnings(chart: Chart, user_values: Value) -> Result<Prepared, ChartError> {
+    prepare_checked(chart, user_values, true)
+}
+
+fn prepare_checked(
+    mut chart: Chart,
+    user_values: Value,
+    validate_schema: bool,
+) -> Result<Prepared, ChartError> {
     let user_values = match user_values {
         Value::Map(_) => user_values,
         _ => Value::empty_map(),
@@ -209,7 +227,9 @@ pub fn prepare_with_warnings(mut chart: Chart, user_values: Value) -> Result<Pre
     let mut warnings = Warnings::new();
     dependencies::process_dependencies(&mut chart, &user_values, &mut warnings)?;
     let values = coalesce_values(&chart, &user_values, &mut warnings)?;
-    schema::validate_chart(&chart, &values)?;
+    if validate_schema {
+        schema::validate_chart(&chart, &values)?;
+    }
     Ok(Prepared {
         chart,
         values,

@@ -83,6 +83,34 @@ pub struct RenderArgs {
     #[arg(long = "request-timeout", value_name = "DURATION", requires = "cluster",
           value_parser = crate::cluster::config::parse_duration)]
     pub request_timeout: Option<std::time::Duration>,
+    /// Release name from a Go template with Sprig's functions, when NAME is not given
+    /// (e.g. `{{ randAlpha 5 | lower }}`).
+    #[arg(long = "name-template", value_name = "TEMPLATE")]
+    pub name_template: Option<String>,
+    /// Accepted for helm compatibility: without NAME the release is `release-name`, as with
+    /// `helm template` (an error with NAME).
+    #[arg(short = 'g', long = "generate-name")]
+    pub generate_name: bool,
+    /// With --output-dir, write the templates under `DIR/<release name>/`.
+    #[arg(long = "release-name")]
+    pub use_release_name: bool,
+    /// Do not validate values against the charts' `values.schema.json`.
+    #[arg(long = "skip-schema-validation")]
+    pub skip_schema_validation: bool,
+    /// Let `getHostByName` resolve names (without it, it returns "", as in Helm).
+    #[arg(long = "enable-dns")]
+    pub enable_dns: bool,
+    /// When the rendered output is not valid YAML, print every rendered file before the
+    /// error, to find the broken document.
+    #[arg(long)]
+    pub debug: bool,
+    /// Accepted for helm compatibility; notes are never printed by render.
+    #[arg(long = "hide-notes")]
+    pub hide_notes: bool,
+    /// Accepted for helm compatibility: every chart's NOTES.txt is rendered (so its errors
+    /// are reported) and none is printed.
+    #[arg(long = "render-subchart-notes")]
+    pub render_subchart_notes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -96,10 +124,26 @@ pub enum RenderFormat {
 impl RenderArgs {
     fn request(&self) -> Result<RenderRequest, Error> {
         let (name, chart) = match self.args.as_slice() {
-            [chart] => ("release-name".to_string(), chart.clone()),
-            [name, chart] => (name.clone(), chart.clone()),
+            [chart] => match self.name_template.as_deref().filter(|t| !t.is_empty()) {
+                Some(template) => (name_from_template(template)?, chart.clone()),
+                None => ("release-name".to_string(), chart.clone()),
+            },
+            [name, chart] => {
+                if self.generate_name {
+                    return Err(Error::Usage(
+                        "cannot set --generate-name and also specify a name".to_string(),
+                    ));
+                }
+                if self.name_template.as_deref().is_some_and(|t| !t.is_empty()) {
+                    return Err(Error::Usage(
+                        "cannot set --name-template and also specify a name".to_string(),
+                    ));
+                }
+                (name.clone(), chart.clone())
+            }
             _ => return Err(Error::Usage("expected [NAME] CHART".to_string())),
         };
+        check_release_name(&name)?;
         Ok(RenderRequest {
             release_name: name,
             chart: PathBuf::from(chart),
@@ -113,8 +157,50 @@ impl RenderArgs {
             is_upgrade: self.is_upgrade,
             show_only: self.show_only.clone(),
             strict: self.strict,
+            skip_schema_validation: self.skip_schema_validation,
+            enable_dns: self.enable_dns,
         })
     }
+}
+
+/// Helm's `--name-template`: the template runs with Sprig's functions (not Helm's own) and
+/// no data.
+fn name_from_template(source: &str) -> Result<String, Error> {
+    use crate::template::funcs::{sprig_a, sprig_b};
+    let mut funcs = crate::template::FuncMap::new();
+    sprig_a::register_sprig_a(&mut funcs);
+    sprig_b::register_sprig_b(&mut funcs);
+    let mut set = crate::template::TemplateSet::new(funcs);
+    set.add("name-template", source)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    set.execute("name-template", &crate::template::Value::Nil)
+        .map_err(|e| Error::Usage(e.to_string()))
+}
+
+/// Helm's release name check: a DNS subdomain of lowercase letters, digits, `-` and `.`,
+/// at most 53 characters.
+fn check_release_name(name: &str) -> Result<(), Error> {
+    let label_ok = |label: &str| {
+        let bytes = label.as_bytes();
+        let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        match (bytes.first(), bytes.last()) {
+            (Some(first), Some(last)) => {
+                alnum(first) && alnum(last) && bytes.iter().all(|b| alnum(b) || *b == b'-')
+            }
+            _ => false,
+        }
+    };
+    let problem = if name.is_empty() {
+        "no name provided"
+    } else if name.len() > 53 || !name.split('.').all(label_ok) {
+        "invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Usage(format!(
+        "release name check failed: release name {}: {problem}",
+        crate::template::gofmt::quote(name)
+    )))
 }
 
 pub fn run(args: RenderArgs) -> Result<i32, Error> {
@@ -123,7 +209,17 @@ pub fn run(args: RenderArgs) -> Result<i32, Error> {
         return run_cluster(&args, base);
     }
     let Some(matrix) = &args.values_matrix else {
-        let (chart, result) = command::render(&base)?;
+        let (chart, result) = match command::render(&base) {
+            Ok(done) => done,
+            // Like `helm template --debug`: the rendered files, then the error.
+            Err(Error::RenderedYaml { error, rendered }) if args.debug => {
+                let mut text = rendered.trim().to_string();
+                text.push('\n');
+                super::write_stdout(text.as_bytes());
+                return Err(Error::Render(error));
+            }
+            Err(e) => return Err(e),
+        };
         if args.output_dir.is_none() && matches!(args.output, RenderFormat::Yaml) {
             // The common case: print the text as it is (megabytes for CRD charts).
             let mut stdout = std::io::stdout().lock();
@@ -198,11 +294,13 @@ fn emit(
             Some(entry) => dir.join(command::matrix_label(entry)),
             None => dir.clone(),
         };
-        let written = command::write_output_dir(&dir, req, result)?;
+        let written = command::write_output_dir(&dir, req, result, args.use_release_name)?;
         let mut out = String::new();
         for path in written {
-            out.push_str(&format!("wrote {}\n", path.display()));
+            out.push_str(&format!("wrote {path}\n"));
         }
+        // Helm then prints the (empty) manifest text: a blank line.
+        out.push('\n');
         return Ok(out);
     }
     Ok(match args.output {

@@ -223,6 +223,8 @@ fn render_chart(chart: &Path, args: &ValidateArgs) -> Result<Vec<LintObject>, Er
         is_upgrade: false,
         show_only: Vec::new(),
         strict: false,
+        skip_schema_validation: false,
+        enable_dns: false,
     };
     let (_, result) = crate::render::command::render(&req)?;
     let mut out = Vec::new();

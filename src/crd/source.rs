@@ -102,6 +102,7 @@ pub fn load_chart(path: &Path, shown: &str, opts: &ChartOptions) -> Result<Vec<C
         kube_version,
         extra_api_versions: opts.api_versions.clone(),
         strict: false,
+        enable_dns: false,
     };
     let files = render_files(&prepared, &coalesced, &options).map_err(|error| {
         let frame = error.template().zip(error.line()).and_then(|(name, line)| {

@@ -628,6 +628,7 @@ fn render_job(job: &RenderJob) -> Result<RenderOut, crate::error::Error> {
         kube_version,
         extra_api_versions: job.api_versions.clone(),
         strict: false,
+        enable_dns: false,
     };
     let files = render::render_files(&prepared, &coalesced, &options)?;
     let values_json = crate::yaml::to_json(&coalesced).unwrap_or_else(|_| "{}".to_string());

@@ -116,6 +116,7 @@ pub fn render_new(
         kube_version,
         extra_api_versions: req.api_versions.clone(),
         strict: false,
+        enable_dns: false,
     };
     let files = render_files_with(&prepared, &coalesced, &options, hooks)?;
     let sorted = sort_manifests(&files.files)?;

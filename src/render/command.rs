@@ -26,6 +26,10 @@ pub struct RenderRequest {
     pub is_upgrade: bool,
     pub show_only: Vec<String>,
     pub strict: bool,
+    /// `--skip-schema-validation`: do not check values against `values.schema.json`.
+    pub skip_schema_validation: bool,
+    /// `--enable-dns`: `getHostByName` resolves names (Helm returns "" otherwise).
+    pub enable_dns: bool,
 }
 
 /// A finished render: the sorted documents behind what `helm template` prints, which
@@ -126,13 +130,13 @@ pub fn render_with(
 ) -> Result<(Chart, RenderResult), Error> {
     // Templates parse on a helper thread while the chart loads and the values are merged
     // and prepared.
-    let (loaded, preparse) = if cluster.is_none() {
+    let (loaded, preparse) = if cluster.is_none() && !req.enable_dns {
         super::load_preparsing(&req.chart)?
     } else {
         (chart::load(&req.chart)?, None)
     };
     let values = req.values.merge()?;
-    let (prepared, coalesced) = chart::prepare(loaded, values)?;
+    let (prepared, coalesced) = chart::prepare_with(loaded, values, !req.skip_schema_validation)?;
     let kube_version = match &req.kube_version {
         Some(v) => Some(KubeVersion::parse(v).map_err(|e| Error::Usage(e.to_string()))?),
         None => None,
@@ -147,6 +151,7 @@ pub fn render_with(
         kube_version,
         extra_api_versions: req.api_versions.clone(),
         strict: req.strict,
+        enable_dns: req.enable_dns,
     };
     let with_frame = |error: super::RenderError| -> Error {
         let frame = error.template().zip(error.line()).and_then(|(name, line)| {
@@ -178,12 +183,19 @@ pub fn render_with(
         preparse,
     )
     .map_err(with_frame)?;
-    let sorted = match sorter {
+    let (rendered, sorted) = match sorter {
         // The sorted documents hold their own copies of the rendered text.
-        Some(sorter) => sorter.finish().1,
-        None => output::sort_manifests(&files.files),
-    }
-    .map_err(Error::Render)?;
+        Some(sorter) => sorter.finish(),
+        None => {
+            let sorted = output::sort_manifests(&files.files);
+            (files.files, sorted)
+        }
+    };
+    let sorted = sorted.map_err(|error| Error::RenderedYaml {
+        error,
+        rendered: rendered_files_text(&rendered),
+    })?;
+    drop(rendered);
     // The values are the other large graph of a render besides the parsed templates.
     super::teardown::release(coalesced);
     // Only `--include-crds` prints the `crds/` files; don't copy them otherwise.
@@ -213,6 +225,24 @@ pub fn render_with(
             notes: files.notes,
         },
     ))
+}
+
+/// Every rendered file as `helm template --debug` shows them when the output is not valid
+/// YAML: `---`, a `# Source:` line and the text, for each file that is not blank (by path
+/// here; Helm's order is Go's random map order).
+fn rendered_files_text(files: &std::collections::BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    for (name, content) in files {
+        if content.trim().is_empty() {
+            continue;
+        }
+        out.push_str("---\n# Source: ");
+        out.push_str(name);
+        out.push('\n');
+        out.push_str(content);
+        out.push('\n');
+    }
+    out
 }
 
 /// The values files of a chart's matrix: `ci/*-values.yaml` and `values-*.yaml` (or the
@@ -322,41 +352,56 @@ where
         .collect()
 }
 
-/// `--output-dir`: each template's documents go to `DIR/<source path>` (appended when a
-/// template produced several), as `helm template --output-dir` writes them.
+/// `--output-dir`: write each template's documents to `<dir>/<template path>` (CRDs from
+/// `crds/` with `--include-crds`), as `helm template --output-dir` does, and return the path
+/// written for each document, in order: Helm prints `wrote <path>` once per document. With
+/// `release_dir` (`--release-name`) the templates go under `<dir>/<release name>/`; the
+/// CRDs stay under `<dir>`, as in Helm. Paths are joined as Helm joins them (`out/` gives
+/// `out//chart/templates/x.yaml`), so the printed lines match.
 pub fn write_output_dir(
     dir: &Path,
     req: &RenderRequest,
     result: &RenderResult,
-) -> Result<Vec<PathBuf>, Error> {
-    let mut order: Vec<PathBuf> = Vec::new();
-    let mut contents: std::collections::BTreeMap<PathBuf, String> = Default::default();
-    let mut add = |source: &str, content: &str| {
-        let path = dir.join(source);
+    release_dir: bool,
+) -> Result<Vec<String>, Error> {
+    let sep = std::path::MAIN_SEPARATOR_STR;
+    let plain = dir.display().to_string();
+    let templates_dir = if release_dir {
+        dir.join(&req.release_name).display().to_string()
+    } else {
+        plain.clone()
+    };
+    let mut written: Vec<String> = Vec::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut contents: std::collections::HashMap<String, String> = Default::default();
+    let mut add = |base: &str, source: &str, content: &str| {
+        let path = format!("{base}{sep}{source}");
         let text = contents.entry(path.clone()).or_insert_with(|| {
             order.push(path.clone());
             String::new()
         });
         output::write_document(text, source, content);
+        written.push(path);
     };
     if req.include_crds {
         for crd in &result.crds {
-            add(&crd.source, &crd.content);
+            add(&plain, &crd.source, &crd.content);
         }
     }
     for m in &result.sorted.manifests {
-        add(&m.source, &m.content);
+        add(&templates_dir, &m.source, &m.content);
     }
     if !req.no_hooks {
         for h in &result.sorted.hooks {
             if req.skip_tests && h.is_test_hook() {
                 continue;
             }
-            add(&h.source, &h.content);
+            add(&templates_dir, &h.source, &h.content);
         }
     }
     for path in &order {
         let text = contents.get(path).map(String::as_str).unwrap_or_default();
+        let path = Path::new(path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| Error::Write {
                 path: parent.to_path_buf(),
@@ -364,11 +409,11 @@ pub fn write_output_dir(
             })?;
         }
         std::fs::write(path, text).map_err(|source| Error::Write {
-            path: path.clone(),
+            path: path.to_path_buf(),
             source,
         })?;
     }
-    Ok(order)
+    Ok(written)
 }
 
 /// `-o json`: the rendered objects as a Kubernetes `List` (one line); with a matrix entry,

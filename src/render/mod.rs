@@ -79,6 +79,10 @@ pub struct RenderOptions {
     pub extra_api_versions: Vec<String>,
     /// `missingkey=error` instead of Helm's default `missingkey=zero` (lint's strict mode).
     pub strict: bool,
+    /// `getHostByName` resolves names (`--enable-dns`). Templates parsed ahead of time
+    /// ([`load_preparsing`]) are bound to Helm's default, which returns "", so a render
+    /// with DNS parses its templates itself.
+    pub enable_dns: bool,
 }
 
 /// A rendering failure, worded like Helm's.
@@ -548,6 +552,9 @@ pub fn render_files_to(
     values_type_aware(&mut funcs);
     if let Some(hooks) = cluster {
         funcs.insert_host("lookup", cluster::lookup_func(hooks));
+    }
+    if options.enable_dns {
+        funcs::network::register(&mut funcs);
     }
     let mut set = TemplateSet::new(funcs);
     set.set_missing_key(if options.strict {
