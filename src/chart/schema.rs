@@ -117,7 +117,7 @@ pub fn validate_single(values: &Value, schema: &[u8]) -> Result<(), String> {
     // Each error with its nested causes; Go reports them in the order of the schema's
     // `properties`, while this validator follows the (sorted) values.
     let mut groups: Vec<(Vec<usize>, Vec<Line>)> = Vec::new();
-    for err in validator.iter_errors(&instance) {
+    for err in go_reported(validator.iter_errors(&instance).collect()) {
         let mut lines = Vec::new();
         // Missing properties of one object are merged into the previous line.
         if let Some((_, prev)) = groups.last_mut() {
@@ -153,6 +153,64 @@ pub fn validate_single(values: &Value, schema: &[u8]) -> Result<(), String> {
         out.push_str(&format!("- at {}: {}\n", quote(&line.path), line.message));
     }
     Err(out)
+}
+
+/// The errors Helm's validator reports among `errors`. It checks a schema node's `type`,
+/// `const`, `enum` and `format` in that order and stops at the first that fails, so that
+/// failure is the node's only one for the value: `{"type": "string", "enum": [...]}` given a
+/// number says "got number, want string" and nothing about the enum. This validator reports
+/// every failing keyword; drop the ones Go never reaches.
+fn go_reported(
+    errors: Vec<jsonschema::ValidationError<'_>>,
+) -> Vec<jsonschema::ValidationError<'_>> {
+    use jsonschema::error::ValidationErrorKind as K;
+    let rank = |e: &jsonschema::ValidationError<'_>| match e.kind() {
+        K::Type { .. } => Some(0),
+        K::Constant { .. } => Some(1),
+        K::Enum { .. } => Some(2),
+        K::Format { .. } => Some(3),
+        _ => None,
+    };
+    let paths: Vec<(String, String)> = errors
+        .iter()
+        .map(|e| {
+            (
+                e.evaluation_path().to_string(),
+                e.instance_path().to_string(),
+            )
+        })
+        .collect();
+    // (schema node, value, index of the error that stops the node), first of the best rank.
+    let mut stops: Vec<(&str, &str, usize, u8)> = Vec::new();
+    for (i, e) in errors.iter().enumerate() {
+        let Some(r) = rank(e) else { continue };
+        let (eval, inst) = (&paths[i].0, &paths[i].1);
+        let node = eval.rsplit_once('/').map_or("", |(n, _)| n);
+        match stops.iter_mut().find(|s| s.0 == node && s.1 == inst) {
+            Some(stop) if r < stop.3 => {
+                stop.2 = i;
+                stop.3 = r;
+            }
+            Some(_) => {}
+            None => stops.push((node, inst, i, r)),
+        }
+    }
+    let under = |path: &str, prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    let keep: Vec<bool> = (0..errors.len())
+        .map(|i| {
+            stops.iter().all(|&(node, inst, stop, _)| {
+                i == stop || !(under(&paths[i].0, node) && under(&paths[i].1, inst))
+            })
+        })
+        .collect();
+    errors
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(e, k)| k.then_some(e))
+        .collect()
 }
 
 /// Positions of the path's keys in the schema's nested `properties` (unknown keys last).
@@ -360,6 +418,33 @@ mod tests {
       },
       "$defs": {"r": {"type": "boolean"}}
     }"##;
+
+    /// Go stops at a node's first failing `type`, `const` or `enum`; the keywords after
+    /// it are not reported. Expected lines are Helm 4's for `--set a=1`, `--set b=true`,
+    /// `--set b=3` and `--set b=7`.
+    #[test]
+    fn a_failed_type_or_enum_is_the_only_failure_of_its_node() {
+        let schema = r#"{"type":"object","properties":{
+            "a":{"type":"string","enum":["x","y"]},
+            "b":{"type":"integer","enum":[1,2],"minimum":5},
+            "c":{"const":3,"enum":[4]}}}"#;
+        for (vals, want) in [
+            (r#"{"a":1}"#, "- at '/a': got number, want string\n"),
+            (r#"{"b":true}"#, "- at '/b': got boolean, want integer\n"),
+            (r#"{"b":3}"#, "- at '/b': value must be one of 1, 2\n"),
+            (r#"{"b":7}"#, "- at '/b': value must be one of 1, 2\n"),
+            (r#"{"c":5}"#, "- at '/c': value must be 3\n"),
+        ] {
+            let err = validate_single(&values(vals), schema.as_bytes()).unwrap_err();
+            assert_eq!(err, want, "{vals}");
+        }
+        // Different values each keep their own failure.
+        let err = validate_single(&values(r#"{"a":1,"b":3}"#), schema.as_bytes()).unwrap_err();
+        assert_eq!(
+            err,
+            "- at '/a': got number, want string\n- at '/b': value must be one of 1, 2\n"
+        );
+    }
 
     /// The expected text is Helm 4's output for the same schema and
     /// `--set replicas=0,mode=c,extra.x=1,extra.y=2,pat=abc,one=true,ref=1`.
