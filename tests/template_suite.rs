@@ -580,18 +580,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
         "strings/to-strings",
         "typeOf of Go's typed []string; our lists carry no element type",
     ),
-    (
-        "errors/invalid-yaml-output",
-        "go-yaml's error wording/line for this syntax error differs from our parser's",
-    ),
-    (
-        "errors/values-parse-error",
-        "go-yaml's error wording/line for this syntax error differs from our parser's",
-    ),
-    (
-        "serialization/from-yaml",
-        "go-yaml's error wording/line for this syntax error differs from our parser's",
-    ),
 ];
 
 /// The suite must call every function Helm gives templates (except the documented few), and

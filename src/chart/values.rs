@@ -365,9 +365,9 @@ pub fn parse_values_documents(text: &str, file: &str) -> Result<Value, String> {
         if let Some(rest) = line.strip_prefix("---") {
             let trimmed = rest.trim();
             if !trimmed.is_empty() && !trimmed.starts_with('#') {
+                // Helm's words; it names no line, so say which one.
                 return Err(format!(
-                    "{file}:{line_no}: invalid YAML document separator: {}",
-                    line.trim_end()
+                    "error reading yaml document: invalid Yaml document separator: {trimmed} (line {line_no})"
                 ));
             }
             if !doc.is_empty() {
@@ -381,16 +381,10 @@ pub fn parse_values_documents(text: &str, file: &str) -> Result<Value, String> {
     if !doc.is_empty() {
         docs.push((start_line, doc));
     }
-    for (first_line, doc) in docs {
-        // Keep line numbers in errors right by padding with the lines before the document.
-        let padded = if first_line > 1 {
-            let mut p = "\n".repeat(first_line - 1);
-            p.push_str(&doc);
-            p
-        } else {
-            doc
-        };
-        merge_values_document(&mut merged, &padded, file)?;
+    // Each document is parsed on its own, so a line in an error counts from the start of
+    // its document, as in Helm.
+    for (_, doc) in docs {
+        merge_values_document(&mut merged, &doc, file)?;
     }
     Ok(merged)
 }
@@ -400,12 +394,7 @@ fn merge_values_document(merged: &mut Value, text: &str, file: &str) -> Result<(
     let value = crate::yaml::load_str(text, file).map_err(|e| {
         // Helm's `LoadValues`: sigs.k8s.io/yaml wraps go-yaml's `yaml: line N: …` or
         // the JSON conversion's `json: …`.
-        let cause = if e.line == 0 || e.message.starts_with("json: ") {
-            e.message
-        } else {
-            format!("yaml: line {}: {}", e.line, e.message)
-        };
-        format!("cannot unmarshal yaml document: error converting YAML to JSON: {cause}")
+        format!("cannot unmarshal yaml document: {}", e.helm_message())
     })?;
     match value {
         Value::Nil => {}

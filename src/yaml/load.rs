@@ -35,6 +35,11 @@ pub struct YamlError {
     pub message: String,
     /// Which stage failed; decides how Helm words the error.
     pub kind: YamlErrorKind,
+    /// For a syntax error, the line go-yaml names (`yaml: line N: …`), 0 for none. It is
+    /// not always where the problem is: go-yaml prints libyaml's 0-based line of the
+    /// construct being parsed (or of the problem, if that is on the first line), plus one
+    /// for scanner errors only.
+    pub helm_line: usize,
 }
 
 /// The stage of Helm's YAML → JSON → Go pipeline that refused the input.
@@ -57,9 +62,9 @@ impl YamlError {
     /// (what `fromYaml` puts under "Error").
     pub fn helm_message(&self) -> String {
         match self.kind {
-            YamlErrorKind::Syntax if self.line > 1 => format!(
+            YamlErrorKind::Syntax if self.helm_line > 0 => format!(
                 "error converting YAML to JSON: yaml: line {}: {}",
-                self.line, self.message
+                self.helm_line, self.message
             ),
             YamlErrorKind::Syntax | YamlErrorKind::Decode => {
                 format!("error converting YAML to JSON: yaml: {}", self.message)
@@ -133,6 +138,7 @@ pub fn load_values(src: &str, file: &str) -> Result<Map, YamlError> {
                         "error reading yaml document: invalid Yaml document separator: {trimmed}"
                     ),
                     kind: YamlErrorKind::Shape,
+                    helm_line: 0,
                 });
             }
             if offset > chunk_start {
@@ -175,6 +181,7 @@ pub fn load_values(src: &str, file: &str) -> Result<Map, YamlError> {
                         "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"
                     ),
                     kind: YamlErrorKind::Shape,
+                    helm_line: 0,
                 });
             }
         }
@@ -525,6 +532,7 @@ impl<'a> Loader<'a> {
             column: span.start.col() + 1,
             message: message.into(),
             kind,
+            helm_line: 0,
         }
     }
 
@@ -556,11 +564,50 @@ impl<'a> Loader<'a> {
             let name = self.name_at(&span);
             return self.error_at(&span, format!("unknown anchor '{name}' referenced"));
         }
-        self.error_kind(
+        let mut error = self.error_kind(
             &span,
             translate_scan_error(err.info()),
             YamlErrorKind::Syntax,
-        )
+        );
+        error.helm_line = self.go_line(err);
+        error
+    }
+
+    /// The line go-yaml puts in the message of this syntax error: libyaml's 0-based line
+    /// of the problem, plus one for scanner errors only (not parser errors, such as "did
+    /// not find expected key"); a line of 0 is not printed.
+    fn go_line(&self, err: &ScanError) -> usize {
+        let info = err.info();
+        let marker = err.marker();
+        // libyaml ends the stream on a new line: a last line without a line break counts.
+        let end_line = self.src.matches('\n').count() + usize::from(!self.src.ends_with('\n'));
+        let mut line = marker.line().saturating_sub(1);
+        if marker.col() > 0 && self.src.chars().count() <= marker.index() {
+            line += 1;
+        }
+        if info.ends_with("found unexpected end of stream") {
+            // Reported here at the start of the unclosed scalar; libyaml at the end.
+            line = end_line;
+        } else if info == "while scanning a plain scalar, found a tab" {
+            // Reported here at the start of the scalar; libyaml at the tab, on a later line.
+            line = self
+                .src
+                .lines()
+                .enumerate()
+                .skip(marker.line())
+                .find(|(_, l)| {
+                    l.chars()
+                        .take_while(|c| c.is_whitespace())
+                        .any(|c| c == '\t')
+                })
+                .map_or(line, |(i, _)| i);
+        }
+        let parser_error = info.starts_with("while parsing") || info.contains("<document");
+        match line {
+            0 => 0,
+            _ if parser_error => line,
+            _ => line + 1,
+        }
     }
 
     fn next(&mut self) -> Result<(Event<'a>, Span), YamlError> {
@@ -576,6 +623,7 @@ impl<'a> Loader<'a> {
                 column: 0,
                 message: "found unexpected end of stream".to_string(),
                 kind: YamlErrorKind::Syntax,
+                helm_line: 0,
             }),
         }
     }
@@ -671,6 +719,7 @@ impl<'a> Loader<'a> {
                     }
                 }
                 self.depth -= 1;
+
                 self.open_anchors.pop();
                 let value = Value::list(items);
                 if anchor > 0 {
@@ -683,6 +732,7 @@ impl<'a> Loader<'a> {
                 self.open_anchors.push(anchor);
                 let map = self.mapping()?;
                 self.depth -= 1;
+
                 self.open_anchors.pop();
                 let value = Value::map(map);
                 if anchor > 0 {
@@ -809,6 +859,9 @@ fn translate_scan_error(info: &str) -> String {
     }
     if lower.contains("cannot start any token") || lower.starts_with("unexpected character") {
         return "found character that cannot start any token".to_string();
+    }
+    if info == "while scanning a plain scalar, found a tab" {
+        return "found a tab character that violates indentation".to_string();
     }
     // libyaml's Go port reports the problem without the "while …" context.
     let core = match info.split_once(", ") {
@@ -1403,6 +1456,39 @@ mod tests {
     }
 
     // Expected strings below are `{{ toJson .Values }}` from helm v4 for the same input.
+
+    /// go-yaml names libyaml's 0-based line of the problem, plus one for scanner errors
+    /// only, and no line when that is 0. Expected texts are Helm 4's `fromYaml` errors.
+    #[test]
+    fn syntax_error_lines_counted_like_go_yaml() {
+        let helm = |src: &str| load_str(src, "v.yaml").unwrap_err().helm_message();
+        let p = "error converting YAML to JSON: yaml: ";
+        for (src, want) in [
+            (
+                "a: b: c\n",
+                "mapping values are not allowed in this context",
+            ),
+            (
+                "x: 1\na: b: c\n",
+                "line 2: mapping values are not allowed in this context",
+            ),
+            ("a: [unclosed\n", "line 1: did not find expected ',' or ']'"),
+            ("a: 1\nb: [x\n", "line 2: did not find expected ',' or ']'"),
+            ("a: [", "line 1: did not find expected node content"),
+            (
+                "out: |\n  x\n bad: y\n",
+                "line 2: did not find expected key",
+            ),
+            ("a: \"x\n", "line 2: found unexpected end of stream"),
+            (
+                "k: v\n\tx: 1\n",
+                "line 2: found a tab character that violates indentation",
+            ),
+            ("a: &x 1\nb: *y\n", "unknown anchor 'y' referenced"),
+        ] {
+            assert_eq!(helm(src), format!("{p}{want}"), "{src:?}");
+        }
+    }
 
     #[test]
     fn flow_and_quoted_continuations_at_the_block_indentation() {
