@@ -25,9 +25,8 @@ const CHART_YAML: &str = "apiVersion: v2\nname: mychart\nversion: 0.1.0\n";
 
 /// Run render and return (exit code, stderr).
 fn render_err(args: &[&str]) -> (i32, String) {
-    let out = opm().arg("render").args(args).output().expect("runs");
-    let code = out.status.code().unwrap_or(-1);
-    (code, String::from_utf8_lossy(&out.stderr).into_owned())
+    let (code, _, stderr) = render_out(args);
+    (code, stderr)
 }
 
 fn assert_bad_input(args: &[&str], expected: &[&str]) {

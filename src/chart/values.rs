@@ -357,9 +357,8 @@ pub fn parse_values_documents(text: &str, file: &str) -> Result<Value, String> {
         return Ok(merged);
     }
     let mut doc = String::new();
-    let mut start_line = 1usize;
     let mut line_no = 0usize;
-    let mut docs: Vec<(usize, String)> = Vec::new();
+    let mut docs: Vec<String> = Vec::new();
     for line in text.split_inclusive('\n') {
         line_no += 1;
         if let Some(rest) = line.strip_prefix("---") {
@@ -371,19 +370,18 @@ pub fn parse_values_documents(text: &str, file: &str) -> Result<Value, String> {
                 ));
             }
             if !doc.is_empty() {
-                docs.push((start_line, std::mem::take(&mut doc)));
+                docs.push(std::mem::take(&mut doc));
             }
-            start_line = line_no + 1;
             continue;
         }
         doc.push_str(line);
     }
     if !doc.is_empty() {
-        docs.push((start_line, doc));
+        docs.push(doc);
     }
     // Each document is parsed on its own, so a line in an error counts from the start of
     // its document, as in Helm.
-    for (_, doc) in docs {
+    for doc in docs {
         merge_values_document(&mut merged, &doc, file)?;
     }
     Ok(merged)

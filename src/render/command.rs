@@ -233,14 +233,9 @@ pub fn render_with(
 fn rendered_files_text(files: &std::collections::BTreeMap<String, String>) -> String {
     let mut out = String::new();
     for (name, content) in files {
-        if content.trim().is_empty() {
-            continue;
+        if !content.trim().is_empty() {
+            output::write_document(&mut out, name, content);
         }
-        out.push_str("---\n# Source: ");
-        out.push_str(name);
-        out.push('\n');
-        out.push_str(content);
-        out.push('\n');
     }
     out
 }

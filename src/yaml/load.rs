@@ -579,15 +579,14 @@ impl<'a> Loader<'a> {
     fn go_line(&self, err: &ScanError) -> usize {
         let info = err.info();
         let marker = err.marker();
-        // libyaml ends the stream on a new line: a last line without a line break counts.
-        let end_line = self.src.matches('\n').count() + usize::from(!self.src.ends_with('\n'));
         let mut line = marker.line().saturating_sub(1);
+        // libyaml ends the stream on a new line: a last line without a line break counts.
         if marker.col() > 0 && self.src.chars().count() <= marker.index() {
             line += 1;
         }
         if info.ends_with("found unexpected end of stream") {
             // Reported here at the start of the unclosed scalar; libyaml at the end.
-            line = end_line;
+            line = self.src.matches('\n').count() + usize::from(!self.src.ends_with('\n'));
         } else if info == "while scanning a plain scalar, found a tab" {
             // Reported here at the start of the scalar; libyaml at the tab, on a later line.
             line = self
