@@ -96,6 +96,31 @@ fn run(detach: std::sync::mpsc::Sender<()>) -> i32 {
     }
 }
 
+/// The binary's linkage (build.rs): GCC's unwinder is linked statically on glibc targets.
+#[cfg(test)]
+mod linkage_tests {
+    /// The worker's exit code for a panic depends on catching it.
+    #[test]
+    fn panics_still_unwind_and_are_caught() {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let caught = std::panic::catch_unwind(|| -> i32 { panic!("unwinds") });
+        std::panic::set_hook(previous);
+        let payload = caught.expect_err("the panic is caught");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"unwinds"));
+    }
+
+    /// `libgcc_s.so.1` probes the CPU when it loads (slow on virtual machines); the static
+    /// unwinder ahead of it means it is never loaded.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn libgcc_s_is_not_loaded() {
+        let maps = std::fs::read_to_string("/proc/self/maps").expect("readable");
+        assert!(maps.contains("libc.so"), "a dynamically linked test binary");
+        assert!(!maps.contains("libgcc_s"), "{maps}");
+    }
+}
+
 /// The allocator's tests live here: the benchmark includes `fast_alloc.rs` too.
 #[cfg(test)]
 mod tests {
