@@ -19,7 +19,8 @@
 //! of a large reserved region): one system call maps a whole chunk, where touching fresh
 //! memory page by page costs a page fault each, the largest single cost of a short process
 //! that builds a few megabytes of data. Chunks are small (64 KiB, then 128 KiB, then
-//! 256 KiB each), since every page of a chunk is paid for when it is mapped, used or not.
+//! 256 KiB each): where the kernel gives no huge pages (below), every page of a chunk is
+//! paid for when it is mapped, used or not.
 //! Carving them from one reservation, rather than mapping each on its own, keeps `mmap`
 //! (which locks the whole address space, stalling every other thread's page faults) out of
 //! a multi-threaded render.
